@@ -1,0 +1,3 @@
+from supportctl.cli import main
+
+main()

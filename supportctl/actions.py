@@ -1,0 +1,353 @@
+"""What can happen to a ticket: pure functions that edit a `Ticket` in memory.
+
+Each action appends history records and updates the front matter, and returns
+a short summary used as the commit message. Nothing here reads the clock, the
+disk or git; the store does that around these functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from supportctl.config import Config
+from supportctl.errors import SupportctlError, UsageError
+from supportctl.ticket import (CHANNELS, PRIORITIES, Change, Record, Ticket, message_body, new_front_matter,
+                               new_record_id)
+
+SYSTEM = "supportctl"
+
+
+@dataclass
+class Outcome:
+    """What an action did: the commit summary, and tickets it created on the side."""
+
+    summary: str
+    created: list[Ticket] = field(default_factory=list)
+
+
+def parse_requester(text: str) -> dict[str, str]:
+    """`Dana Smith <dana@example.com>` or `dana@example.com` -> {name, email}."""
+    from email.utils import parseaddr
+
+    name, email = parseaddr(text)
+    if not email or "@" not in email or " " in email:
+        raise UsageError(f"requester {text!r} has no email address",
+                         hint='write it as --from "Dana Smith <dana@example.com>"')
+    return {"name": name or email.split("@")[0], "email": email.lower()}
+
+
+def format_person(person: Any) -> str:
+    if isinstance(person, dict):
+        name, email = person.get("name"), person.get("email")
+        return f"{name} <{email}>" if name and email else str(email or name or "")
+    return str(person or "")
+
+
+def _event(ticket: Ticket, actor: str, role: str, at: datetime, changes: list[Change]) -> None:
+    body = "\n".join(c.render() for c in changes)
+    ticket.add_record(Record("event", new_record_id(), at, actor, role, body))
+
+
+def _touch(ticket: Ticket, at: datetime, updates: dict[str, Any] | None = None) -> None:
+    updates = dict(updates or {})
+    current = ticket.meta.get("updated")
+    if not isinstance(current, datetime) or at > current:
+        updates["updated"] = at
+    if updates:
+        ticket.set_fields(updates)
+
+
+def _message_record(kind: str, author: str, role: str, at: datetime, text: str) -> Record:
+    body = message_body(text)
+    if not body:
+        raise UsageError("the message is empty", hint="pass the text with -m TEXT or --body-file FILE")
+    return Record(kind, new_record_id(), at, author, role, body)
+
+
+# ------------------------------------------------------------------ create
+
+
+def create_ticket(config: Config, *, ticket_id: str, path: str, title: str, requester: str, actor: str,
+                  at: datetime, body: str | None = None, priority: str = "normal", channel: str = "email",
+                  type_: str | None = None, group: str | None = None, assignee: str | None = None,
+                  tags: list[str] | None = None, fields: dict[str, Any] | None = None,
+                  related: list[str] | None = None, agent_created: bool = False) -> Ticket:
+    """A new ticket; the body, when given, is the customer's first message."""
+    title = " ".join(title.split())
+    if not title:
+        raise UsageError("the title is empty", hint='pass --title "What the customer needs"')
+    if priority not in PRIORITIES:
+        raise UsageError(f"unknown priority {priority!r}", hint=f"use one of: {', '.join(PRIORITIES)}")
+    if channel not in CHANNELS:
+        raise UsageError(f"unknown channel {channel!r}", hint=f"use one of: {', '.join(CHANNELS)}")
+    if type_ is not None and type_ not in config.ticket_types:
+        raise UsageError(f"unknown type {type_!r}", hint=f"use one of: {', '.join(config.ticket_types)}")
+    if group is not None and group not in config.groups:
+        raise UsageError(f"unknown group {group!r}", hint=f"groups: {', '.join(config.groups) or '(none)'}")
+    if assignee is not None:
+        assignee = resolve_agent(config, assignee)
+    person = parse_requester(requester)
+    meta: dict[str, Any] = {
+        "id": ticket_id, "title": title, "status": config.lifecycle.initial, "priority": priority,
+        "type": type_, "channel": channel, "requester": person, "assignee": assignee, "group": group,
+        "tags": sorted(set(tags or [])), "created": at, "updated": at,
+    }
+    if related:
+        meta["related"] = related
+    for key, value in (fields or {}).items():
+        if key not in config.custom_fields:
+            raise UsageError(f"unknown custom field {key!r}",
+                             hint="declare it under custom_fields in supportctl.yml")
+        meta[key] = value
+    ticket = Ticket(path=path, meta={}, fm_text=new_front_matter(meta))
+    from supportctl.yamlio import load_fast
+
+    ticket.meta = load_fast(ticket.fm_text)
+    if body is not None and message_body(body):
+        # A ticket an agent opens (phone log, proactive outreach) still starts with
+        # the customer's words when they are given, so the response clocks start.
+        author = format_person(person)
+        ticket.add_record(_message_record("message", author, "customer", at, body))
+    return ticket
+
+
+# ---------------------------------------------------------------- messages
+
+
+def customer_message(ticket: Ticket, config: Config, *, at: datetime, text: str,
+                     author: str | None = None) -> Outcome:
+    """A message from the customer; it reopens a pending or solved ticket."""
+    sender = author or format_person(ticket.meta.get("requester"))
+    ticket.add_record(_message_record("message", sender, "customer", at, text))
+    category = config.lifecycle.category(ticket.status)
+    summary = f"ticket {ticket.id}: customer message"
+    if category in ("pending", "solved") or (category == "closed" and _reopens_closed(ticket, config, at)):
+        target = config.lifecycle.reopen_state()
+        old = ticket.status
+        _event(ticket, SYSTEM, "system", at, [Change("status", old, target), Change("reason", new="customer reply",
+                                                                                       op="info")])
+        _touch(ticket, at, {"status": target})
+        return Outcome(f"ticket {ticket.id}: {old} -> {target} (customer reply)")
+    _touch(ticket, at)
+    return Outcome(summary)
+
+
+def _reopens_closed(ticket: Ticket, config: Config, at: datetime) -> bool:
+    policy = config.lifecycle.reopen
+    if policy.closed == "reopen":
+        return True
+    if policy.within_days is None:
+        return False
+    closed_at = last_status_change(ticket)
+    return closed_at is not None and at - closed_at <= timedelta(days=policy.within_days)
+
+
+def closed_follow_up(ticket: Ticket, config: Config, at: datetime) -> bool:
+    """True when a customer message on this ticket must open a new linked ticket instead."""
+    return config.lifecycle.category(ticket.status) == "closed" and not _reopens_closed(ticket, config, at)
+
+
+def last_status_change(ticket: Ticket) -> datetime | None:
+    for record in reversed(ticket.records):
+        if any(c.field == "status" and c.op == "set" for c in record.changes()):
+            return record.at
+    return None
+
+
+def agent_reply(ticket: Ticket, config: Config, *, actor: str, at: datetime, text: str,
+                status: str | None = None) -> Outcome:
+    """A public reply; a `new` ticket moves to open unless another status is given."""
+    ticket.add_record(_message_record("message", actor, "agent", at, text))
+    if status is None and config.lifecycle.category(ticket.status) == "new":
+        status = config.lifecycle.reopen_state()
+    if status is not None and status != ticket.status:
+        old = ticket.status
+        check_transition(config, old, status)
+        _event(ticket, actor, "agent", at, [Change("status", old, status)])
+        _touch(ticket, at, {"status": status})
+        return Outcome(f"ticket {ticket.id}: reply by {actor}, {old} -> {status}")
+    _touch(ticket, at)
+    return Outcome(f"ticket {ticket.id}: reply by {actor}")
+
+
+def internal_note(ticket: Ticket, *, actor: str, at: datetime, text: str, role: str = "agent") -> Outcome:
+    """An internal note: never shown to the customer, never counts as a reply."""
+    ticket.add_record(_message_record("note", actor, role, at, text))
+    _touch(ticket, at)
+    return Outcome(f"ticket {ticket.id}: note by {actor}")
+
+
+# ----------------------------------------------------------------- fields
+
+
+def check_transition(config: Config, old: str, new: str) -> None:
+    if new not in config.lifecycle.states:
+        raise UsageError(f"unknown status {new!r}",
+                         hint=f"states: {', '.join(config.lifecycle.states)}")
+    allowed = config.lifecycle.allowed(old)
+    if new != old and new not in allowed:
+        raise SupportctlError(f"a ticket cannot go from {old} to {new}",
+                              hint=f"from {old} it can go to: {', '.join(allowed) or '(nowhere)'}")
+
+
+def set_status(ticket: Ticket, config: Config, *, state: str, actor: str, at: datetime, role: str = "agent",
+               reason: str | None = None) -> Outcome:
+    old = ticket.status
+    check_transition(config, old, state)
+    if old == state:
+        raise SupportctlError(f"ticket {ticket.id} is already {state}", hint="nothing to change")
+    changes = [Change("status", old, state)]
+    if reason:
+        changes.append(Change("reason", new=reason, op="info"))
+    _event(ticket, actor, role, at, changes)
+    _touch(ticket, at, {"status": state})
+    return Outcome(f"ticket {ticket.id}: {old} -> {state}" + (f" ({reason})" if reason else ""))
+
+
+def resolve_agent(config: Config, name: str) -> str:
+    """An agent handle from a handle, display name or email (case-insensitive)."""
+    agents = config.agent_map()
+    if name in agents:
+        return name
+    low = name.lower()
+    for handle, agent in agents.items():
+        if low in (handle.lower(), (agent.name or "").lower(), (agent.email or "").lower()):
+            return handle
+    raise SupportctlError(f"unknown agent {name!r}",
+                          hint=f"agents: {', '.join(agents) or '(none)'}; add them under agents in supportctl.yml")
+
+
+def assign(ticket: Ticket, config: Config, *, agent: str | None, group: str | None, actor: str, at: datetime,
+           unassign: bool = False, role: str = "agent") -> Outcome:
+    updates: dict[str, Any] = {}
+    changes: list[Change] = []
+    if agent is not None or unassign:
+        handle = None if unassign else resolve_agent(config, agent or "")
+        if handle != ticket.meta.get("assignee"):
+            changes.append(Change("assignee", ticket.meta.get("assignee"), handle))
+            updates["assignee"] = handle
+    if group is not None:
+        if group not in config.groups:
+            raise UsageError(f"unknown group {group!r}", hint=f"groups: {', '.join(config.groups) or '(none)'}")
+        if group != ticket.meta.get("group"):
+            changes.append(Change("group", ticket.meta.get("group"), group))
+            updates["group"] = group
+    if agent is None and group is None and not unassign:
+        raise UsageError("nothing to assign", hint="name an AGENT, --group G, or --unassign")
+    if not changes:
+        raise SupportctlError(f"ticket {ticket.id} is already assigned that way", hint="nothing to change")
+    _event(ticket, actor, role, at, changes)
+    _touch(ticket, at, updates)
+    what = ", ".join(f"{c.field} {c.new or 'none'}" for c in changes)
+    return Outcome(f"ticket {ticket.id}: assign {what}")
+
+
+def set_priority(ticket: Ticket, *, priority: str, actor: str, at: datetime, role: str = "agent") -> Outcome:
+    if priority not in PRIORITIES:
+        raise UsageError(f"unknown priority {priority!r}", hint=f"use one of: {', '.join(PRIORITIES)}")
+    old = ticket.meta.get("priority")
+    if old == priority:
+        raise SupportctlError(f"ticket {ticket.id} is already {priority} priority", hint="nothing to change")
+    _event(ticket, actor, role, at, [Change("priority", old, priority)])
+    _touch(ticket, at, {"priority": priority})
+    return Outcome(f"ticket {ticket.id}: priority {old} -> {priority}")
+
+
+def set_field(ticket: Ticket, config: Config, *, name: str, value: Any, actor: str, at: datetime) -> Outcome:
+    """Change the title, type or a custom field (recorded as an event)."""
+    if name == "type":
+        if value is not None and value not in config.ticket_types:
+            raise UsageError(f"unknown type {value!r}", hint=f"use one of: {', '.join(config.ticket_types)}")
+    elif name == "title":
+        value = " ".join(str(value or "").split())
+        if not value:
+            raise UsageError("the title is empty", hint="give the new title")
+    elif name not in config.custom_fields:
+        editable = ["title", "type", *config.custom_fields]
+        raise UsageError(f"{name!r} cannot be set this way",
+                         hint=f"fields: {', '.join(editable)}; status, priority, assignee, group, tags and "
+                              "links have their own commands")
+    old = ticket.meta.get(name)
+    if old == value:
+        raise SupportctlError(f"{name} is already {value!r}", hint="nothing to change")
+    _event(ticket, actor, "agent", at, [Change(name, None if old is None else str(old),
+                                                None if value is None else str(value))])
+    _touch(ticket, at, {name: value})
+    return Outcome(f"ticket {ticket.id}: {name} changed")
+
+
+def tag(ticket: Ticket, *, add: list[str], remove: list[str], actor: str, at: datetime,
+        role: str = "agent") -> Outcome:
+    current = list(ticket.meta.get("tags") or [])
+    changes = []
+    for name in add:
+        name = name.strip().lower()
+        if name and name not in current:
+            current.append(name)
+            changes.append(Change("tags", new=name, op="add"))
+    for name in remove:
+        name = name.strip().lower()
+        if name in current:
+            current.remove(name)
+            changes.append(Change("tags", old=name, op="remove"))
+    if not changes:
+        raise SupportctlError(f"ticket {ticket.id} already has those tags", hint="nothing to change")
+    _event(ticket, actor, role, at, changes)
+    _touch(ticket, at, {"tags": sorted(current)})
+    return Outcome(f"ticket {ticket.id}: tags " + " ".join(c.render().split(": ", 1)[1] for c in changes))
+
+
+def link(ticket: Ticket, *, kind: str, target: str, actor: str, at: datetime, remove: bool = False,
+         role: str = "agent") -> Outcome:
+    """Link to a KB article (`kb`) or another ticket (`related`)."""
+    if kind not in ("kb", "related"):
+        raise UsageError(f"unknown link kind {kind!r}", hint="use kb or related")
+    current = list(ticket.meta.get(kind) or [])
+    if remove:
+        if target not in current:
+            raise SupportctlError(f"ticket {ticket.id} has no {kind} link to {target}", hint="nothing to change")
+        current.remove(target)
+        change = Change(kind, old=target, op="remove")
+    else:
+        if target in current:
+            raise SupportctlError(f"ticket {ticket.id} already links {kind} {target}", hint="nothing to change")
+        current.append(target)
+        change = Change(kind, new=target, op="add")
+    _event(ticket, actor, role, at, [change])
+    _touch(ticket, at, {kind: current})
+    return Outcome(f"ticket {ticket.id}: {'unlink' if remove else 'link'} {kind} {target}")
+
+
+def merge(source: Ticket, target: Ticket, config: Config, *, actor: str, at: datetime) -> Outcome:
+    """Close `source` as merged into `target`; both keep their messages, linked both ways."""
+    if source.id == target.id:
+        raise UsageError("a ticket cannot be merged into itself", hint="name two different tickets")
+    if source.meta.get("merged_into"):
+        raise SupportctlError(f"ticket {source.id} is already merged into {source.meta['merged_into']}",
+                              hint="merge the target instead")
+    if target.meta.get("merged_into"):
+        raise SupportctlError(f"ticket {target.id} is itself merged into {target.meta['merged_into']}",
+                              hint=f"merge into {target.meta['merged_into']} instead")
+    closed = next((name for name, s in config.lifecycle.states.items() if s.category == "closed"), None)
+    if closed is None:
+        raise SupportctlError("the lifecycle has no closed state to put merged tickets in",
+                              hint="add a state with category: closed")
+    old = source.status
+    changes = [Change("merged_into", None, target.id)]
+    if old != closed:
+        changes.insert(0, Change("status", old, closed))
+    _event(source, actor, "agent", at, changes)
+    _touch(source, at, {"status": closed, "merged_into": target.id})
+    # The target learns where the conversation came from, as an internal note.
+    note = (f"Ticket {source.id} ({source.title}) from {format_person(source.meta.get('requester'))} "
+            f"was merged into this ticket. Its {len(source.messages())} messages stay in {source.path}.")
+    target.add_record(Record("note", new_record_id(), at, actor, "agent", note))
+    related = list(target.meta.get("related") or [])
+    updates: dict[str, Any] = {}
+    if source.id not in related:
+        related.append(source.id)
+        updates["related"] = related
+    _touch(target, at, updates)
+    return Outcome(f"ticket {source.id}: merged into {target.id}")

@@ -1,0 +1,78 @@
+"""Timestamps and durations: ISO 8601 with an explicit offset, and `1h30m`-style spans."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone, tzinfo
+
+from supportctl.errors import SupportctlError, UsageError
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([dhms])")
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_timestamp(text: str, *, what: str = "timestamp") -> datetime:
+    """Parse ISO 8601 with an explicit offset (`Z` allowed); a naive time is an error."""
+    s = text.strip()
+    try:
+        value = datetime.fromisoformat(s.replace("Z", "+00:00") if s.endswith("Z") else s)
+    except ValueError:
+        raise UsageError(f"{what} {text!r} is not an ISO 8601 timestamp",
+                         hint="write it like 2026-11-20T09:15:00+01:00") from None
+    if value.tzinfo is None:
+        raise UsageError(f"{what} {text!r} has no UTC offset",
+                         hint="add the offset, e.g. 2026-11-20T09:15:00+01:00 or ...Z")
+    return value
+
+
+def format_timestamp(value: datetime) -> str:
+    """ISO 8601 with offset and whole seconds, the form stored in ticket files."""
+    return value.replace(microsecond=0).isoformat()
+
+
+def utc_iso(value: datetime) -> str:
+    """ISO 8601 in UTC with a +00:00 offset, the form used in JSON output."""
+    return value.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def now_in(zone: tzinfo) -> datetime:
+    """The current time in `zone`, whole seconds."""
+    return datetime.now(zone).replace(microsecond=0)
+
+
+def parse_duration(text: str | int | float) -> int:
+    """`90s`, `45m`, `4h`, `1h30m`, `2d` (a day is 24 hours) -> seconds."""
+    if isinstance(text, bool):
+        raise SupportctlError(f"duration {text!r} is not a duration", hint="write e.g. 4h, 45m or 1h30m")
+    if isinstance(text, (int, float)):
+        return int(text)
+    s = str(text).strip().replace(" ", "")
+    pos, total = 0, 0.0
+    for m in _DURATION.finditer(s):
+        if m.start() != pos:
+            break
+        total += float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+        pos = m.end()
+    if not s or pos != len(s):
+        raise SupportctlError(f"duration {text!r} is not a duration",
+                              hint="write e.g. 90s, 45m, 4h, 1h30m or 2d (a day is 24 hours)")
+    return int(round(total))
+
+
+def format_duration(seconds: float) -> str:
+    """Seconds -> a short human form such as `1h30m` or `2d4h` (sign kept)."""
+    sign = "-" if seconds < 0 else ""
+    rest = int(abs(round(seconds)))
+    if rest == 0:
+        return "0s"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if rest >= size:
+            n, rest = divmod(rest, size)
+            parts.append(f"{n}{unit}")
+    # Two units are enough for people reading a queue.
+    return sign + "".join(parts[:2])
+
+
+def to_timedelta(seconds: float) -> timedelta:
+    return timedelta(seconds=seconds)

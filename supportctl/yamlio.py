@@ -1,0 +1,148 @@
+"""YAML reading and writing.
+
+Two loaders on purpose: PyYAML's C loader reads thousands of headers a second,
+ruamel.yaml's round-trip mode is ~10x slower but keeps comments, key order and
+quoting when one file is rewritten. Both are wrapped here so the rest of the
+code never sees the difference.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+try:  # the C loader is ~10x faster; fall back for platforms without libyaml
+    _Base = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Base = yaml.SafeLoader
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    """A plain scalar that YAML 1.1 (PyYAML, MkDocs) and YAML 1.2 read differently."""
+
+    text: str
+
+    def hint(self) -> str:
+        return f"quote it: '{self.text}' (YAML 1.1 reads {self.text} as a boolean or a number)"
+
+
+# YAML 1.1 turns yes/no/on/off into booleans, 0123 into octal 83 and 12:30 into
+# sexagesimal 750. YAML 1.2 tools (ruamel, editors) read them as strings or
+# decimals, so a ticket would mean different things to different tools.
+# Such scalars resolve to a private tag and become `Ambiguous` markers that
+# validation reports, instead of being silently converted.
+_AMBIGUOUS_TAG = "tag:supportctl,2026:ambiguous"
+_AMBIGUOUS_RE = re.compile(
+    r"^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF"
+    r"|[-+]?0[0-9_]+"                          # leading zero: octal in 1.1
+    r"|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+"     # 12:30 -> sexagesimal int in 1.1
+    r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*)$")  # sexagesimal float
+
+
+class FastLoader(_Base):  # type: ignore[misc,valid-type]
+    """CSafeLoader that marks ambiguous YAML 1.1 scalars instead of converting them."""
+
+
+FastLoader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in value if tag not in ("tag:yaml.org,2002:bool",)]
+    for key, value in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+FastLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                 list("tTfF"))
+FastLoader.add_implicit_resolver(_AMBIGUOUS_TAG, _AMBIGUOUS_RE, list("yYnNoO-+0123456789"))
+# The resolver list for a first character is tried in order; ours must win over int/float.
+for _key, _value in FastLoader.yaml_implicit_resolvers.items():
+    _value.sort(key=lambda item: item[0] != _AMBIGUOUS_TAG)
+FastLoader.add_constructor(_AMBIGUOUS_TAG, lambda loader, node: Ambiguous(node.value))
+
+
+def load_fast(text: str) -> Any:
+    """Parse YAML with the C loader (ambiguous scalars become `Ambiguous`)."""
+    return yaml.load(text, Loader=FastLoader)
+
+
+def load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:
+    """Parse YAML; also return {path: line} for every mapping key and list item (1-based)."""
+    loader = FastLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    lines: dict[tuple, int] = {}
+
+    def walk(n, path: tuple) -> None:
+        if isinstance(n, yaml.MappingNode):
+            for key_node, value_node in n.value:
+                key = path + (key_node.value,)
+                lines[key] = key_node.start_mark.line + 1
+                walk(value_node, key)
+        elif isinstance(n, yaml.SequenceNode):
+            for i, item in enumerate(n.value):
+                lines[path + (i,)] = item.start_mark.line + 1
+                walk(item, path + (i,))
+
+    if node is not None:
+        walk(node, ())
+    return data, lines
+
+
+def yaml_error_line(exc: yaml.YAMLError) -> int | None:
+    """The 1-based line of a PyYAML parse error, when it has one."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    return mark.line + 1 if mark is not None else None
+
+
+# --------------------------------------------------------------------- ruamel
+
+
+def _roundtrip():
+    from ruamel.yaml import YAML
+
+    rt = YAML(typ="rt")
+    rt.preserve_quotes = True
+    rt.width = 4096  # never fold long titles onto a second line
+    rt.indent(mapping=2, sequence=4, offset=2)
+    # ruamel writes an empty value for None; tickets say `null` explicitly.
+    rt.representer.add_representer(type(None), lambda r, d: r.represent_scalar("tag:yaml.org,2002:null", "null"))
+    rt.representer.add_representer(Stamp, lambda r, d: r.represent_scalar("tag:yaml.org,2002:timestamp", str(d)))
+    return rt
+
+
+class Stamp(str):
+    """A timestamp string that YAML writes as a plain (unquoted) timestamp scalar."""
+
+
+def rt_load(text: str) -> Any:
+    """Round-trip load (keeps comments, order, quotes)."""
+    return _roundtrip().load(text)
+
+
+def rt_dump(data: Any) -> str:
+    """Round-trip dump of what `rt_load` returned (possibly edited)."""
+    out = io.StringIO()
+    _roundtrip().dump(data, out)
+    return out.getvalue()
+
+
+def flow_seq(items: list) -> Any:
+    """A list that ruamel writes in flow style: `[a, b]`."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    seq = CommentedSeq(items)
+    seq.fa.set_flow_style()
+    return seq
+
+
+def flow_map(items: dict) -> Any:
+    """A mapping that ruamel writes in flow style: `{name: x, email: y}`."""
+    from ruamel.yaml.comments import CommentedMap
+
+    m = CommentedMap(items)
+    m.fa.set_flow_style()
+    return m
