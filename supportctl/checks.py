@@ -1,0 +1,195 @@
+"""Validation of every ticket against the desk configuration (`supportctl check`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from supportctl.config import Config
+from supportctl.errors import SupportctlError
+from supportctl.ticket import CHANNELS, PRIORITIES, ROLES, Ticket
+
+STANDARD_FIELDS = ("id", "title", "status", "priority", "type", "channel", "requester", "assignee", "group",
+                   "tags", "created", "updated", "kb", "related", "merged_into", "csat", "cc")
+REQUIRED = ("id", "title", "status", "priority", "channel", "requester", "created")
+
+
+class Problem(SupportctlError):
+    """One thing `check` found wrong."""
+
+
+def check_ticket(ticket: Ticket, config: Config, known_ids: set[str] | None = None) -> list[Problem]:
+    """Every problem in one parsed ticket (the front matter is re-read for line numbers)."""
+    from supportctl.yamlio import Ambiguous, load_with_lines
+
+    problems: list[Problem] = []
+    path = ticket.path
+    _, lines = load_with_lines(ticket.fm_text) if ticket.fm_text else ({}, {})
+
+    def add(message: str, hint: str, key: Any = None, line: int | None = None) -> None:
+        if line is None:
+            fm_line = lines.get(key if isinstance(key, tuple) else (key,)) if key is not None else None
+            line = fm_line + 1 if fm_line else 2  # +1: the opening --- is line 1
+        problems.append(Problem(message, hint, path=path, line=line))
+
+    meta = ticket.meta
+    custom = config.custom_fields
+    for key, value in meta.items():
+        if key not in STANDARD_FIELDS and key not in custom:
+            add(f"unknown key {key!r}", "check the spelling, or declare it under custom_fields in supportctl.yml",
+                key)
+        for where, found in _ambiguous(value, (key,)):
+            add(f"{'.'.join(map(str, where))}: ambiguous value {found.text}", found.hint(), where)
+    for key in REQUIRED:
+        if key not in meta or meta[key] in (None, ""):
+            add(f"missing {key}", f"add `{key}:` to the front matter")
+    if any(isinstance(meta.get(k), Ambiguous) for k in meta):
+        pass  # already reported above; skip type checks that would repeat it
+    stem = Path(path).stem
+    if meta.get("id") is not None and str(meta.get("id")) != stem:
+        add(f"id {meta.get('id')!r} does not match the file name {Path(path).name}",
+            f"rename the file to {meta.get('id')}.md or fix the id", "id")
+    status = meta.get("status")
+    if status is not None and not isinstance(status, Ambiguous) and status not in config.lifecycle.states:
+        add(f"unknown status {status!r}", f"states: {', '.join(config.lifecycle.states)}", "status")
+    priority = meta.get("priority")
+    if priority is not None and not isinstance(priority, Ambiguous) and priority not in PRIORITIES:
+        add(f"unknown priority {priority!r}", f"use one of: {', '.join(PRIORITIES)}", "priority")
+    channel = meta.get("channel")
+    if channel is not None and not isinstance(channel, Ambiguous) and channel not in CHANNELS:
+        add(f"unknown channel {channel!r}", f"use one of: {', '.join(CHANNELS)}", "channel")
+    ttype = meta.get("type")
+    if ttype is not None and not isinstance(ttype, Ambiguous) and ttype not in config.ticket_types:
+        add(f"unknown type {ttype!r}", f"use one of: {', '.join(config.ticket_types)}", "type")
+    agents = config.agent_map()
+    assignee = meta.get("assignee")
+    if assignee is not None and not isinstance(assignee, Ambiguous) and assignee not in agents:
+        add(f"unknown agent {assignee!r}", f"agents: {', '.join(agents) or '(none)'}", "assignee")
+    group = meta.get("group")
+    if group is not None and not isinstance(group, Ambiguous) and group not in config.groups:
+        add(f"unknown group {group!r}", f"groups: {', '.join(config.groups) or '(none)'}", "group")
+    requester = meta.get("requester")
+    if requester is not None and not (isinstance(requester, dict) and isinstance(requester.get("email"), str)
+                                      and "@" in requester["email"]):
+        add("requester must have a name and an email", "write requester: {name: Dana Smith, email: dana@example.com}",
+            "requester")
+    elif isinstance(requester, dict):
+        extra = set(requester) - {"name", "email"}
+        if extra:
+            add(f"requester has unknown keys: {', '.join(sorted(extra))}", "requester takes name and email",
+                "requester")
+    for key in ("tags", "kb", "related", "cc"):
+        value = meta.get(key)
+        if value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            add(f"{key} must be a list of names", f"write {key}: [a, b]", key)
+    if known_ids is not None:
+        for key in ("related", "merged_into"):
+            values = meta.get(key)
+            values = values if isinstance(values, list) else [values] if values else []
+            for value in values:
+                if isinstance(value, str) and value not in known_ids:
+                    add(f"{key} points to ticket {value!r}, which does not exist", "fix or remove the link", key)
+    for key in ("created", "updated"):
+        value = meta.get(key)
+        if value is None or key not in meta:
+            continue
+        if not isinstance(value, datetime):
+            kind = "a date without a time" if isinstance(value, date) else repr(value)
+            add(f"{key} is {kind}, not a timestamp", "write it like 2026-11-20T09:15:00+01:00", key)
+        elif value.tzinfo is None:
+            add(f"{key} has no UTC offset", "add the offset, e.g. 2026-11-20T09:15:00+01:00", key)
+    for name, spec in custom.items():
+        if name in meta and meta[name] is not None:
+            problems.extend(_check_custom(name, spec, meta[name], add))
+    problems.extend(_check_records(ticket, config))
+    return problems
+
+
+def _check_custom(name: str, spec, value: Any, add) -> list[Problem]:
+    ok = {
+        "string": isinstance(value, str),
+        "integer": isinstance(value, int) and not isinstance(value, bool),
+        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "boolean": isinstance(value, bool),
+        "date": isinstance(value, date),
+        "list": isinstance(value, list),
+    }[spec.type]
+    if not ok:
+        add(f"{name} must be a {spec.type}", "see custom_fields in supportctl.yml", name)
+    elif spec.choices and str(value) not in spec.choices:
+        add(f"{name} {value!r} is not one of the choices", f"choices: {', '.join(spec.choices)}", name)
+    return []
+
+
+def _check_records(ticket: Ticket, config: Config) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    previous = None
+    created = ticket.meta.get("created") if isinstance(ticket.meta.get("created"), datetime) else None
+    for record in ticket.records:
+        def add(message: str, hint: str) -> None:
+            problems.append(Problem(message, hint, path=ticket.path, line=record.line or None))
+
+        if record.id in seen:
+            add(f"record id {record.id} appears twice", "give one of them a new id (8 letters/digits)")
+        seen.add(record.id)
+        if record.role not in ROLES:
+            add(f"unknown role {record.role!r}", f"roles: {', '.join(ROLES)}")
+        if previous is not None and record.at < previous.at:
+            add(f"{record.kind} {record.id} at {record.at.isoformat()} is earlier than the record before it",
+                "records must be in time order; move it up")
+        if created is not None and record.at < created:
+            add(f"{record.kind} {record.id} is earlier than the ticket's created time",
+                "fix the timestamp or the created field")
+        if record.kind == "message" and record.role == "customer" and not record.body.strip():
+            add(f"message {record.id} is empty", "write the text under the header")
+        for change in record.changes():
+            if change.field == "status" and change.op == "set" and change.new not in config.lifecycle.states:
+                add(f"event {record.id} sets unknown status {change.new!r}",
+                    f"states: {', '.join(config.lifecycle.states)}")
+        previous = record
+    # The front matter must agree with the last recorded status change.
+    last = None
+    for record in ticket.records:
+        for change in record.changes():
+            if change.field == "status" and change.op == "set":
+                last = (record, change.new)
+    if last is not None and last[1] != ticket.meta.get("status"):
+        problems.append(Problem(f"status is {ticket.meta.get('status')!r} but the history last set it to "
+                                f"{last[1]!r}", "use `supportctl ticket status` so the change is recorded",
+                                path=ticket.path, line=last[0].line or None))
+    return problems
+
+
+def _ambiguous(value: Any, path: tuple):
+    from supportctl.yamlio import Ambiguous
+
+    if isinstance(value, Ambiguous):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _ambiguous(item, path + (key,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _ambiguous(item, path + (i,))
+
+
+def check_desk(desk) -> list[SupportctlError]:
+    """Every problem in the config and the tickets (and the KB, when it has a checker)."""
+    try:
+        config = desk.config
+    except SupportctlError as exc:
+        return [exc]
+    result = desk.load_all(with_bodies=True)
+    problems: list[SupportctlError] = list(result.problems)
+    ids: dict[str, str] = {}
+    for ticket in result.tickets:
+        if ticket.id in ids:
+            problems.append(Problem(f"duplicate id {ticket.id}: also in {ids[ticket.id]}",
+                                    "give one ticket a new id (file name and id field)", path=ticket.path, line=2))
+        ids.setdefault(ticket.id, ticket.path)
+    known = set(ids)
+    for ticket in result.tickets:
+        problems.extend(check_ticket(ticket, config, known))
+    return problems

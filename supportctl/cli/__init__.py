@@ -1,0 +1,65 @@
+"""The `supportctl` command: noun groups over the core library."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from supportctl import __version__
+from supportctl.errors import SupportctlError
+
+
+class App(TyperGroup):
+    """Turns user errors raised anywhere below into `error:`/`hint:` lines and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        from supportctl.cli.common import report_error
+
+        try:
+            return super().invoke(ctx)
+        except SupportctlError as exc:
+            report_error(exc)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(cls=App, no_args_is_help=True, add_completion=True, rich_markup_mode=None,
+                  pretty_exceptions_show_locals=False,
+                  help="A help desk that lives in a git repository.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"supportctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    directory: Optional[str] = typer.Option(None, "-C", metavar="PATH",
+                                            help="Run in the desk at PATH (default: nearest supportctl.yml)."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """A help desk that lives in a git repository."""
+    from supportctl.cli.common import STATE
+
+    STATE["root"] = directory
+
+
+# Noun groups and top-level commands. Each module adds its commands to `app`
+# or defines a Typer registered here.
+from supportctl.cli import desk as _desk  # noqa: E402  (init, paths, check)
+from supportctl.cli import ticket as _ticket  # noqa: E402
+
+app.add_typer(_ticket.app, name="ticket")
+
+
+def main() -> None:
+    # `--version` answers before Typer builds the command tree.
+    if sys.argv[1:] == ["--version"]:
+        print(f"supportctl {__version__}")
+        return
+    app()

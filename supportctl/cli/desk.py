@@ -1,0 +1,115 @@
+"""Desk-wide commands: `init`, `paths`, `check`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from supportctl.cli import app
+from supportctl.cli.common import JSON_OPTION, desk, emit_json, info, report_error, style
+from supportctl.errors import SupportctlError
+
+
+@app.command("init")
+def init(
+    path: Path = typer.Argument(Path("."), help="Folder for the new desk (created if missing)."),
+    name: str = typer.Option("Help Center", "--name", help="The desk's name, shown on the help site."),
+    timezone: Optional[str] = typer.Option(None, "--timezone", help="IANA time zone (default: this machine's)."),
+    agent: Optional[str] = typer.Option(None, "--agent", help="First agent's handle (default: from git user.name)."),
+    no_commit: bool = typer.Option(False, "--no-commit", help="Write the files but do not commit."),
+) -> None:
+    """Create a new desk: config, folders, templates, site and CI files; commit them."""
+    from supportctl import gitops, scaffold
+    from supportctl.store import atomic_write
+
+    root = path.expanduser().resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    zone = timezone or _local_zone()
+    from supportctl.config import check_zone
+
+    try:
+        check_zone(zone)
+    except ValueError as exc:
+        raise SupportctlError(str(exc), hint="pass --timezone Europe/Berlin or another IANA name") from None
+    git_user = gitops.user_name(root)
+    handle = scaffold.slug(agent or git_user or "agent")
+    person = agent or git_user or handle
+    files = scaffold.desk_files(name, zone, handle, person, f"{handle}@example.com")
+    try:  # INTEGRATION: the KB/site starter files (mkdocs.yml, kb/) come from supportctl.site
+        from supportctl.site import starter_files
+
+        files.update(starter_files(name))
+    except ImportError:
+        pass
+    existing = sorted(rel for rel in files if (root / rel).exists())
+    if existing:
+        shown = ", ".join(existing[:6]) + (f" and {len(existing) - 6} more" if len(existing) > 6 else "")
+        raise SupportctlError(f"{root} already has {shown}",
+                              hint="init writes into a folder without these files; nothing was changed")
+    if not gitops.is_repo(root):
+        gitops.init(root)
+    for rel, text in files.items():
+        atomic_write(root / rel, text)
+    if not no_commit:
+        gitops.commit(root, sorted(files), f"supportctl: new desk {name}", author_name=person,
+                      author_email=f"{handle}@example.com")
+    info(f"created desk {name!r} in {root}")
+    info(f"next: cd {root} && supportctl ticket new --title \"...\" --from \"Name <email>\" --as {handle}")
+
+
+def _local_zone() -> str:
+    """This machine's IANA zone name, or UTC when it cannot be told."""
+    import os
+
+    env = os.environ.get("TZ")
+    if env and "/" in env:
+        return env.lstrip(":")
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            return target.split("zoneinfo/", 1)[1]
+    except OSError:
+        pass
+    return "UTC"
+
+
+@app.command("paths")
+def paths(json_: bool = JSON_OPTION) -> None:
+    """Print where the desk's root, config, tickets, KB, templates and cache are."""
+    d = desk()
+    data = {"root": str(d.root), "config": str(d.config_path), "tickets": str(d.tickets_dir),
+            "kb": str(d.kb_dir), "templates": str(d.templates_dir), "cache": str(d.cache_dir)}
+    if json_:
+        emit_json(data)
+        return
+    width = max(map(len, data))
+    for key, value in data.items():
+        typer.echo(f"{key.ljust(width)}  {value}")
+
+
+@app.command("check")
+def check(json_: bool = JSON_OPTION) -> None:
+    """Validate the config, every ticket and the KB; exit 1 if anything is wrong."""
+    from supportctl.checks import check_desk
+
+    d = desk()
+    problems = check_desk(d)
+    try:
+        from supportctl.kb import check_kb
+
+        if not any(p.path == "supportctl.yml" for p in problems):
+            problems.extend(check_kb(d))
+    except ImportError:  # pragma: no cover - the KB module ships with the package
+        pass
+    if json_:
+        emit_json([{"path": p.path, "line": p.line, "message": p.message, "hint": p.hint} for p in problems])
+    else:
+        for p in problems:
+            report_error(p)
+        count = len(problems)
+        summary = f"{count} problem{'s' if count != 1 else ''}" if count else "no problems"
+        info(style(summary, fg="red" if count else "green"))
+    if problems:
+        raise typer.Exit(1)
