@@ -136,10 +136,10 @@ def customer_message(ticket: Ticket, config: Config, *, at: datetime, text: str,
 
 def _reopens_closed(ticket: Ticket, config: Config, at: datetime) -> bool:
     policy = config.lifecycle.reopen
-    if policy.closed == "reopen":
-        return True
     if policy.within_days is None:
-        return False
+        return policy.closed == "reopen"
+    # `within_days` limits reopening whichever way `closed` is spelled: a
+    # message within the window reopens, a later one opens a follow-up.
     closed_at = last_status_change(ticket)
     return closed_at is not None and at - closed_at <= timedelta(days=policy.within_days)
 
