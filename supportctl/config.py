@@ -274,15 +274,28 @@ class SlaConfig(Strict):
 # --------------------------------------------------------------- KB, site
 
 
+class KbCategory(Strict):
+    """A category's title, order and description (overrides kb/<folder>/_category.yml)."""
+
+    title: str | None = None
+    order: int | None = None
+    description: str | None = None
+    icon: str | None = None
+
+
 class KbConfig(Strict):
-    stale_after_months: int = 12
-    categories: dict[str, dict[str, Any]] = {}   # folder -> {title, order, description}
+    stale_after_months: int = Field(12, ge=1)           # `kb check` flags published articles older than this
+    categories: dict[str, KbCategory] = {}               # folder -> title/order/description
+    pii_allow: list[str] = []                            # emails, domains or phone numbers allowed in public articles
+    extra_fields: list[str] = []                         # more front-matter keys an article may carry
 
 
 class SiteConfig(Strict):
     engine: Literal["mkdocs", "properdocs", "zensical"] = "mkdocs"
-    docs_dir: str = "site_docs"
-    offline: bool = False
+    offline: bool = False              # build for file:// and intranets (Material's offline plugin)
+    edit_branch: str = "main"          # "improve this article" links edit kb/ on this branch of desk.repo_url
+    edit_uri: str | None = None        # full edit URL prefix, e.g. https://gitlab.com/x/y/-/edit/main/kb/
+    contact_url: str | None = None     # "contact support" link; {title} and {url} are filled in
 
 
 # ------------------------------------------------------------------- root

@@ -1,7 +1,7 @@
 """The desk on disk: finding it, reading tickets fast, writing them safely.
 
 Reading many tickets goes through an index cache in `.supportctl/cache/`,
-keyed by each file's stat (mtime, size, inode), so a hand edit or a
+keyed by each file's stat (mtime, ctime, size, inode), so a hand edit or a
 `git checkout` re-parses exactly the files it touched. Writing takes a lock,
 writes atomically, commits, and restores the files if anything fails.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from supportctl.errors import NotFound, SupportctlError, TicketFormatError, UsageError
-from supportctl.ticket import CROCKFORD, Record, Ticket, parse_ticket
+from supportctl.ticket import Record, Ticket, parse_ticket
 
 if TYPE_CHECKING:
     from supportctl.config import Config
@@ -131,19 +131,22 @@ class Desk:
 
     def resolve(self, ref: str) -> str:
         """The relative path of the ticket whose id is `ref` or starts with it, like git."""
-        key = ref.strip().upper().translate(_CONFUSABLE).lstrip("#")
-        if not key or not re.fullmatch(f"[{CROCKFORD}]+", key):
+        typed = ref.strip().upper().lstrip("#")
+        if not typed or not re.fullmatch(r"[0-9A-Z_-]+", typed):
             raise UsageError(f"{ref!r} is not a ticket id", hint="ticket ids look like 7QH2KD; a prefix is enough")
         ids = self.ids()
-        if key in ids:
-            return ids[key]
-        matches = sorted(i for i in ids if i.startswith(key))
-        if len(matches) == 1:
-            return ids[matches[0]]
-        if not matches:
-            raise NotFound(f"no ticket {ref!r}", hint="`supportctl ticket list` shows the tickets")
-        shown = ", ".join(matches[:8]) + (", ..." if len(matches) > 8 else "")
-        raise UsageError(f"ticket id {ref!r} is ambiguous: {shown}", hint="type more characters of the id")
+        # As typed first; then read O as 0 and I/L as 1 (Crockford), as people
+        # copy ids from a phone call or a handwritten note.
+        for key in dict.fromkeys((typed, typed.translate(_CONFUSABLE))):
+            if key in ids:
+                return ids[key]
+            matches = sorted(i for i in ids if i.startswith(key))
+            if len(matches) == 1:
+                return ids[matches[0]]
+            if matches:
+                shown = ", ".join(matches[:8]) + (", ..." if len(matches) > 8 else "")
+                raise UsageError(f"ticket id {ref!r} is ambiguous: {shown}", hint="type more characters of the id")
+        raise NotFound(f"no ticket {ref!r}", hint="`supportctl ticket list` shows the tickets")
 
     def read(self, rel_path: str) -> Ticket:
         path = self.root / rel_path
@@ -180,7 +183,7 @@ class Desk:
         changed = len(cache) != len(files)
         for rel in sorted(files):
             st = files[rel]
-            key = (st.st_mtime_ns, st.st_size, st.st_ino)
+            key = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
             entry = cache.get(rel)
             if entry is not None and entry[0] == key:
                 payload = entry[1]

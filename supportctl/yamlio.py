@@ -93,8 +93,13 @@ def load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:
 
 
 def yaml_error_line(exc: yaml.YAMLError) -> int | None:
-    """The 1-based line of a PyYAML parse error, when it has one."""
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    """The 1-based line of a PyYAML parse error, when it has one.
+
+    For an unclosed bracket or quote PyYAML's problem mark is where it gave up
+    (often the end of the text); the context mark is where the construct
+    began, which is the line to fix.
+    """
+    mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
     return mark.line + 1 if mark is not None else None
 
 

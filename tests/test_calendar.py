@@ -1,0 +1,280 @@
+"""Business calendars: the sla-cases.yaml arithmetic cases, edge cases and properties."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from supportctl.calendar import BusinessCalendar, to_ts
+from supportctl.config import CalendarConfig
+from supportctl.errors import ConfigError
+from supportctl.timeutil import parse_duration
+from tests.slakit import calendar_config, cases_of, instant
+
+UTC = timezone.utc
+
+
+def make(zone: str = "Europe/Berlin", **config) -> BusinessCalendar:
+    return BusinessCalendar(CalendarConfig.model_validate(config), zone, "test")
+
+
+# ------------------------------------------------------ shared/sla-cases.yaml
+
+
+@pytest.mark.parametrize("case", cases_of("add_business_time"), ids=lambda c: c["id"])
+def test_add_business_time_case(case):
+    config, zone = calendar_config(case)
+    cal = BusinessCalendar(config, zone, case["calendar"])
+    start = instant(case, "start", zone)
+    expected = instant(case, "expected", zone)
+    assert cal.add(start, parse_duration(case["add"])) == expected
+    # The two directions agree: the working time up to the result is what was added.
+    assert cal.elapsed(start, expected) == parse_duration(case["add"])
+
+
+@pytest.mark.parametrize("case", cases_of("elapsed_business_time"), ids=lambda c: c["id"])
+def test_elapsed_business_time_case(case):
+    config, zone = calendar_config(case)
+    cal = BusinessCalendar(config, zone, case["calendar"])
+    start, end = instant(case, "start", zone), instant(case, "end", zone)
+    assert cal.elapsed(start, end) == case["expected_seconds"]
+    assert cal.add(start, case["expected_seconds"]) <= end
+
+
+# ------------------------------------------------------------------ examples
+
+OFFICE = {"hours": {"mon": ["08:00-13:00", "14:00-18:00"], "tue": ["08:00-18:00"], "wed": ["08:00-18:00"],
+                    "thu": ["08:00-18:00"], "fri": ["08:00-18:00"]},
+          "holidays": ["2026-12-24", "12-25"]}
+
+
+def berlin(*args) -> datetime:
+    return datetime(*args, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+def test_lunch_break_is_not_working_time():
+    cal = make(**OFFICE)
+    # Monday 2026-11-23: 12:00 -> 15:00 holds 1h before lunch and 1h after.
+    assert cal.elapsed(berlin(2026, 11, 23, 12), berlin(2026, 11, 23, 15)) == 7200
+    assert cal.add(berlin(2026, 11, 23, 12), 3600) == berlin(2026, 11, 23, 13)
+    assert cal.add(berlin(2026, 11, 23, 12), 3601) == berlin(2026, 11, 23, 14, 0, 1)
+
+
+def test_deadline_on_close_is_the_close_not_the_next_opening():
+    cal = make(**OFFICE)
+    assert cal.add(berlin(2026, 11, 24, 8), 10 * 3600) == berlin(2026, 11, 24, 18)
+    assert cal.add(berlin(2026, 11, 24, 8), 10 * 3600 + 1) == berlin(2026, 11, 25, 8, 0, 1)
+
+
+def test_once_and_yearly_holidays():
+    cal = make(**OFFICE)
+    # Wed 2026-12-23 17:00 + 2h: 1h on the 23rd, the 24th (once) and 25th (every year) are closed,
+    # Sat and Sun closed, Mon 28th 08:00 + 1h.
+    assert cal.add(berlin(2026, 12, 23, 17), 7200) == berlin(2026, 12, 28, 9)
+    # 12-25 is a holiday every year, 2026-12-24 only in 2026.
+    assert cal.elapsed(berlin(2027, 12, 24, 0), berlin(2027, 12, 25, 0)) == 10 * 3600
+    assert cal.elapsed(berlin(2031, 12, 25, 0), berlin(2031, 12, 26, 0)) == 0
+
+
+def test_holidays_from_the_holidays_package():
+    cal = make(hours={d: ["08:00-18:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+               holidays_from={"country": "DE", "subdiv": "BE"})
+    # Fri 2025-10-03 is German Unity Day: Thu 17:00 + 2h ends Mon 09:00.
+    assert cal.add(berlin(2025, 10, 2, 17), 7200) == berlin(2025, 10, 6, 9)
+    # 2025-03-08 (International Women's Day) is a holiday in Berlin only; it was a Saturday,
+    # 2024-03-08 a Friday.
+    assert cal.elapsed(berlin(2024, 3, 8), berlin(2024, 3, 9)) == 0
+    assert "public holiday" in cal.closed_reason(to_ts(berlin(2024, 3, 8, 12)))
+
+
+def test_unknown_holiday_country_is_a_config_error():
+    cal = make(hours="all", holidays_from={"country": "XX"})
+    with pytest.raises(ConfigError, match="holidays_from XX"):
+        cal.elapsed(berlin(2026, 1, 1), berlin(2026, 1, 2))
+
+
+def test_calendar_without_any_open_time_is_a_config_error_not_a_hang():
+    every_day = [f"{m:02d}-{d:02d}" for m in range(1, 13) for d in range(1, 32)
+                 if not (m in (4, 6, 9, 11) and d == 31) and not (m == 2 and d > 29)]
+    cal = make(hours={"mon": ["08:00-18:00"]}, holidays=every_day)
+    with pytest.raises(ConfigError, match="no opening time"):
+        cal.add(berlin(2026, 1, 1), 3600)
+    assert cal.elapsed(berlin(2026, 1, 1), berlin(2027, 1, 1)) == 0
+
+
+def test_empty_hours_are_rejected_by_the_configuration():
+    with pytest.raises(ValueError, match="no opening hours"):
+        CalendarConfig.model_validate({"hours": {"mon": []}})
+
+
+def test_all_day_interval_and_hours_all_agree():
+    a = make(hours="all")
+    b = make(hours={d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
+    start, end = berlin(2026, 3, 27, 13, 14, 15), berlin(2026, 4, 2, 1, 2, 3)
+    assert a.elapsed(start, end) == b.elapsed(start, end) == int((end - start).total_seconds())
+
+
+def test_seconds_are_exact_and_order_matters():
+    cal = make(**OFFICE)
+    start = berlin(2026, 11, 23, 9, 0, 0)
+    assert cal.add(start, 1) == berlin(2026, 11, 23, 9, 0, 1)
+    assert cal.elapsed(start, start) == 0
+    assert cal.elapsed(berlin(2026, 11, 24), start) == 0          # end before start: nothing
+
+
+def test_add_far_ahead_and_far_back():
+    cal = make(**OFFICE)
+    start = berlin(2026, 11, 23, 9)
+    far = cal.add(start, 3000 * 3600)                             # ~ 300 working days
+    assert cal.elapsed(start, far) == 3000 * 3600
+    old = berlin(2019, 5, 6, 8)                                   # grows the table backwards
+    assert cal.elapsed(old, start) == cal.elapsed(old, berlin(2020, 1, 1)) + cal.elapsed(berlin(2020, 1, 1), start)
+
+
+def test_intervals_iterates_opening_hours_clipped():
+    cal = make(**OFFICE)
+    spans = list(cal.intervals(berlin(2026, 11, 23, 12), berlin(2026, 11, 24, 9)))
+    assert spans == [(berlin(2026, 11, 23, 12), berlin(2026, 11, 23, 13)),
+                     (berlin(2026, 11, 23, 14), berlin(2026, 11, 23, 18)),
+                     (berlin(2026, 11, 24, 8), berlin(2026, 11, 24, 9))]
+
+
+def test_naive_datetimes_are_refused():
+    with pytest.raises(ValueError, match="naive"):
+        make().elapsed(datetime(2026, 1, 1), datetime(2026, 1, 2))
+
+
+# -------------------------------------------------------------- DST examples
+
+
+@pytest.mark.parametrize("zone,day,hours", [
+    ("Europe/Berlin", date(2026, 3, 29), 23), ("Europe/Berlin", date(2026, 10, 25), 25),
+    ("America/Sao_Paulo", date(2016, 10, 16), 23), ("America/Sao_Paulo", date(2016, 2, 20), 25),
+    ("Australia/Sydney", date(2026, 10, 4), 23), ("Australia/Sydney", date(2026, 4, 5), 25),
+])
+def test_dst_days_have_their_real_length(zone, day, hours):
+    cal = make(zone, hours="all")
+    tz = ZoneInfo(zone)
+    start = cal._instant(day, 0)
+    end = cal._instant(day + timedelta(days=1), 0)
+    assert cal.elapsed_ts(start, end) == hours * 3600
+    # Sao Paulo's clocks jumped at midnight: the day starts at 01:00.
+    assert datetime.fromtimestamp(start, tz).date() == day
+
+
+def test_interval_through_the_skipped_hour():
+    cal = make(hours={"sun": ["01:00-04:00"]})
+    # 2026-03-29, Berlin: 02:00 -> 03:00 does not exist, 01:00-04:00 holds 2 real hours.
+    assert cal.elapsed(berlin(2026, 3, 29), berlin(2026, 3, 30)) == 7200
+    # ... and in autumn 02:00-03:00 happens twice: 4 real hours.
+    assert cal.elapsed(berlin(2026, 10, 25), berlin(2026, 10, 26)) == 4 * 3600
+
+
+def test_interval_ending_inside_the_skipped_hour_ends_at_the_jump():
+    cal = make(hours={"sun": ["00:00-02:30"]})
+    assert cal.elapsed(berlin(2026, 3, 29), berlin(2026, 3, 30)) == 7200
+
+
+# ---------------------------------------------------------------- properties
+
+ZONES = ["Europe/Berlin", "America/Sao_Paulo", "Australia/Sydney", "America/New_York", "UTC"]
+WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CALENDARS = {
+    "office": OFFICE,
+    "weekdays": {"hours": {d: ["09:00-17:00"] for d in WEEK[:5]}, "holidays": ["01-01", "12-25", "2016-10-17"]},
+    "night": {"hours": {"sun": ["00:00-03:00", "22:00-24:00"], "sat": ["01:30-02:30"], "wed": ["02:00-02:01"]}},
+    "all": {"hours": "all", "holidays": ["05-01"]},
+}
+# 2015-2027 covers Sao Paulo's last DST years and many transitions everywhere.
+instants = st.integers(min_value=int(datetime(2015, 1, 1, tzinfo=UTC).timestamp()),
+                       max_value=int(datetime(2027, 12, 31, tzinfo=UTC).timestamp()))
+durations = st.integers(min_value=1, max_value=400 * 3600)
+calendars = st.tuples(st.sampled_from(sorted(CALENDARS)), st.sampled_from(ZONES))
+_cache: dict[tuple[str, str], BusinessCalendar] = {}
+
+
+def cal_for(key: tuple[str, str]) -> BusinessCalendar:
+    if key not in _cache:
+        _cache[key] = make(key[1], **CALENDARS[key[0]])
+    return _cache[key]
+
+
+def open_by_wall_clock(name: str, zone: str, ts: int) -> bool:
+    """Is the calendar open at `ts`? Decided from the local wall time, independently of the engine."""
+    local = datetime.fromtimestamp(ts, ZoneInfo(zone))
+    config = CALENDARS[name]
+    holidays = config.get("holidays", [])
+    if local.strftime("%m-%d") in holidays or local.strftime("%Y-%m-%d") in holidays:
+        return False
+    if config["hours"] == "all":
+        return True
+    second = local.hour * 3600 + local.minute * 60 + local.second
+    for text in config["hours"].get(WEEK[local.weekday()], []):
+        a, b = text.split("-")
+        lo = int(a[:2]) * 3600 + int(a[3:]) * 60
+        hi = int(b[:2]) * 3600 + int(b[3:]) * 60
+        if lo <= second < hi:
+            return True
+    return False
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(calendars, instants, durations)
+def test_elapsed_inverts_add(key, start, seconds):
+    cal = cal_for(key)
+    assert cal.elapsed_ts(start, cal.add_ts(start, seconds)) == seconds
+
+
+@settings(max_examples=300, deadline=None)
+@given(calendars, instants, st.integers(0, 60 * 86400), st.integers(0, 60 * 86400))
+def test_elapsed_is_additive_over_a_split_point(key, a, gap1, gap2):
+    cal = cal_for(key)
+    b, c = a + gap1, a + gap1 + gap2
+    assert cal.elapsed_ts(a, c) == cal.elapsed_ts(a, b) + cal.elapsed_ts(b, c)
+
+
+@settings(max_examples=300, deadline=None)
+@given(calendars, instants, durations)
+def test_deadlines_never_fall_in_closed_time_or_a_holiday(key, start, seconds):
+    cal = cal_for(key)
+    due = cal.add_ts(start, seconds)
+    # The last second before the deadline was working time, by the wall clock.
+    assert open_by_wall_clock(key[0], key[1], due - 1)
+    # ... and the deadline is the earliest such instant.
+    assert cal.elapsed_ts(start, due - 1) == seconds - 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["Europe/Berlin", "America/Sao_Paulo", "Australia/Sydney"]), instants,
+       st.integers(1, 10 * 86400))
+def test_24_7_working_time_is_real_elapsed_time_across_dst(zone, start, seconds):
+    cal = make(zone, hours="all")
+    assert cal.elapsed_ts(start, start + seconds) == seconds
+    assert cal.add_ts(start, seconds) == start + seconds
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["Europe/Berlin", "America/Sao_Paulo", "Australia/Sydney"]),
+       st.dates(min_value=date(2015, 1, 1), max_value=date(2027, 12, 31)))
+def test_office_day_counts_its_wall_clock_hours_on_dst_days(zone, day):
+    # Opening hours lie outside every transition (they happen at night): each open day holds
+    # exactly its 9 configured hours, whatever the UTC offset does that day.
+    cal = make(zone, hours={d: ["08:00-12:00", "13:00-18:00"] for d in WEEK})
+    start, end = cal._instant(day, 0), cal._instant(day + timedelta(days=1), 0)
+    assert cal.elapsed_ts(start, end) == 9 * 3600
+
+
+@settings(max_examples=200, deadline=None)
+@given(calendars, instants, st.integers(0, 30 * 86400))
+def test_elapsed_matches_a_second_by_second_count_over_hours(key, start, span):
+    # An independent check of elapsed on short spans: count open minutes by the wall clock.
+    cal = cal_for(key)
+    start -= start % 60
+    span = span % (6 * 3600)
+    span -= span % 60
+    expected = sum(60 for t in range(start, start + span, 60) if open_by_wall_clock(key[0], key[1], t))
+    assert cal.elapsed_ts(start, start + span) == expected

@@ -1,0 +1,165 @@
+"""The ticket file format: parsing, writing, round trips and minimal diffs."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from supportctl.errors import TicketFormatError
+from supportctl.ticket import Change, Record, Ticket, new_front_matter, new_record_id, parse_ticket
+from supportctl.timeutil import parse_timestamp
+
+SAMPLE = """\
+---
+id: 7QH2KD
+title: CSV export stops at 1,000 rows   # reported twice this week
+status: open
+priority: high
+type: incident
+channel: email
+requester: {name: Dana Smith, email: dana@example.com}
+assignee: alice
+group: tier-1
+tags: [billing, export]
+created: 2026-11-20T09:15:00+01:00
+updated: 2026-11-20T09:40:00+01:00
+---
+
+### message k7q2p9xa · 2026-11-20T09:15:00+01:00 · Dana Smith <dana@example.com> (customer)
+
+Hi, our export stops at 1,000 rows.
+
+### Steps
+1. Open Reports
+\\### message 00000000 · looks like a header · x (agent)
+
+### event 3m8d0c2v · 2026-11-20T09:20:00+01:00 · alice (agent)
+
+status: new -> open
+assignee: null -> alice
+
+### note q1w2e3r4 · 2026-11-20T09:30:00+01:00 · alice (agent)
+
+Known bug, see ENG-1234.
+
+### message z9x8c7v6 · 2026-11-20T09:40:00+01:00 · alice (agent)
+
+Hi Dana, we are on it.
+"""
+
+
+def test_parse_reads_fields_and_records():
+    t = parse_ticket(SAMPLE, "tickets/7QH2KD.md")
+    assert t.id == "7QH2KD" and t.status == "open"
+    assert t.meta["requester"] == {"name": "Dana Smith", "email": "dana@example.com"}
+    assert [r.kind for r in t.records] == ["message", "event", "note", "message"]
+    first = t.records[0]
+    assert first.role == "customer" and first.public and first.author == "Dana Smith <dana@example.com>"
+    # A Markdown heading inside a message stays in the body; the escaped header is unescaped.
+    assert "### Steps" in first.body
+    assert "### message 00000000 · looks like a header · x (agent)" in first.body.splitlines()
+    assert t.records[1].changes() == [Change("status", "new", "open"), Change("assignee", None, "alice")]
+    assert t.records[2].visibility == "internal" and not t.records[2].public
+    assert t.records[0].line == 16
+
+
+def test_unchanged_file_round_trips_byte_for_byte():
+    assert parse_ticket(SAMPLE, "x.md").render() == SAMPLE
+
+
+def test_a_change_touches_only_the_lines_it_must():
+    t = parse_ticket(SAMPLE, "x.md")
+    at = parse_timestamp("2026-11-20T10:00:00+01:00")
+    t.add_record(Record("event", new_record_id(), at, "alice", "agent", Change("status", "open", "pending").render()))
+    t.set_fields({"status": "pending", "updated": at})
+    diff = [line for line in difflib.unified_diff(SAMPLE.splitlines(), t.render().splitlines(), lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    removed = [line for line in diff if line.startswith("-")]
+    assert removed == ["-status: open", "-updated: 2026-11-20T09:40:00+01:00"]
+    added = [line for line in diff if line.startswith("+")]
+    assert "+status: pending" in added and "+updated: 2026-11-20T10:00:00+01:00" in added
+    assert "+status: open -> pending" in added
+    # The comment on the title line and the key order survive.
+    assert "# reported twice this week" in t.render()
+
+
+def test_records_are_inserted_in_time_order():
+    t = parse_ticket(SAMPLE, "x.md")
+    early = parse_timestamp("2026-11-20T09:25:00+01:00")
+    t.add_record(Record("message", "aaaaaaaa", early, "alice", "agent", "In between"))
+    reparsed = parse_ticket(t.render(), "x.md")
+    assert [r.id for r in reparsed.records] == ["k7q2p9xa", "3m8d0c2v", "aaaaaaaa", "q1w2e3r4", "z9x8c7v6"]
+    assert reparsed.records[2].body == "In between"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("id: X\n", "does not start with YAML front matter"),
+    ("---\nid: X\n", "front matter is not closed"),
+    ("---\nid: [X\n---\n", "not valid YAML"),
+    ("---\n- a\n- b\n---\n", "not a mapping"),
+])
+def test_malformed_files_name_the_problem(text, message):
+    with pytest.raises(TicketFormatError) as info:
+        parse_ticket(text, "tickets/X.md")
+    assert message in info.value.message
+    assert info.value.path == "tickets/X.md" and info.value.line
+    assert info.value.hint
+
+
+def test_yaml_error_reports_the_file_line():
+    text = "---\nid: X\ntitle: a\nstatus: [open\n---\n"
+    with pytest.raises(TicketFormatError) as info:
+        parse_ticket(text, "tickets/X.md")
+    assert info.value.line >= 4
+
+
+# ------------------------------------------------------------------ property
+
+# Text made of ordinary characters and of the pieces the format itself uses, so
+# bodies that look like headers, separators or escapes are generated often.
+_piece = (st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\u2028\u2029\x85")
+          | st.sampled_from(["\n", "### ", "\\### message ", "### message ", "---\n", " · ", "\\",
+                           "\n### message abcd1234 · 2026-01-01T00:00:00+01:00 · x (agent)\n"]))
+_text = st.lists(_piece, max_size=30).map("".join)
+_body = _text.map(lambda s: "\n".join(line.rstrip() for line in s.split("\n")).strip("\n"))
+_name = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=12)
+_time = st.integers(min_value=0, max_value=10**8).map(
+    lambda s: (datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=1))) + timedelta(seconds=s)))
+
+
+@st.composite
+def tickets(draw):
+    title = draw(st.text(min_size=1, max_size=60).filter(lambda s: s.strip()))
+    fields = {"id": "ABC123", "title": title, "status": draw(st.sampled_from(["new", "open", "pending"])),
+              "priority": "normal", "channel": "email",
+              "requester": {"name": draw(_name), "email": "x@example.com"},
+              "assignee": draw(st.none() | _name), "tags": draw(st.lists(_name, max_size=3)),
+              "created": draw(_time)}
+    t = Ticket(path="tickets/ABC123.md", meta={}, fm_text=new_front_matter(fields))
+    for _ in range(draw(st.integers(0, 6))):
+        kind = draw(st.sampled_from(["message", "note", "event"]))
+        if kind == "event":
+            body = Change(draw(_name).replace("-", "_"), draw(st.none() | _text.filter(lambda s: "\n" not in s)),
+                          draw(st.none() | _name)).render()
+        else:
+            body = draw(_body)
+        t.add_record(Record(kind, new_record_id(), draw(_time), draw(_name), draw(st.sampled_from(
+            ["customer", "agent", "system"])), body))
+    return t
+
+
+@settings(max_examples=300, deadline=None)
+@given(tickets())
+def test_parse_write_is_the_identity(ticket):
+    text = ticket.render()
+    parsed = parse_ticket(text, ticket.path)
+    assert parsed.render() == text
+    assert parsed.meta["title"] == ticket.meta.get("title", parsed.meta["title"])
+    assert [(r.kind, r.id, r.at, r.author, r.role, r.body) for r in parsed.records] == \
+           [(r.kind, r.id, r.at, r.author, r.role, r.body) for r in ticket.records]
+    for original, again in zip(ticket.records, parsed.records):
+        assert again.changes() == original.changes()
