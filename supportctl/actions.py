@@ -53,7 +53,7 @@ def _event(ticket: Ticket, actor: str, role: str, at: datetime, changes: list[Ch
 def _touch(ticket: Ticket, at: datetime, updates: dict[str, Any] | None = None) -> None:
     updates = dict(updates or {})
     current = ticket.meta.get("updated")
-    if not isinstance(current, datetime) or at > current:
+    if not isinstance(current, datetime) or current.tzinfo is None or at > current:
         updates["updated"] = at
     if updates:
         ticket.set_fields(updates)

@@ -126,7 +126,7 @@ def _check_records(ticket: Ticket, config: Config) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[str] = set()
     previous = None
-    created = ticket.meta.get("created") if isinstance(ticket.meta.get("created"), datetime) else None
+    created = ticket.created  # None when missing or naive (reported on its own)
     for record in ticket.records:
         def add(message: str, hint: str) -> None:
             problems.append(Problem(message, hint, path=ticket.path, line=record.line or None))

@@ -23,9 +23,13 @@ class Strict(BaseModel):
 
 
 def _duration(value: Any) -> int:
+    from supportctl.errors import SupportctlError
     from supportctl.timeutil import parse_duration
 
-    seconds = parse_duration(value)
+    try:
+        seconds = parse_duration(value)
+    except SupportctlError as exc:  # pydantic reports ValueErrors with the key's location
+        raise ValueError(f"{exc.message}; {exc.hint}") from None
     if seconds <= 0:
         raise ValueError("must be longer than zero")
     return seconds

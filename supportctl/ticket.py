@@ -217,8 +217,9 @@ class Ticket:
 
     @property
     def created(self) -> datetime | None:
+        """The creation time, or None when it is missing or has no offset (check reports that)."""
         value = self.meta.get("created")
-        return value if isinstance(value, datetime) else None
+        return value if isinstance(value, datetime) and value.tzinfo is not None else None
 
     def messages(self) -> list[Record]:
         return [r for r in self.records if r.is_message]

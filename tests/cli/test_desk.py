@@ -1,0 +1,111 @@
+"""`init`, `paths` and `check` on real desks."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import git, new_ticket
+
+
+def test_init_writes_a_desk_and_commits_it(tmp_path, cli):
+    root = tmp_path / "acme"
+    cli("init", root, "--name", "Acme Help", "--timezone", "Europe/Dublin", "--agent", "niamh")
+    for rel in ("supportctl.yml", "tickets", "kb", "templates", "mkdocs.yml", ".gitignore",
+                ".github/workflows/supportctl-check.yml", ".github/workflows/supportctl-sla.yml",
+                ".github/workflows/supportctl-pages.yml", ".pre-commit-config.yaml"):
+        assert (root / rel).exists(), rel
+    assert git(root, "log", "--format=%s").strip() == "supportctl: new desk Acme Help"
+    assert git(root, "status", "--porcelain").strip() == ""
+    assert ".supportctl/" in (root / ".gitignore").read_text()
+    r = cli("-C", root, "check")
+    assert r.exit_code == 0 and "no problems" in r.stderr
+    # The new desk works at once for its first agent.
+    r = cli("-C", root, "ticket", "new", "--title", "Hello", "--from", "a@b.example", "--as", "niamh")
+    assert len(r.stdout.strip()) == 6
+
+
+def test_init_inside_an_existing_repository_adds_a_commit(tmp_path, cli):
+    root = tmp_path / "project"
+    root.mkdir()
+    git(root, "init", "-q")
+    (root / "code.py").write_text("print('hi')\n")
+    git(root, "add", "code.py")
+    git(root, "commit", "-qm", "code")
+    cli("init", root, "--timezone", "UTC")
+    assert git(root, "log", "--format=%s").split("\n")[:2] == ["supportctl: new desk Help Center", "code"]
+
+
+def test_init_refuses_to_overwrite_and_says_which_files(tmp_path, cli):
+    root = tmp_path / "acme"
+    root.mkdir()
+    (root / "supportctl.yml").write_text("mine\n")
+    r = cli("init", root, ok=False)
+    assert r.exit_code == 1 and "supportctl.yml" in r.stderr and "nothing was changed" in r.stderr
+    assert (root / "supportctl.yml").read_text() == "mine\n"
+    assert not (root / "tickets").exists()
+
+
+def test_paths_and_root_discovery(desk, cli, monkeypatch, tmp_path):
+    data = json.loads(cli("paths", "--json").stdout)
+    assert data["root"] == str(desk) and data["tickets"] == str(desk / "tickets")
+    monkeypatch.chdir(desk / "tickets")
+    assert json.loads(cli("paths", "--json").stdout)["root"] == str(desk)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SUPPORTCTL_ROOT", str(desk))
+    assert json.loads(cli("paths", "--json").stdout)["config"] == str(desk / "supportctl.yml")
+    monkeypatch.delenv("SUPPORTCTL_ROOT")
+    r = cli("paths", ok=False)
+    assert r.exit_code == 1 and "no supportctl.yml" in r.stderr and "supportctl init" in r.stderr
+    assert "root" in cli("-C", desk, "paths").stdout
+
+
+def test_check_finds_every_kind_of_problem(desk, cli):
+    good = new_ticket(cli)
+    bad = new_ticket(cli, title="To be broken")
+    path = desk / "tickets" / f"{bad}.md"
+    text = path.read_text()
+    text = text.replace("priority: normal", "priority: critical")
+    text = text.replace("channel: email", "channel: email\nasignee: bob\nescalated: no")
+    text = text.replace("status: new", "status: waiting")
+    text = text.replace("group: null", "group: tier-9")
+    text = text.replace("created: 2026-03-02T09:00:00+01:00", "created: 2026-03-02T09:00:00")
+    text += ("\n### message aaaa1111 · 2026-03-01T09:00:00+01:00 · bob (agent)\n\nOut of order\n")
+    path.write_text(text)
+    (desk / "tickets" / f"{good}-copy.md").write_text((desk / "tickets" / f"{good}.md").read_text())
+    r = cli("check", "--json", ok=False)
+    assert r.exit_code == 1 and r.stdout, r.stderr
+    problems = json.loads(r.stdout)
+    found = {(p["path"], p["message"]) for p in problems}
+    rel = f"tickets/{bad}.md"
+    for message in ("unknown priority 'critical'", "unknown key 'asignee'", "unknown key 'escalated'",
+                    "escalated: ambiguous value no", "unknown status 'waiting'", "unknown group 'tier-9'",
+                    "created has no UTC offset"):
+        assert (rel, message) in found, message
+    assert any(m.startswith("message aaaa1111") and "earlier than the record before it" in m for _, m in found)
+    copy, original = f"tickets/{good}-copy.md", f"tickets/{good}.md"
+    assert (copy, f"duplicate id {good}: also in {original}") in found or \
+           (original, f"duplicate id {good}: also in {copy}") in found
+    by_message = {p["message"]: p for p in problems}
+    assert by_message["unknown priority 'critical'"]["line"] == 5
+    assert by_message["escalated: ambiguous value no"]["hint"].startswith("quote it")
+    human = cli("check", ok=False)
+    assert f"error: {rel}:5: unknown priority 'critical'" in human.stderr
+    assert "hint: use one of: low, normal, high, urgent" in human.stderr
+
+
+def test_check_reports_a_broken_config_with_its_line(desk, cli):
+    (desk / "supportctl.yml").write_text((desk / "supportctl.yml").read_text().replace("agents:", "agent:"))
+    r = cli("check", ok=False)
+    assert r.exit_code == 1 and "supportctl.yml:4: unknown key 'agent'" in r.stderr
+
+
+def test_help_is_fast_and_every_command_is_documented(cli):
+    from supportctl.cli import app
+    from typer.main import get_command
+
+    root = get_command(app)
+    for name, command in root.commands.items():
+        assert command.help or command.short_help, name
+        for sub_name, sub in getattr(command, "commands", {}).items():
+            assert sub.help, f"{name} {sub_name} has no help"
+    assert "ticket" in cli("--help").stdout
