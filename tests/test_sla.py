@@ -1,0 +1,509 @@
+"""The SLA engine, directly: sla-cases.yaml table-driven, then clocks, pauses, policies, escalation."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from supportctl.calendar import to_ts
+from supportctl.config import Config
+from supportctl.errors import ConfigError
+from supportctl.sla import (CLOCKS, SlaEngine, escalate, explain, fired_keys, pending_escalations, urgency_key,
+                            utc_text)
+from tests.conftest import TEST_CONFIG
+from tests.slakit import TicketBuilder, case_config, case_ticket, cases_of, utc
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def b(day: int, hour: int, minute: int = 0, second: int = 0, month: int = 3) -> datetime:
+    """A time in March 2026, Berlin (Mon 2 March is a Monday)."""
+    return datetime(2026, month, day, hour, minute, second, tzinfo=BERLIN)
+
+
+def config(**changes) -> Config:
+    data = yaml.safe_load(TEST_CONFIG)
+    for key, value in changes.items():
+        data[key] = value
+    return Config.model_validate(data)
+
+
+def policies(*extra: dict, base: bool = True) -> dict:
+    data = yaml.safe_load(TEST_CONFIG)["sla"]
+    data["policies"] = list(extra) + (data["policies"] if base else [])
+    return data
+
+
+# ------------------------------------------------------ shared/sla-cases.yaml
+
+
+def _expected_clocks(case: dict) -> list[tuple[str, str, object]]:
+    out = []
+    for key, value in case["expected"].items():
+        for clock in CLOCKS:
+            if key.startswith(clock + "_"):
+                out.append((clock, key[len(clock) + 1:], value))
+    return out
+
+
+def _check_expected(result: dict, case: dict) -> None:
+    for clock, what, value in _expected_clocks(case):
+        got = result["clocks"][clock]
+        if what == "due":
+            assert got["due"] == (None if value is None else utc(value).isoformat()), (clock, got)
+        elif what == "elapsed_seconds":
+            assert got["elapsed_seconds"] == value, (clock, got)
+        elif what == "state":
+            assert got["state"] == value, (clock, got)
+        else:  # pragma: no cover - a new kind of expectation in the YAML
+            raise AssertionError(f"unknown expectation {clock}_{what}")
+
+
+def _last_event(case: dict) -> datetime:
+    return max([utc(e["at"]) for e in case.get("events", [])] + [utc(case["created"])])
+
+
+@pytest.mark.parametrize("case", cases_of("sla_deadlines", "sla_elapsed"), ids=lambda c: c["id"])
+@pytest.mark.parametrize("later", [0, 60, 3 * 86400])
+def test_sla_case(case, later):
+    """Every ticket case, evaluated at the last event and later (a deadline does not drift with `now`)."""
+    engine = SlaEngine(case_config(case))
+    result = engine.evaluate(case_ticket(case), _last_event(case) + timedelta(seconds=later)).to_json()
+    _check_expected(result, case)
+
+
+def test_sla_cases_cover_every_kind():
+    kinds = {c["kind"] for c in cases_of("sla_deadlines", "sla_elapsed", "add_business_time",
+                                         "elapsed_business_time")}
+    from tests.slakit import CASES
+
+    assert kinds == {c["kind"] for c in CASES["cases"]}
+
+
+# ---------------------------------------------------------------- the JSON
+
+
+def test_json_has_the_spec_fields():
+    cfg = config()
+    ticket = TicketBuilder(b(2, 9)).customer(b(2, 9)).reply(b(2, 9, 30)).status(b(2, 9, 30), "open").build()
+    result = SlaEngine(cfg).evaluate(ticket, b(2, 10)).to_json()
+    assert set(result) >= {"id", "policy", "status", "clocks"}
+    assert result["policy"] == "standard" and result["status"] == "open"
+    assert set(result["clocks"]) == set(CLOCKS)
+    for clock in result["clocks"].values():
+        assert set(clock) >= {"state", "due", "target_seconds", "elapsed_seconds"}
+    first = result["clocks"]["first_response"]
+    # Answered after 30 minutes of a 4h target: due where it stood, 09:00 + 4h = the lunch close at 13:00.
+    assert first == {**first, "state": "met", "elapsed_seconds": 1800, "target_seconds": 4 * 3600,
+                     "due": utc_text(to_ts(b(2, 13)))}
+
+
+# ------------------------------------------------------------------ clocks
+
+
+def test_first_response_met_due_is_where_the_deadline_stood():
+    cfg = Config.model_validate({**yaml.safe_load(TEST_CONFIG), "sla": policies(
+        {"name": "fast", "calendar": "always", "first_response": "1h"}, base=False)})
+    ticket = TicketBuilder(utc("2013-03-21T09:30:00Z")).customer(utc("2013-03-21T09:30:00Z")) \
+        .reply(utc("2013-03-21T10:00:00Z")).build()
+    clock = SlaEngine(cfg).evaluate(ticket, utc("2013-03-22T00:00:00Z")).to_json()["clocks"]["first_response"]
+    assert clock["state"] == "met"
+    assert clock["due"] == "2013-03-21T10:30:00+00:00"
+    assert clock["elapsed_seconds"] == 1800 and clock["target_seconds"] == 3600
+
+
+def test_no_customer_message_means_no_response_clocks():
+    ticket = TicketBuilder(b(2, 9)).reply(b(2, 9, 5)).build()
+    result = SlaEngine(config()).evaluate(ticket, b(2, 10))
+    assert result.clocks["first_response"].state == "none"
+    assert result.clocks["next_reply"].state == "none"
+    assert result.clocks["first_response"].to_json()["due"] is None
+    assert result.clocks["resolution"].state == "running"
+
+
+def test_internal_notes_and_system_messages_are_not_replies():
+    ticket = (TicketBuilder(b(2, 9)).customer(b(2, 9)).note(b(2, 9, 10))
+              .add("message", b(2, 9, 20), "supportctl", "system", "We got your message").build())
+    result = SlaEngine(config()).evaluate(ticket, b(2, 10))
+    assert result.clocks["first_response"].state == "running"
+    assert result.clocks["first_response"].elapsed == 3600
+    assert result.clocks["next_reply"].state == "running"
+
+
+def test_first_response_is_not_reset_by_group_or_assignee_changes():
+    ticket = (TicketBuilder(b(2, 9)).customer(b(2, 9))
+              .add("event", b(2, 9, 30), "alice", "agent", "group: null -> tier-2\nassignee: null -> bob").build())
+    clock = SlaEngine(config()).evaluate(ticket, b(2, 10)).clocks["first_response"]
+    assert clock.started == to_ts(b(2, 9)) and clock.elapsed == 3600
+
+
+def test_next_reply_from_oldest_unanswered_message_further_messages_do_not_move_it():
+    ticket = (TicketBuilder(b(2, 9)).customer(b(2, 9)).reply(b(2, 9, 30)).status(b(2, 9, 30), "open")
+              .customer(b(2, 10)).customer(b(2, 11)).note(b(2, 11, 30)).build())
+    clock = SlaEngine(config()).evaluate(ticket, b(2, 12)).clocks["next_reply"]
+    assert clock.started == to_ts(b(2, 10))
+    assert clock.elapsed == 2 * 3600
+    # 8h from Mon 10:00: 3h before lunch, 4h after, 1h on Tuesday.
+    assert clock.due == to_ts(b(3, 9))
+    assert clock.state == "running"
+
+
+def test_next_reply_covers_the_first_message_and_restarts_after_each_answer():
+    engine = SlaEngine(config())
+    builder = TicketBuilder(b(2, 9)).customer(b(2, 9))
+    assert engine.evaluate(builder.build(), b(2, 9)).clocks["next_reply"].due == to_ts(b(2, 18))
+    builder.reply(b(2, 10)).status(b(2, 10), "open")
+    answered = engine.evaluate(builder.build(), b(2, 11)).clocks["next_reply"]
+    assert answered.state == "met" and answered.stopped == to_ts(b(2, 10)) and answered.elapsed == 3600
+    builder.customer(b(3, 8))
+    again = engine.evaluate(builder.build(), b(3, 9)).clocks["next_reply"]
+    assert again.state == "running" and again.started == to_ts(b(3, 8)) and again.elapsed == 3600
+
+
+def test_next_reply_counts_earlier_late_answers():
+    builder = (TicketBuilder(b(2, 9)).customer(b(2, 9)).reply(b(3, 15)).status(b(3, 15), "open")
+               .customer(b(4, 9)).reply(b(4, 9, 5)))
+    clock = SlaEngine(config()).evaluate(builder.build(), b(4, 10)).clocks["next_reply"]
+    assert clock.state == "met" and clock.breached_cycles == 1
+
+
+def test_pending_pauses_every_clock_and_moves_the_deadline():
+    engine = SlaEngine(config())
+    builder = (TicketBuilder(b(2, 9)).customer(b(2, 9)).reply(b(2, 10)).status(b(2, 10), "open")
+               .status(b(2, 10), "pending"))
+    paused = engine.evaluate(builder.build(), b(3, 8, 30)).clocks["resolution"]
+    assert paused.state == "paused" and paused.due is None and paused.elapsed == 3600
+    assert paused.to_json()["due"] is None
+    builder.status(b(3, 9), "open")
+    resumed = engine.evaluate(builder.build(), b(3, 9)).clocks["resolution"]
+    # 27h target, 1h before the pause: 26h from Tue 09:00 -> Thu 15:00 (without the pause: Wed 17:00).
+    assert resumed.state == "running" and resumed.due == to_ts(b(5, 15))
+    assert resumed.elapsed == 3600
+
+
+def test_customer_message_while_pending_starts_next_reply_after_the_reopen():
+    engine = SlaEngine(config())
+    builder = (TicketBuilder(b(2, 9)).customer(b(2, 9)).reply(b(2, 10)).status(b(2, 10), "open")
+               .status(b(2, 10), "pending").customer(b(3, 10)).status(b(3, 10), "open", role="system"))
+    result = engine.evaluate(builder.build(), b(3, 11))
+    assert result.clocks["next_reply"].state == "running"
+    assert result.clocks["next_reply"].elapsed == 3600
+    assert result.clocks["resolution"].elapsed == 2 * 3600
+
+
+def test_solved_stops_resolution_and_a_reopen_resumes_it():
+    engine = SlaEngine(config())
+    builder = (TicketBuilder(b(2, 9)).customer(b(2, 9)).reply(b(2, 10)).status(b(2, 10), "open")
+               .status(b(2, 11), "solved"))
+    solved = engine.evaluate(builder.build(), b(4, 12)).clocks["resolution"]
+    assert solved.state == "met" and solved.elapsed == 2 * 3600 and solved.stopped == to_ts(b(2, 11))
+    builder.customer(b(4, 9)).status(b(4, 9), "open", role="system")
+    reopened = engine.evaluate(builder.build(), b(4, 10)).clocks["resolution"]
+    assert reopened.state == "running" and reopened.stopped is None
+    assert reopened.elapsed == 3 * 3600      # 2h before solving, 1h since the reopen
+
+
+def test_solving_without_a_reply_stops_the_response_clocks():
+    builder = TicketBuilder(b(2, 9)).customer(b(2, 9)).status(b(2, 9, 20), "solved")
+    result = SlaEngine(config()).evaluate(builder.build(), b(9, 9))
+    assert result.clocks["first_response"].state == "met"
+    assert result.clocks["first_response"].stop_reason == "ticket solved"
+    assert result.clocks["next_reply"].state == "met"
+
+
+def test_breached_for_good_once_stopped_after_the_deadline():
+    builder = TicketBuilder(b(2, 9)).customer(b(2, 9)).reply(b(3, 9)).status(b(3, 9), "open")
+    clock = SlaEngine(config()).evaluate(builder.build(), b(20, 9)).clocks["first_response"]
+    # 4h from Mon 09:00 fill the morning exactly: due at the lunch close, 13:00.
+    assert clock.state == "breached" and clock.due == to_ts(b(2, 13)) and clock.elapsed == 9 * 3600
+
+
+def test_running_warning_breached_as_time_passes():
+    engine = SlaEngine(config())
+    ticket = TicketBuilder(b(2, 9)).customer(b(2, 9)).build()
+    # first_response 4h, warn_before 30m: 09:00-13:00 is 4h, so due at the lunch close, 13:00.
+    states = {t: engine.evaluate(ticket, b(2, *t)).clocks["first_response"].state
+              for t in [(12, 29), (12, 30), (12, 59), (13, 0), (13, 0, 1)]}
+    assert states == {(12, 29): "running", (12, 30): "warning", (12, 59): "warning", (13, 0): "warning",
+                      (13, 0, 1): "breached"}
+    # Past the deadline during lunch: overdue, by no working time yet.
+    lunch = engine.evaluate(ticket, b(2, 13, 30)).clocks["first_response"]
+    assert lunch.state == "breached" and lunch.remaining == 0
+    late = engine.evaluate(ticket, b(2, 15)).clocks["first_response"]
+    assert late.remaining == -3600 and late.due == to_ts(b(2, 13))
+
+
+def test_warn_before_as_a_percentage():
+    cfg = Config.model_validate({**yaml.safe_load(TEST_CONFIG), "sla": policies(
+        {"name": "pct", "calendar": "always", "first_response": "4h", "warn_before": "25%"}, base=False)})
+    ticket = TicketBuilder(b(2, 9)).customer(b(2, 9)).build()
+    engine = SlaEngine(cfg)
+    assert engine.evaluate(ticket, b(2, 11, 59)).clocks["first_response"].state == "running"
+    assert engine.evaluate(ticket, b(2, 12)).clocks["first_response"].state == "warning"
+
+
+def test_records_after_now_are_ignored():
+    builder = TicketBuilder(b(2, 9)).customer(b(2, 9)).reply(b(2, 12)).status(b(2, 12), "open")
+    clock = SlaEngine(config()).evaluate(builder.build(), b(2, 10)).clocks["first_response"]
+    assert clock.state == "running" and clock.elapsed == 3600
+
+
+def test_out_of_order_records_are_read_in_time_order():
+    builder = TicketBuilder(b(2, 9)).customer(b(2, 9)).reply(b(2, 10))
+    builder.ticket.records.reverse()
+    clock = SlaEngine(config()).evaluate(builder.build(), b(2, 12)).clocks["first_response"]
+    assert clock.state == "met" and clock.elapsed == 3600
+
+
+# ---------------------------------------------------------------- policies
+
+
+def _policy_desk() -> Config:
+    return Config.model_validate({**yaml.safe_load(TEST_CONFIG), "sla": policies(
+        {"name": "premium", "match": {"requester": "customers:premium"}, "calendar": "always",
+         "first_response": "30m"},
+        {"name": "vip-person", "match": {"requester": ["boss@corp.example"]}, "calendar": "always",
+         "first_response": "15m"},
+        {"name": "security", "match": {"tags": ["security", "breach"], "type": "incident"}, "calendar": "always",
+         "first_response": "10m"},
+        {"name": "phone-tier2", "match": {"channel": ["phone", "chat"], "group": "tier-2"}, "calendar": "always",
+         "first_response": "20m"})})
+
+
+@pytest.mark.parametrize("meta,expected", [
+    ({}, "standard"),
+    ({"priority": "urgent"}, "urgent"),
+    ({"requester": {"name": "V", "email": "vip@bigco.example"}}, "premium"),
+    ({"requester": {"name": "X", "email": "x@bigco.example"}}, "premium"),       # "@bigco.example"
+    ({"requester": {"name": "X", "email": "x@sub.bigco.example"}}, "standard"),   # not a sub-domain
+    ({"requester": {"name": "B", "email": "Boss@Corp.example"}}, "vip-person"),
+    ({"tags": ["security"], "type": "incident"}, "security"),
+    ({"tags": ["security"], "type": "question"}, "standard"),                   # every condition must hold
+    ({"tags": ["breach", "x"], "type": "incident", "priority": "urgent"}, "security"),  # first match wins
+    ({"channel": "chat", "group": "tier-2"}, "phone-tier2"),
+    ({"channel": "email", "group": "tier-2"}, "standard"),
+])
+def test_policy_first_match(meta, expected):
+    meta = dict(meta)
+    requester = meta.pop("requester", {"email": "dana@example.com"})["email"]
+    builder = TicketBuilder(b(2, 9), requester=requester, **meta)
+    assert SlaEngine(_policy_desk()).policy_for(builder.build()).name == expected
+
+
+def test_no_matching_policy_means_no_clocks():
+    cfg = Config.model_validate({**yaml.safe_load(TEST_CONFIG), "sla": policies(
+        {"name": "only-urgent", "match": {"priority": "urgent"}, "calendar": "always", "resolution": "1h"},
+        base=False)})
+    result = SlaEngine(cfg).evaluate(TicketBuilder(b(2, 9)).customer(b(2, 9)).build(), b(2, 10)).to_json()
+    assert result["policy"] is None
+    assert all(c["state"] == "none" and c["due"] is None for c in result["clocks"].values())
+
+
+def test_changing_policy_or_calendar_reevaluates():
+    ticket = TicketBuilder(b(2, 9)).customer(b(2, 9)).build()
+    before = SlaEngine(config()).evaluate(ticket, b(2, 10)).clocks["first_response"].due
+    data = yaml.safe_load(TEST_CONFIG)
+    data["calendars"]["office"]["hours"]["mon"] = ["09:00-10:00"]
+    after = SlaEngine(Config.model_validate(data)).evaluate(ticket, b(2, 10)).clocks["first_response"].due
+    assert before == to_ts(b(2, 13)) and after == to_ts(b(3, 11))
+    data["sla"]["policies"][1]["first_response"] = "1h"
+    assert SlaEngine(Config.model_validate(data)).evaluate(ticket, b(2, 9, 30)).clocks["first_response"].due \
+        == to_ts(b(2, 10))
+
+
+def test_calendar_without_open_time_is_a_config_error():
+    data = yaml.safe_load(TEST_CONFIG)
+    data["calendars"]["office"] = {"hours": {"mon": ["08:00-09:00"]},
+                                   "holidays": [f"{m:02d}-{d:02d}" for m in range(1, 13) for d in range(1, 32)
+                                                if d <= 28 or (m != 2 and (d <= 30 or m in (1, 3, 5, 7, 8, 10, 12)))]
+                                   + ["02-29"]}
+    with pytest.raises(ConfigError, match="no opening time"):
+        SlaEngine(Config.model_validate(data)).evaluate(TicketBuilder(b(2, 9)).customer(b(2, 9)).build(), b(2, 10))
+
+
+# ------------------------------------------------------------------ queue
+
+
+def test_urgency_puts_the_earliest_deadline_first_and_paused_last():
+    engine = SlaEngine(config())
+    late = TicketBuilder(b(2, 9), tid="LATE01").customer(b(2, 9)).build()
+    soon = TicketBuilder(b(2, 12), tid="SOON01").customer(b(2, 12)).build()
+    waiting = (TicketBuilder(b(2, 8), tid="WAIT01").customer(b(2, 8)).reply(b(2, 8, 5))
+               .status(b(2, 8, 5), "pending").build())
+    results = [engine.evaluate(t, b(2, 15)) for t in (waiting, soon, late)]
+    assert [r.id for r in sorted(results, key=urgency_key)] == ["LATE01", "SOON01", "WAIT01"]
+    assert results[2].worst() == "breached" and results[0].worst() == "paused"
+
+
+# ----------------------------------------------------------------- explain
+
+
+def test_explain_shows_counted_paused_and_closed_time():
+    builder = (TicketBuilder(b(2, 9)).customer(b(2, 9)).reply(b(2, 10)).status(b(2, 10), "open")
+               .status(b(2, 11), "pending").status(b(3, 9), "open"))
+    engine = SlaEngine(config())
+    out = explain(engine, builder.build(), b(3, 10))
+    assert out.policy_reasons[0].startswith("policy urgent: skipped")
+    assert out.policy_reasons[1].startswith("policy standard: applies")
+    resolution = next(c for c in out.clocks if c.clock.name == "resolution")
+    kinds = [(s.kind, s.why) for s in resolution.segments]
+    assert ("paused", "status pending") in kinds
+    assert kinds[0] == ("counted", "")
+    assert kinds[-1][0] == "projected"
+    counted = sum(s.seconds for s in resolution.segments if s.kind == "counted")
+    assert counted == resolution.clock.elapsed == 3 * 3600
+    projected = sum(s.seconds for s in resolution.segments if s.kind == "projected")
+    assert counted + projected == resolution.clock.target
+    assert resolution.segments[-1].end == resolution.clock.due
+    assert any("due" in line for line in resolution.reasons)
+    # Closed time carries its reason.
+    weekend = explain(engine, TicketBuilder(b(6, 17)).customer(b(6, 17)).build(), b(9, 9))
+    first = next(c for c in weekend.clocks if c.clock.name == "first_response")
+    closed = [s.why for s in first.segments if s.kind == "closed"]
+    assert closed == ["outside opening hours; closed on sat; closed on sun"]
+
+
+def test_explain_says_which_policies_were_skipped():
+    builder = TicketBuilder(b(2, 9), priority="normal").customer(b(2, 9))
+    out = explain(SlaEngine(config()), builder.build(), b(2, 10))
+    assert out.policy_reasons[0].startswith("policy urgent: skipped, not priority = urgent (priority is normal)")
+    assert out.to_json()["timeline"][0]["segments"]
+
+
+# --------------------------------------------------------------- escalation
+
+
+def _escalating_config() -> Config:
+    data = yaml.safe_load(TEST_CONFIG)
+    data["sla"]["policies"][1]["escalate"] = [
+        {"clock": "first_response", "on": "warning", "tag": "at-risk"},
+        {"clock": "first_response", "on": "breached", "priority": "urgent", "group": "tier-2",
+         "note": "escalated"},
+        {"clock": "next_reply", "on": "breached", "assignee": "bob"},
+    ]
+    data["sla"]["policies"][0]["escalate"] = [{"clock": "any", "on": "breached", "tag": "urgent-breach"}]
+    return Config.model_validate(data)
+
+
+def _full(builder: TicketBuilder):
+    """A ticket with real front matter, as the store reads it (escalation edits it)."""
+    from supportctl.ticket import new_front_matter, parse_ticket
+
+    ticket = builder.build()
+    text = "---\n" + new_front_matter(ticket.meta) + "---\n\n" + "\n".join(r.canonical() for r in ticket.records)
+    return parse_ticket(text, ticket.path)
+
+
+def _render(name, ticket, context):
+    return f"{name}: {context['clock']} {context['state']} (due {context['due']})"
+
+
+def test_escalation_fires_once_per_key_and_is_idempotent():
+    engine = SlaEngine(_escalating_config())
+    ticket = _full(TicketBuilder(b(2, 9)).customer(b(2, 9)))
+    assert pending_escalations(engine, ticket, b(2, 10)) == []
+    warned = escalate(engine, ticket, b(2, 12, 45), _render)
+    assert [e.key for e in warned] == ["standard/first_response/warning"]
+    assert ticket.meta["tags"] == ["at-risk"]
+    assert escalate(engine, ticket, b(2, 12, 50), _render) == []
+    breached = escalate(engine, ticket, b(2, 15), _render)
+    # The breach raised the priority, which moved the ticket to the urgent policy (24/7, 1h/2h/8h),
+    # whose `any` rule fired too, for both its breached clocks.
+    next_key = f"urgent/next_reply/breached@{utc_text(to_ts(b(2, 9)))}"
+    assert [e.key for e in breached] == ["standard/first_response/breached", "urgent/first_response/breached",
+                                         next_key]
+    assert ticket.meta["priority"] == "urgent" and ticket.meta["group"] == "tier-2"
+    assert "urgent-breach" in ticket.meta["tags"]
+    assert escalate(engine, ticket, b(2, 15), _render) == []
+    assert fired_keys(ticket) == {"standard/first_response/warning", "standard/first_response/breached",
+                                  "urgent/first_response/breached", next_key}
+    events = [r for r in ticket.records if r.kind == "event"]
+    assert all(r.role == "system" and r.author == "supportctl" for r in events)
+    assert events[1].body.splitlines() == ["escalation: standard/first_response/breached",
+                                           "priority: normal -> urgent", "group: null -> tier-2"]
+    notes = [r for r in ticket.records if r.kind == "note"]
+    assert notes[0].body.startswith("escalated: first_response breached (due 2026-03-02T12:00:00+00:00)")
+    # The ticket file round-trips with the new records.
+    from supportctl.ticket import parse_ticket
+
+    again = parse_ticket(ticket.render(), ticket.path)
+    assert fired_keys(again) == fired_keys(ticket)
+
+
+def test_escalation_never_lowers_priority_and_skips_what_is_already_so():
+    data = yaml.safe_load(TEST_CONFIG)
+    data["sla"]["policies"] = [{"name": "all", "calendar": "always", "first_response": "1h",
+                                "escalate": [{"on": "breached", "priority": "high", "tag": "vip"}]}]
+    engine = SlaEngine(Config.model_validate(data))
+    ticket = _full(TicketBuilder(b(2, 9), priority="urgent", tags=["vip"]).customer(b(2, 9)))
+    [fired] = escalate(engine, ticket, b(2, 12))
+    assert fired.changes == [] and ticket.meta["priority"] == "urgent"
+    assert escalate(engine, ticket, b(2, 13)) == []
+
+
+def test_next_reply_escalates_once_per_exchange():
+    engine = SlaEngine(_escalating_config())
+    builder = TicketBuilder(b(2, 9)).customer(b(2, 9)).reply(b(2, 9, 30)).status(b(2, 9, 30), "open") \
+        .customer(b(2, 10))
+    ticket = _full(builder)
+    fired = escalate(engine, ticket, b(3, 12), _render)
+    assert [e.key for e in fired] == [f"standard/next_reply/breached@{utc_text(to_ts(b(2, 10)))}"]
+    assert ticket.meta["assignee"] == "bob"
+
+
+def test_closed_tickets_and_stopped_clocks_do_not_escalate():
+    engine = SlaEngine(_escalating_config())
+    late_reply = _full(TicketBuilder(b(2, 9)).customer(b(2, 9)).reply(b(3, 9)).status(b(3, 9), "open"))
+    assert [e.clock for e in pending_escalations(engine, late_reply, b(3, 10))] == []
+    closed = _full(TicketBuilder(b(2, 9)).customer(b(2, 9)).status(b(9, 9), "closed"))
+    assert pending_escalations(engine, closed, b(10, 9)) == []
+
+
+# --------------------------------------------------------------- properties
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 3 * 86400), st.sampled_from(["customer", "reply", "note", "pending",
+                                                                       "open", "solved"])),
+                min_size=1, max_size=10),
+       st.integers(0, 10 * 86400))
+def test_clock_invariants_on_random_histories(steps, extra):
+    engine = SlaEngine(config())
+    at = b(2, 9)
+    builder = TicketBuilder(at).customer(at)
+    for gap, what in steps:
+        at = at + timedelta(seconds=gap)
+        if what == "customer":
+            builder.customer(at)
+            if builder.ticket.meta["status"] in ("pending", "solved"):
+                builder.status(at, "open", role="system")
+        elif what == "reply":
+            builder.reply(at)
+        elif what == "note":
+            builder.note(at)
+        elif builder.ticket.meta["status"] != what:
+            builder.status(at, what)
+    now = at + timedelta(seconds=extra)
+    result = engine.evaluate(builder.build(), now)
+    cal = engine.calendar("office")
+    for clock in result.clocks.values():
+        assert clock.state in ("running", "warning", "paused", "met", "breached", "none")
+        if clock.state == "none":
+            continue
+        assert 0 <= clock.elapsed <= cal.elapsed_ts(clock.started, clock.stopped or to_ts(now))
+        if clock.state == "paused":
+            assert clock.due is None
+        else:
+            assert clock.due is not None
+            assert cal.is_open_ts(clock.due - 1)   # deadlines never fall in closed time
+        if clock.state == "breached":
+            assert (clock.stopped or to_ts(now)) > clock.due
+        if clock.state in ("running", "warning"):
+            assert clock.elapsed < clock.target or (clock.elapsed == clock.target and clock.state == "warning")
+    copy.deepcopy(result)  # results are plain data
