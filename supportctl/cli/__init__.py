@@ -55,6 +55,10 @@ from supportctl.cli import desk as _desk  # noqa: E402  (init, paths, check)
 from supportctl.cli import ticket as _ticket  # noqa: E402
 
 app.add_typer(_ticket.app, name="ticket")
+from supportctl.cli import sla as _sla  # noqa: E402
+
+app.add_typer(_sla.app, name="sla")
+app.command("queue")(_sla.queue)
 
 
 def main() -> None:
