@@ -205,7 +205,7 @@ def plan(kb: Kb, config: Any, *, tags_plugin: bool = True) -> dict[str, str | by
         files[f"{c.name}/index.md"] = _front_matter(fm) + text
 
     # -- home page
-    home = gen
+    home = gen + f"# {desk_name}\n\n"
     if kb.home:
         home += kb.home.strip() + "\n\n"
     else:
