@@ -124,8 +124,8 @@ class TicketSla:
             "id": self.id,
             "policy": self.policy,
             "status": self.status,
-            "calendar": self.calendar,
             "clocks": {name: clock.to_json() for name, clock in self.clocks.items()},
+            "calendar": self.calendar,
         }
 
 
