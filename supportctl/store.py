@@ -10,25 +10,27 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import os
-import pickle
+import marshal
 import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from supportctl.errors import NotFound, SupportctlError, TicketFormatError, UsageError
-from supportctl.ticket import Record, Ticket, parse_ticket
+from supportctl.ticket import Record, Ticket, parse_records, parse_ticket, split_front_matter
 
 if TYPE_CHECKING:
     from supportctl.config import Config
 
 CONFIG_FILE = "supportctl.yml"
-CACHE_VERSION = 3
+CACHE_VERSION = 5
 # An entry whose file changed this recently may change again within the same
 # mtime tick without the stat changing (git's "racily clean" problem); such
 # entries are re-read next time instead of being trusted.
@@ -160,50 +162,58 @@ class Desk:
     def get(self, ref: str) -> Ticket:
         return self.read(self.resolve(ref))
 
-    def load_all(self, *, with_bodies: bool = False) -> LoadResult:
-        """Every ticket, from the index cache where the file is unchanged.
+    def load_index(self) -> tuple[list[IndexEntry], list[SupportctlError]]:
+        """Every ticket's index entry, re-parsing only files whose stat changed."""
+        with _gc_paused():
+            return self._load_index()
 
-        Without `with_bodies`, message bodies are dropped (listing and SLA work
-        need the fields and the timeline, not the text); with it every file is
-        read, which `check` and text search need.
-        """
+    def _load_index(self) -> tuple[list[IndexEntry], list[SupportctlError]]:
         files = self.ticket_files()
-        if with_bodies:
-            tickets, problems = [], []
-            for rel in sorted(files):
-                try:
-                    tickets.append(self.read(rel))
-                except SupportctlError as exc:
-                    problems.append(exc)
-            return LoadResult(tickets, problems)
-        cache = _load_cache(self.cache_dir / "tickets.pickle")
+        cache_path = self.cache_dir / "tickets.marshal"
+        cache = _load_cache(cache_path)
         fresh: dict[str, tuple] = {}
-        tickets, problems = [], []
+        entries: list[IndexEntry] = []
+        problems: list[SupportctlError] = []
         now_ns = time.time_ns()
         changed = len(cache) != len(files)
         for rel in sorted(files):
             st = files[rel]
             key = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
-            entry = cache.get(rel)
-            if entry is not None and entry[0] == key:
-                payload = entry[1]
+            racy = now_ns - st.st_mtime_ns < RACY_NS
+            cached = cache.get(rel)
+            if cached is not None and cached[0] == key and not cached[1]:
+                payload = cached[2]
             else:
-                changed = True
-                try:
-                    payload = _light(self.read(rel))
-                except SupportctlError as exc:
-                    payload = exc
-            if now_ns - st.st_mtime_ns > RACY_NS:
-                fresh[rel] = (key, payload)
+                payload = _index_payload(self.root / rel, rel)
+                if cached is None or cached[0] != key or cached[2] != payload or cached[1] != racy:
+                    changed = True
+            fresh[rel] = (key, racy, payload)
+            if payload[0] == "error":
+                problems.append(TicketFormatError(payload[1], payload[2], path=rel, line=payload[3]))
             else:
-                changed = True
-            if isinstance(payload, SupportctlError):
-                problems.append(payload)
-            else:
-                tickets.append(payload)
+                entries.append(IndexEntry(rel, payload))
         if changed:
-            _save_cache(self.cache_dir / "tickets.pickle", fresh)
-        return LoadResult(tickets, problems)
+            _save_cache(cache_path, fresh)
+        return entries, problems
+
+    def load_all(self, *, with_bodies: bool = False) -> LoadResult:
+        """Every ticket that parses, plus a problem for each one that does not.
+
+        Without `with_bodies` the tickets come from the index (fields and the
+        timeline, message bodies left out), which is what listings and SLA
+        clocks need; with it every file is read, as `check` and search need.
+        """
+        if with_bodies:
+            tickets, problems = [], []
+            for rel in sorted(self.ticket_files()):
+                try:
+                    tickets.append(self.read(rel))
+                except SupportctlError as exc:
+                    problems.append(exc)
+            return LoadResult(tickets, problems)
+        entries, problems = self.load_index()
+        with _gc_paused():
+            return LoadResult([entry.ticket() for entry in entries], problems)
 
     # ------------------------------------------------------------- writing
     @contextlib.contextmanager
@@ -271,18 +281,142 @@ class Desk:
         return ticket, sha
 
 
-def _light(ticket: Ticket) -> Ticket:
-    """The ticket without raw text and message bodies: what listings and SLA clocks need."""
-    records = [Record(r.kind, r.id, r.at, r.author, r.role, r.body if r.kind == "event" else "")
-               for r in ticket.records]
-    return Ticket(path=ticket.path, meta=ticket.meta, fm_text="", records=records, preamble="")
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small objects.
+
+    Loading a 10,000-ticket index creates about a million tuples and strings;
+    with the collector on, each generation-2 pass also walks every object the
+    CLI has already imported, and the load took 5x longer (0.72 s vs 0.15 s).
+    Nothing built here forms reference cycles.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        # Move what was built out of the collector's view, so re-enabling it
+        # does not start with a full pass over a million fresh objects.
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+class IndexEntry:
+    """One ticket as the index keeps it: JSON-ready fields and the timeline, no message text."""
+
+    __slots__ = ("path", "meta", "dt_keys", "created_ts", "updated_ts", "records", "messages")
+
+    def __init__(self, path: str, payload: tuple) -> None:
+        _, self.meta, self.dt_keys, self.created_ts, self.updated_ts, self.records, self.messages = payload
+        self.path = path
+
+    @property
+    def id(self) -> str:
+        return str(self.meta.get("id", ""))
+
+    @property
+    def status(self) -> str:
+        return str(self.meta.get("status", ""))
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.get("title", ""))
+
+    def ticket(self) -> Ticket:
+        """A `Ticket` with datetimes restored and records rebuilt (event bodies kept, message text not)."""
+        meta = dict(self.meta)
+        for key in self.dt_keys:
+            meta[key] = datetime.fromisoformat(meta[key])
+        records = [Record(kind, rid, datetime.fromisoformat(at), author, role, body)
+                   for kind, rid, at, author, role, body in self.records]
+        return Ticket(path=self.path, meta=meta, fm_text="", records=records, preamble="")
+
+
+def _index_payload(path: Path, rel: str) -> tuple:
+    """Parse one file into what the index stores (plain tuples, fast to marshal)."""
+    import yaml
+
+    from supportctl.yamlio import load_fast, yaml_error_line
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        fm_text, rest = split_front_matter(text, rel)
+        try:
+            meta = load_fast(fm_text)
+        except yaml.YAMLError:
+            parse_ticket(text, rel)  # raises the full error with its line and hint
+            raise
+        if not isinstance(meta, dict):
+            parse_ticket(text, rel)
+        first_line = fm_text.count("\n") + 3
+        records = []
+        for m in _HEADER_SCAN.finditer(rest):
+            kind, rid, at, author, role = m.group(1, 2, 3, 4, 5)
+            try:
+                datetime.fromisoformat(at)
+            except ValueError:
+                parse_records(rest, rel, first_line)  # raises with the record's line
+            body = ""
+            if kind == "event":
+                nxt = rest.find("\n### ", m.end())
+                body = rest[m.end():nxt if nxt != -1 else len(rest)].strip()
+            records.append((kind, rid, at, author, role, body))
+    except SupportctlError as exc:
+        return ("error", exc.message, exc.hint, exc.line)
+    except UnicodeDecodeError as exc:
+        return ("error", f"the file is not UTF-8 text ({exc.reason})", "save it as UTF-8", None)
+    except yaml.YAMLError as exc:  # pragma: no cover - parse_ticket reports these
+        return ("error", f"the front matter is not valid YAML: {exc}", None, yaml_error_line(exc))
+    json_meta, dt_keys = {}, []
+    for key, value in meta.items():
+        json_meta[str(key)], is_dt = _plain(value)
+        if is_dt:
+            dt_keys.append(str(key))
+    messages = sum(1 for r in records if r[0] != "event")
+    return ("ok", json_meta, tuple(dt_keys), _epoch(meta.get("created")), _epoch(meta.get("updated")),
+            tuple(records), messages)
+
+
+# The same header grammar as supportctl.ticket.HEADER_RE, scanned in one C pass.
+_HEADER_SCAN = re.compile(
+    r"^### (message|note|event) ([0-9a-z]{4,32}) · (\S+) · (.+) \((customer|agent|system)\)[ \t]*$", re.M)
+
+
+def _plain(value):
+    """A front-matter value as JSON-ready data; True when it was an aware datetime."""
+    from datetime import date
+
+    from supportctl.timeutil import format_timestamp
+    from supportctl.yamlio import Ambiguous
+
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return value.isoformat(), False
+        return format_timestamp(value), True
+    if isinstance(value, date):
+        return value.isoformat(), False
+    if isinstance(value, Ambiguous):
+        return value.text, False
+    if isinstance(value, dict):
+        return {str(k): _plain(v)[0] for k, v in value.items()}, False
+    if isinstance(value, list):
+        return [_plain(v)[0] for v in value], False
+    return value, False
+
+
+def _epoch(value) -> float:
+    return value.timestamp() if isinstance(value, datetime) and value.tzinfo is not None else 0.0
 
 
 def _load_cache(path: Path) -> dict[str, tuple]:
+    """The index as last saved; marshal because it loads plain data several times faster than pickle."""
     try:
+        # loads() on the bytes: load() on a file object reads item by item
+        # and took 5x longer on a 10,000-ticket index.
         with open(path, "rb") as fh:
-            version, entries = pickle.load(fh)
-    except Exception:  # missing, truncated or from another version: rebuild
+            version, entries = marshal.loads(fh.read())
+    except Exception:  # missing, truncated or from another Python: rebuild
         return {}
     return entries if version == CACHE_VERSION else {}
 
@@ -290,9 +424,8 @@ def _load_cache(path: Path) -> dict[str, tuple]:
 def _save_cache(path: Path, entries: dict[str, tuple]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = pickle.dumps((CACHE_VERSION, entries), protocol=pickle.HIGHEST_PROTOCOL)
-        atomic_write_bytes(path, data)
-    except OSError:
+        atomic_write_bytes(path, marshal.dumps((CACHE_VERSION, entries)), sync=False)
+    except (OSError, ValueError):
         pass  # a read-only checkout still works, just without the cache
 
 
@@ -300,7 +433,7 @@ def atomic_write(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, sync: bool = True) -> None:
     """Write via a temporary file and rename, so a crash never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -308,7 +441,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:  # the cache can be rebuilt; tickets must survive a crash
+                os.fsync(fh.fileno())
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o777)
         else:

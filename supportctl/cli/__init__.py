@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any, Optional
 
 import typer
@@ -55,6 +54,11 @@ from supportctl.cli import desk as _desk  # noqa: E402  (init, paths, check)
 from supportctl.cli import ticket as _ticket  # noqa: E402
 
 app.add_typer(_ticket.app, name="ticket")
+from supportctl.cli import kb as _kb  # noqa: E402
+from supportctl.cli import site as _site  # noqa: E402
+
+app.add_typer(_kb.app, name="kb")
+app.add_typer(_site.app, name="site")
 from supportctl.cli import sla as _sla  # noqa: E402
 
 app.add_typer(_sla.app, name="sla")
@@ -62,8 +66,4 @@ app.command("queue")(_sla.queue)
 
 
 def main() -> None:
-    # `--version` answers before Typer builds the command tree.
-    if sys.argv[1:] == ["--version"]:
-        print(f"supportctl {__version__}")
-        return
     app()

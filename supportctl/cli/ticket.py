@@ -134,6 +134,8 @@ def reply(
     body_file: Optional[str] = typer.Option(None, "--body-file", help="Read the reply from a file (- = stdin)."),
     template: Optional[str] = typer.Option(None, "--template", help="Render templates/NAME as the reply."),
     status: Optional[str] = typer.Option(None, "--status", "-s", help="Also set the status (e.g. pending, solved)."),
+    kb: list[str] = typer.Option([], "--kb", help="Add this article's public link and link it to the ticket "
+                                 "(repeatable)."),
     as_: Optional[str] = AS_OPTION,
     at: Optional[str] = AT_OPTION,
     no_commit: bool = NO_COMMIT_OPTION,
@@ -146,15 +148,23 @@ def reply(
     d = desk()
     actor = actor_name(d, as_)
     when = event_time(d, at)
-    text = None if template else read_body(message, body_file)
+    text = None if template else read_body(message, body_file, required=not kb)
     with d.lock():
         ticket = d.get(ref)
         if template:
             from supportctl.templates import render, ticket_context
 
             text = render(d.templates_dir, template, ticket_context(d, ticket, actor))
+        articles: dict[str, str] = {}
+        if kb:  # the article links go into the reply, and ticket and article record each other
+            from supportctl.kb import kb_reply_links
+
+            text, articles, link = kb_reply_links(d, ticket, kb, text)
         outcome = agent_reply(ticket, d.config, actor=actor, at=when, text=text or "", status=status)
-        sha = d.save([ticket], outcome.summary, author=author_of(d, actor), commit=not no_commit)
+        if kb:
+            link(actor, when)
+        sha = d.save([ticket], outcome.summary + "".join(f", kb {s}" for s in kb), author=author_of(d, actor),
+                     commit=not no_commit, extra=articles)
     _done(ticket.id, outcome.summary.split(": ", 1)[1], sha)
 
 
@@ -358,6 +368,15 @@ def ticket_json(ticket, config, *, full: bool = False) -> dict[str, Any]:
     return data
 
 
+def entry_json(entry, config) -> dict[str, Any]:
+    """An index entry as JSON: the same fields as `ticket_json`, without converting anything."""
+    data = dict(entry.meta)
+    data["category"] = config.lifecycle.category(entry.status)
+    data["path"] = entry.path
+    data["messages"] = entry.messages
+    return data
+
+
 def _matches(ticket, config, f: dict[str, Any]) -> bool:
     meta = ticket.meta
     category = config.lifecycle.category(ticket.status)
@@ -388,14 +407,13 @@ def _matches(ticket, config, f: dict[str, Any]) -> bool:
 
 
 def _sort_key(field: str):
-    def key(ticket):
-        value = ticket.meta.get(field)
-        if field == "priority":
-            return PRIORITY_ORDER.get(str(value), 9)
-        if value is None:
-            return ""
-        return value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return key
+    if field == "created":
+        return lambda entry: entry.created_ts
+    if field == "updated":
+        return lambda entry: entry.updated_ts
+    if field == "priority":
+        return lambda entry: PRIORITY_ORDER.get(str(entry.meta.get("priority")), 9)
+    return lambda entry: str(entry.meta.get(field) or "")
 
 
 @app.command("list")
@@ -427,14 +445,14 @@ def list_cmd(
         raise UsageError(f"cannot sort by {sort!r}", hint="sort by created, updated, priority, status, id or title")
     d = desk()
     config = d.config
-    result = d.load_all()
-    for problem in result.problems:
+    entries, problems = d.load_index()
+    for problem in problems:
         from supportctl.cli.common import warn
 
         warn(str(problem) + (f" (hint: {problem.hint})" if problem.hint else ""))
     f = {"status": status, "category": category, "assignee": assignee, "group": group, "priority": priority,
          "tag": tag, "channel": channel, "requester": requester, "all": all_}
-    tickets = [t for t in result.tickets if _matches(t, config, f)]
+    tickets = [t for t in entries if _matches(t, config, f)]
     if text:
         needle = text.lower()
         tickets = [t for t in tickets if needle in t.title.lower() or needle in _full_text(d, t.path)]
@@ -443,7 +461,7 @@ def list_cmd(
     if limit is not None:
         tickets = tickets[:limit]
     if json_:
-        emit_json([ticket_json(t, config) for t in tickets])
+        emit_json([entry_json(t, config) for t in tickets])
         return
     if not tickets:
         info("no tickets match")
@@ -452,7 +470,8 @@ def list_cmd(
     for t in tickets:
         m = t.meta
         rows.append([t.id, str(m.get("status", "")), str(m.get("priority", "")), str(m.get("assignee") or "-"),
-                     str(m.get("group") or "-"), _short_time(m.get("updated")), _clip(t.title, 60)])
+                     str(m.get("group") or "-"), str(m.get("updated") or "")[:16].replace("T", " "),
+                     _clip(t.title, 60)])
     typer.echo(table(rows, ["ID", "STATUS", "PRIORITY", "ASSIGNEE", "GROUP", "UPDATED", "TITLE"]))
     info(f"{len(tickets)} ticket{'s' if len(tickets) != 1 else ''}")
 

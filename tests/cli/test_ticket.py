@@ -290,7 +290,7 @@ def test_broken_ticket_is_reported_and_the_others_keep_working(desk, cli):
 def test_cache_follows_hand_edits_and_checkouts(desk, cli):
     tid = new_ticket(cli, title="Original title")
     assert json.loads(cli("ticket", "list", "--json").stdout)[0]["title"] == "Original title"
-    assert (desk / ".supportctl" / "cache" / "tickets.pickle").exists() or True
+    assert (desk / ".supportctl" / "cache" / "tickets.marshal").exists()
     path = desk / "tickets" / f"{tid}.md"
     path.write_text(path.read_text().replace("title: Original title", "title: Edited by hand"))
     assert json.loads(cli("ticket", "list", "--json").stdout)[0]["title"] == "Edited by hand"
@@ -310,7 +310,7 @@ def test_cache_entries_are_reused_when_old_enough(desk, cli):
     os.utime(path, (old, old))  # past the racy window, so the entry is trusted next time
     d = Desk(desk)
     first = d.load_all()
-    cache = desk / ".supportctl" / "cache" / "tickets.pickle"
+    cache = desk / ".supportctl" / "cache" / "tickets.marshal"
     stamp = cache.stat().st_mtime_ns
     second = Desk(desk).load_all()
     assert [t.id for t in second.tickets] == [t.id for t in first.tickets] == [tid]
