@@ -842,3 +842,38 @@ def usage_counts(articles: list[Article], tickets: list[Any], config: Config) ->
                 if category in ("solved", "closed"):
                     out[slug]["resolved"] += 1
     return out
+
+
+def kb_reply_links(desk: Desk, ticket: Any, slugs: list[str], text: str | None):
+    """For `ticket reply --kb`: (reply text with the articles' public links, {article path: new text},
+    a function(actor, at) that records the kb links on the ticket)."""
+    from supportctl.actions import link
+    from supportctl.site import public_url
+
+    kb = desk_kb(desk)
+    chosen = []
+    for slug in slugs:
+        article = kb.get(slug)
+        if not article.public:
+            raise SupportctlError(f"{article.slug} is {article.status} {article.visibility}: it has no public link",
+                                  hint="customers can only open published public articles; link internal ones "
+                                       "in a note instead")
+        if article not in chosen:
+            chosen.append(article)
+    lines = [f"{a.title}: {public_url(a, desk.config)}" for a in chosen]
+    missing = [line for a, line in zip(chosen, lines) if public_url(a, desk.config) not in (text or "")]
+    body = (text or "").rstrip()
+    if missing:
+        intro = "" if body else ("This article explains it step by step:" if len(missing) == 1
+                                 else "These articles explain it step by step:")
+        body = (body + "\n\n" if body else intro + "\n\n") + "\n".join(missing)
+    files = {a.path: record_ticket(a, ticket.id) for a in chosen}
+
+    def add_links(actor: str, at: datetime) -> None:
+        current = _str_list(ticket.meta.get("kb"))
+        for a in chosen:
+            if a.slug not in current:
+                link(ticket, kind="kb", target=a.slug, actor=actor, at=at)
+                current.append(a.slug)
+
+    return body, files, add_links

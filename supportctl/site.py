@@ -435,6 +435,13 @@ def build(root: Path, config: Any, *, out: Path | None = None, now: Any = None) 
         err = SiteCheckFailed(blocking)
         raise err
     st = stage(root, config, kb, mk=mk)
+    out_dir, engine_seconds, log = run_engine(root, config, mk, out)
+    verify_no_leaks(out_dir, kb)
+    return BuildReport(out_dir, st, check_seconds, engine_seconds, [p for p in problems if not p.blocking], log)
+
+
+def run_engine(root: Path, config: Any, mk: MkdocsInfo, out: Path | None) -> tuple[Path, float, str]:
+    """Run `<engine> build --strict` on the staged folder; raise with the warnings if it fails."""
     engine = config.site.engine if config is not None else "mkdocs"
     out_dir = (out if out is not None else root / mk.site_dir).resolve()
     # Run --strict WITHOUT -q or -v: with either, mkdocs 1.6 exits 0 despite
@@ -451,8 +458,7 @@ def build(root: Path, config: Any, *, out: Path | None = None, now: Any = None) 
         first = lines[0] if lines else (log.strip().splitlines() or ["(no output)"])[-1]
         raise SupportctlError(f"{engine} build failed: {_clean(first)}",
                               hint="; ".join(_clean(ln) for ln in lines[1:4]) or "run the build again to see the log")
-    verify_no_leaks(out_dir, kb)
-    return BuildReport(out_dir, st, check_seconds, engine_seconds, [p for p in problems if not p.blocking], log)
+    return out_dir, engine_seconds, log
 
 
 def _clean(line: str) -> str:
