@@ -105,9 +105,9 @@ class Desk:
         return path.relative_to(self.root).as_posix()
 
     # ------------------------------------------------------------- listing
-    def ticket_files(self) -> dict[str, os.stat_result]:
-        """Every ticket file (relative path -> stat), sub-folders included."""
-        out: dict[str, os.stat_result] = {}
+    def ticket_files(self, *, stat: bool = True) -> dict[str, os.stat_result | None]:
+        """Every ticket file (relative path -> stat, or None without `stat`), sub-folders included."""
+        out: dict[str, os.stat_result | None] = {}
         base = str(self.root) + os.sep
 
         def scan(folder: str) -> None:
@@ -122,20 +122,23 @@ class Desk:
                     if entry.is_dir(follow_symlinks=False):
                         scan(entry.path)
                     elif entry.name.endswith(".md") and entry.name != "README.md":
-                        out[entry.path[len(base):].replace(os.sep, "/")] = entry.stat()
+                        out[entry.path[len(base):].replace(os.sep, "/")] = entry.stat() if stat else None
 
         scan(str(self.tickets_dir))
         return out
 
     def ids(self) -> dict[str, str]:
         """Ticket id (from the file name) -> relative path."""
-        return {Path(p).stem: p for p in self.ticket_files()}
+        # String slicing, not Path(p).stem: pathlib cost 0.1 s on 10,000 files.
+        return {p[p.rfind("/") + 1:-3]: p for p in self.ticket_files(stat=False)}
 
     def resolve(self, ref: str) -> str:
         """The relative path of the ticket whose id is `ref` or starts with it, like git."""
         typed = ref.strip().upper().lstrip("#")
         if not typed or not re.fullmatch(r"[0-9A-Z_-]+", typed):
             raise UsageError(f"{ref!r} is not a ticket id", hint="ticket ids look like 7QH2KD; a prefix is enough")
+        if (self.tickets_dir / f"{typed}.md").is_file():  # a whole id needs no scan
+            return f"tickets/{typed}.md"
         ids = self.ids()
         # As typed first; then read O as 0 and I/L as 1 (Crockford), as people
         # copy ids from a phone call or a handwritten note.
