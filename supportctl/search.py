@@ -41,6 +41,8 @@ hi hello hey dear thanks thank thx please regards best cheers team kind sorry as
 question ticket anyone someone something anything know need needs want wanted trying tried try today
 yesterday tomorrow since still again even see seems seem way one two use using used able unable work works
 working doesnt dont cant wont im ive would could should via per etc ok okay yes
+last week weeks month months day days year years ago never ever morning afternoon evening monday tuesday
+wednesday thursday friday saturday sunday noticed happened happens happening reached getting says said
 """.split())
 
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
@@ -166,23 +168,39 @@ class KbIndex:
         self.conn.commit()
 
     # ------------------------------------------------------------- search
-    def search(self, text: str, *, limit: int = 5, statuses: Iterable[str] = ("published",),
+    def search(self, text: str, *, title: str = "", limit: int = 5, statuses: Iterable[str] = ("published",),
                visibilities: Iterable[str] = ("public", "internal"), mark: tuple[str, str] = ("**", "**"),
                ) -> list[Hit]:
-        """The best articles for free text (a ticket's title and messages), best first."""
-        terms = query_terms(text)
+        """The best articles for a ticket's `title` and `text` (its messages), best first.
+
+        A ticket's title is the customer's own summary, while its messages
+        carry greetings, dates and story ("since last week", "it reached"):
+        rare words that would otherwise outweigh the topic. FTS5 has no query
+        term weights, so the title's terms are scored twice: bm25 over every
+        term, plus bm25 over the title's terms alone.
+        """
+        head = query_terms(title)
+        terms = query_terms(title + "\n" + text)
         if not terms:
             return []
         statuses, visibilities = list(statuses), list(visibilities)
         weights = ", ".join(str(w) for w in (*WEIGHTS.values(), 0.0, 0.0, 0.0))
-        sql = (f"SELECT slug, title, category, status, visibility, bm25(docs, {weights}) AS rank, "
-               f"snippet(docs, 4, ?, ?, '…', 14) FROM docs WHERE docs MATCH ? "
-               f"AND status IN ({', '.join('?' * len(statuses))}) "
-               f"AND visibility IN ({', '.join('?' * len(visibilities))}) ORDER BY rank LIMIT ?")
-        rows = self.conn.execute(sql, (mark[0], mark[1], fts_query(terms), *statuses, *visibilities,
-                                       limit)).fetchall()
-        return [Hit(slug, title, category, status, visibility, -rank, " ".join(snippet.split()))
-                for slug, title, category, status, visibility, rank, snippet in rows]
+        filters = (f"status IN ({', '.join('?' * len(statuses))}) "
+                   f"AND visibility IN ({', '.join('?' * len(visibilities))})")
+        pool = max(limit * 4, 20)
+        sql = (f"SELECT rowid, slug, title, category, status, visibility, bm25(docs, {weights}) AS rank, "
+               f"snippet(docs, 4, ?, ?, '…', 14) FROM docs WHERE docs MATCH ? AND {filters} ORDER BY rank LIMIT ?")
+        rows = self.conn.execute(sql, (mark[0], mark[1], fts_query(terms), *statuses, *visibilities, pool)).fetchall()
+        bonus: dict[int, float] = {}
+        if head and rows:
+            ids = [r[0] for r in rows]
+            bonus = dict(self.conn.execute(
+                f"SELECT rowid, bm25(docs, {weights}) FROM docs WHERE docs MATCH ? "
+                f"AND rowid IN ({', '.join('?' * len(ids))})", (fts_query(head), *ids)).fetchall())
+        hits = [Hit(slug, t, category, status, visibility, -rank - bonus.get(rowid, 0.0), " ".join(snippet.split()))
+                for rowid, slug, t, category, status, visibility, rank, snippet in rows]
+        hits.sort(key=lambda h: -h.score)
+        return hits[:limit]
 
 
 def _row(a: Article) -> tuple:
@@ -190,14 +208,11 @@ def _row(a: Article) -> tuple:
             a.visibility)
 
 
-def ticket_text(ticket: Any) -> str:
-    """What a ticket is about: its title (twice: it is the best summary) and the customer's messages."""
-    parts = [ticket.title, ticket.title]
-    parts.extend(str(t) for t in (ticket.meta.get("tags") or []))
-    for record in ticket.records:
-        if record.kind == "message" and record.role == "customer":
-            parts.append(record.body)
-    return "\n".join(parts)
+def ticket_text(ticket: Any) -> tuple[str, str]:
+    """What a ticket is about: (its title and tags, the customer's messages)."""
+    title = " ".join([ticket.title, *(str(t).replace("-", " ") for t in (ticket.meta.get("tags") or []))])
+    parts = [record.body for record in ticket.records if record.kind == "message" and record.role == "customer"]
+    return title, "\n".join(parts)
 
 
 def open_index(root: Path, cache_dir: Path | None = None) -> KbIndex:
@@ -215,11 +230,11 @@ def open_index(root: Path, cache_dir: Path | None = None) -> KbIndex:
     return index
 
 
-def suggest(root: Path, text: str, *, limit: int = 5, include_drafts: bool = False,
+def suggest(root: Path, text: str, *, title: str = "", limit: int = 5, include_drafts: bool = False,
             cache_dir: Path | None = None, mark: tuple[str, str] = ("**", "**")) -> list[Hit]:
     statuses = ("draft", "review", "published") if include_drafts else ("published",)
     index = open_index(root, cache_dir)
     try:
-        return index.search(text, limit=limit, statuses=statuses, mark=mark)
+        return index.search(text, title=title, limit=limit, statuses=statuses, mark=mark)
     finally:
         index.close()

@@ -300,11 +300,11 @@ def suggest(
     if (ref is None) == (text is None):
         raise UsageError("give a TICKET or --text", hint="e.g. supportctl kb suggest 7QH2KD")
     d = desk()
-    query = text
+    title, query = "", text
     if ref is not None:
-        query = ticket_text(d.get(ref))
+        title, query = ticket_text(d.get(ref))
     mark = ("", "") if json_ else (("\x1b[1m", "\x1b[0m") if style("x", bold=True) != "x" else ("[", "]"))
-    hits = run(d.root, query or "", limit=limit, include_drafts=drafts, cache_dir=d.cache_dir, mark=mark)
+    hits = run(d.root, query or "", title=title, limit=limit, include_drafts=drafts, cache_dir=d.cache_dir, mark=mark)
     if json_:
         emit_json([h.to_json() for h in hits])
         return
