@@ -37,6 +37,12 @@ def init(root: Path) -> None:
     _run(root, "init", "-q")
 
 
+def register_merge_driver(root: Path) -> None:
+    """Tell this clone's git how to merge ticket files (.gitattributes names the driver)."""
+    _run(root, "config", "merge.supportctl.name", "supportctl ticket merge (union of records)")
+    _run(root, "config", "merge.supportctl.driver", "supportctl merge-driver %O %A %B %P")
+
+
 def commit(root: Path, paths: list[str], message: str, *, author_name: str, author_email: str) -> str:
     """Commit exactly `paths` (other staged or unstaged changes stay as they are); return the hash."""
     env = {"GIT_AUTHOR_NAME": author_name, "GIT_AUTHOR_EMAIL": author_email}

@@ -199,6 +199,13 @@ GITIGNORE = """\
 /site/
 """
 
+GITATTRIBUTES = """\
+# Two branches' additions to one ticket merge as the union of their records.
+# Each clone needs the driver registered once (supportctl init does it here):
+#   git config merge.supportctl.driver "supportctl merge-driver %O %A %B %P"
+tickets/**/*.md merge=supportctl
+"""
+
 TICKETS_README = """\
 # Tickets
 
@@ -219,6 +226,7 @@ def desk_files(name: str, timezone: str, agent: str, agent_name: str, agent_emai
                                                  agent_name=_yaml_str(agent_name), agent_email=agent_email),
         "tickets/README.md": TICKETS_README,
         ".gitignore": GITIGNORE,
+        ".gitattributes": GITATTRIBUTES,
         ".pre-commit-config.yaml": PRE_COMMIT,
     }
     files.update(REPLY_TEMPLATES)

@@ -50,6 +50,7 @@ def init(
                               hint="init writes into a folder without these files; nothing was changed")
     if not gitops.is_repo(root):
         gitops.init(root)
+    gitops.register_merge_driver(root)
     for rel, text in files.items():
         atomic_write(root / rel, text)
     if not no_commit:
@@ -112,4 +113,35 @@ def check(json_: bool = JSON_OPTION) -> None:
         summary = f"{count} problem{'s' if count != 1 else ''}" if count else "no problems"
         info(style(summary, fg="red" if count else "green"))
     if problems:
+        raise typer.Exit(1)
+
+
+@app.command("merge-driver")
+def merge_driver(
+    base: Path = typer.Argument(..., help="The common ancestor (git's %O)."),
+    ours: Path = typer.Argument(..., help="Our version; the result is written here (git's %A)."),
+    theirs: Path = typer.Argument(..., help="Their version (git's %B)."),
+    path: Optional[str] = typer.Argument(None, help="The ticket's path in the repository (git's %P)."),
+) -> None:
+    """Git merge driver for ticket files: the union of both sides' records (set up by init)."""
+    import subprocess
+
+    from supportctl.merge import merge_texts
+    from supportctl.store import atomic_write
+
+    name = path or str(ours)
+    try:
+        result = merge_texts(base.read_text(encoding="utf-8"), ours.read_text(encoding="utf-8"),
+                             theirs.read_text(encoding="utf-8"), name)
+    except SupportctlError as exc:
+        # A side that does not parse cannot be merged record by record: fall
+        # back to git's line merge, which leaves conflict markers to resolve.
+        report_error(exc)
+        proc = subprocess.run(["git", "merge-file", "-L", "ours", "-L", "base", "-L", "theirs",
+                               str(ours), str(base), str(theirs)])
+        raise typer.Exit(1 if proc.returncode else 0)
+    atomic_write(ours, result.text)
+    for conflict in result.conflicts:
+        info(f"{name}: {conflict}")
+    if result.conflicts:
         raise typer.Exit(1)
