@@ -370,10 +370,14 @@ _HEADING_RE = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _ATTR_ID_RE = re.compile(r"\{\s*[^}]*#([\w-]+)[^}]*\}\s*$")
 _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 EMAIL_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
-# A phone number: optional +country code, groups of digits separated by
-# spaces, dots, dashes or a bracketed area code; 9-15 digits in all (E.164
-# allows 15). Dates (8 digits) and card-like 16-digit test numbers fall outside.
-PHONE_RE = re.compile(r"(?<![\w+/.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{2,5}(?:[ .-]\d{2,5}){1,5}(?![\w/-]|\.\d)")
+# A phone number in one of the forms people write them: international
+# (+353 1 555 0199), a bracketed area code ((415) 555-2671), a national trunk
+# prefix (030 1234567) or North American 415-555-2671; 9-15 digits in all
+# (E.164 allows 15). Plain digit runs, amounts, dates and versions do not match.
+PHONE_RE = re.compile(r"(?<![\w+/.-])(?:\+\d{1,3}(?:[ .-]?\(\d{1,5}\))?(?:[ .-]?\d{1,8}){1,6}"
+                      r"|\(\d{2,5}\)[ .-]?\d{2,8}(?:[ .-]\d{2,8}){0,4}"
+                      r"|0\d{1,4}(?:[ /.-]\d{2,8}){1,4}"
+                      r"|\d{3}[.-]\d{3}[.-]\d{4})(?![\w/-]|\.\d)")
 _SAFE_EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
 _SAFE_TLDS = (".example", ".test", ".invalid", ".localhost")
 

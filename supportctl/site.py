@@ -221,7 +221,8 @@ def plan(kb: Kb, config: Any, *, tags_plugin: bool = True) -> dict[str, str | by
         if len(arts) > 5:
             home += f"- [All {len(arts)} articles in {_md_link_text(c.title)}]({c.name}/index.md)\n"
         home += "\n"
-    files["index.md"] = _front_matter({"title": desk_name, "description": f"{desk_name}: answers and guides",
+    # No `title:` here: Material then titles the home page with the site name alone.
+    files["index.md"] = _front_matter({"description": f"{desk_name}: answers and guides",
                                        "generated": True, "hide": ["feedback", "toc"]}) + home
 
     # -- tag index
