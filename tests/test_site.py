@@ -182,6 +182,7 @@ def test_offline_build_works_from_file_urls(tmp_path):
     report = build(root, cfg, out=tmp_path / "out")
     assert (report.out / "search" / "search_index.js").is_file()
     home = (report.out / "index.html").read_text()
+    assert "unpkg.com" not in home and 'src="assets/javascripts/iframe-worker-shim.js"' in home
     assert 'href="banking/fix-a-disconnected-bank-feed.html"' in home or \
         'href="banking/fix-a-disconnected-bank-feed/index.html"' in home
 
