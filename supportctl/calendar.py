@@ -17,7 +17,7 @@ Pure domain code: no clock, no disk, no CLI.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -39,6 +39,26 @@ _CHUNK = 64  # days added to the table at a time
 def _seconds_of_day(text: str) -> int:
     hours, minutes = text.split(":")
     return int(hours) * 3600 + int(minutes) * 60
+
+
+# (country, subdivision, year) -> {date: name}: where `holidays_from` dates come from.
+HolidayLookup = Callable[[str, "str | None", int], "dict[date, str]"]
+_PACKAGE_CALENDARS: dict[tuple[str, str | None], Any] = {}
+
+
+def package_holidays(country: str, subdiv: str | None, year: int) -> dict[date, str]:
+    """Public holidays from the `holidays` package (imported on first use: ~80 ms, ~100 ms more per country).
+
+    Raises NotImplementedError for a country or subdivision the package does not know.
+    """
+    source = _PACKAGE_CALENDARS.get((country, subdiv))
+    if source is None:
+        import holidays
+
+        source = holidays.country_holidays(country, subdiv=subdiv)
+        _PACKAGE_CALENDARS[(country, subdiv)] = source
+    date(year, 1, 1) in source   # a lookup makes the package compute that whole year
+    return {day: name for day, name in source.items() if day.year == year}
 
 
 def parse_hours(hours: Any) -> list[tuple[tuple[int, int], ...]]:
@@ -65,7 +85,8 @@ def parse_hours(hours: Any) -> list[tuple[tuple[int, int], ...]]:
 class BusinessCalendar:
     """Opening hours in one time zone, with holidays; working-time arithmetic on instants."""
 
-    def __init__(self, config: CalendarConfig, zone: str, name: str = "calendar") -> None:
+    def __init__(self, config: CalendarConfig, zone: str, name: str = "calendar",
+                 holidays: HolidayLookup | None = None) -> None:
         self.name = name
         self.zone_name = zone
         self.zone = ZoneInfo(zone)
@@ -80,31 +101,35 @@ class BusinessCalendar:
             else:
                 self._yearly.add((parts[0], parts[1]))
         self._source = config.holidays_from
-        self._country: Any = None
+        self._lookup = holidays or package_holidays
+        self._public_years: dict[int, dict[date, str]] = {}
         # The day table: day i is the local date ordinal `_ord0 + i`.
         self._ord0 = 0
         self._starts: list[int] = []        # n + 1 day-start instants (the last one ends day n - 1)
         self._cum: list[int] = []           # n + 1 working seconds before each day start
         self._days: list[tuple[tuple[int, int], ...]] = []   # n tuples of UTC (open, close)
+        self._memo: tuple[int | None, int] = (None, 0)        # the last (instant, working seconds) asked
 
     # ------------------------------------------------------------ holidays
-    def _country_holidays(self) -> Any:
-        if self._country is None:
-            import holidays  # imported only by calendars that ask for it: ~100 ms
-
+    def _public(self, year: int) -> dict[date, str]:
+        """The public holidays of `holidays_from` in one year (date -> name)."""
+        found = self._public_years.get(year)
+        if found is None:
+            source = self._source
             try:
-                self._country = holidays.country_holidays(self._source.country, subdiv=self._source.subdiv)
+                found = self._lookup(source.country, source.subdiv, year)
             except NotImplementedError as exc:
-                raise ConfigError(f"calendar {self.name}: holidays_from {self._source.country}"
-                                  f"{'/' + self._source.subdiv if self._source.subdiv else ''}: {exc}",
+                raise ConfigError(f"calendar {self.name}: holidays_from {source.country}"
+                                  f"{'/' + source.subdiv if source.subdiv else ''}: {exc}",
                                   hint="use an ISO 3166 country code (and subdivision) known to the "
                                        "`holidays` package, e.g. {country: DE, subdiv: BE}") from None
-        return self._country
+            self._public_years[year] = found
+        return found
 
     def is_holiday(self, day: date) -> bool:
         if day in self._once or (day.month, day.day) in self._yearly:
             return True
-        return self._source is not None and day in self._country_holidays()
+        return self._source is not None and day in self._public(day.year)
 
     def holiday_name(self, day: date) -> str | None:
         """Why a day is closed as a holiday (for `sla explain`), or None."""
@@ -113,7 +138,7 @@ class BusinessCalendar:
         if (day.month, day.day) in self._yearly:
             return f"holiday {day.month:02d}-{day.day:02d} (every year)"
         if self._source is not None:
-            name = self._country_holidays().get(day)
+            name = self._public(day.year).get(day)
             if name:
                 return f"public holiday: {name}"
         return None
@@ -203,6 +228,7 @@ class BusinessCalendar:
             cum.append(cum[-1] + work)
         shift = cum[-1]
         self._cum = cum[:-1] + [c + shift for c in self._cum]
+        self._memo = (None, 0)   # working time is counted from the new first day now
         self._starts = starts + self._starts
         self._days = days + self._days
         self._ord0 = first
@@ -217,6 +243,9 @@ class BusinessCalendar:
 
     def _worked(self, ts: int) -> int:
         """Working seconds from the table's origin up to the instant `ts`."""
+        # Evaluating a desk asks for the same `now` again and again: remember the last answer.
+        if ts == self._memo[0]:
+            return self._memo[1]
         starts = self._starts
         if not starts or ts < starts[0] or ts >= starts[-1]:
             self._cover(ts)
@@ -227,6 +256,7 @@ class BusinessCalendar:
             if ts <= a:
                 break
             total += (b if ts > b else ts) - a
+        self._memo = (ts, total)
         return total
 
     # ---------------------------------------------------------- arithmetic

@@ -413,6 +413,8 @@ def _find_ambiguous(value: Any, path: tuple) -> tuple[tuple, Any] | None:
         return path, value
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
+        if isinstance(key, Ambiguous):   # e.g. an escalation rule's `on:` key, which YAML 1.1 reads as true
+            return path + (key.text,), key
         found = _find_ambiguous(item, path + (key,))
         if found:
             return found

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from supportctl.calendar import BusinessCalendar, from_ts, to_ts
+from supportctl.calendar import BusinessCalendar, HolidayLookup, to_ts
 from supportctl.config import Config, EscalationRule, Policy
 from supportctl.ticket import PRIORITIES, Record, Ticket, decode_value
 
@@ -145,54 +145,77 @@ class Timeline:
     done_since: int | None = None              # in a solved/closed state since (at `now`)
 
 
+# Event bodies repeat across tickets ("status: open -> pending"), so their
+# parse is cached: on a large desk this saves a regex-free split per event.
+_STATUS_CACHE: dict[str, tuple[str | None, str] | None] = {}
+
+
 def _status_change(record: Record) -> tuple[str | None, str] | None:
     """(old, new) when an event record changes the status (a fast path for `Record.changes`)."""
     body = record.body
-    if "status: " not in body:
-        return None
-    for line in body.split("\n"):
-        line = line.strip()
-        if line.startswith("status: ") and " -> " in line:
-            old, _, new = line[8:].partition(" -> ")
-            new_value = decode_value(new)
-            if new_value is not None:
-                return decode_value(old), new_value
-    return None
+    try:
+        return _STATUS_CACHE[body]
+    except KeyError:
+        pass
+    found = None
+    if "status: " in body:
+        for line in body.split("\n"):
+            line = line.strip()
+            if line.startswith("status: ") and " -> " in line:
+                old, _, new = line[8:].partition(" -> ")
+                new_value = decode_value(new)
+                if new_value is not None:
+                    found = (decode_value(old), new_value)
+                    break
+    if len(_STATUS_CACHE) < 4096:
+        _STATUS_CACHE[body] = found
+    return found
 
 
-def build_timeline(ticket: Ticket, config: Config, now: int) -> Timeline:
+class Lifecycle:
+    """The lifecycle's state -> (category, pauses) as plain dicts: looked up per record on large desks."""
+
+    def __init__(self, config: Config) -> None:
+        states = config.lifecycle.states
+        self.category = {name: s.category for name, s in states.items()}
+        self.pauses = {name: s.pauses_sla for name, s in states.items()}
+        self.done = {name for name, s in states.items() if s.category in DONE_CATEGORIES}
+
+
+def build_timeline(ticket: Ticket, config: Config, now: int, lifecycle: Lifecycle | None = None,
+                   created: int | None = None) -> Timeline:
     """Walk the history once: statuses, first response, next-reply cycles (records after `now` ignored)."""
-    records = ticket.records
-    stamps = [to_ts(r.at) for r in records]
-    if any(stamps[i] > stamps[i + 1] for i in range(len(stamps) - 1)):
+    lc = lifecycle or Lifecycle(config)
+    done_states = lc.done
+    # Internal notes never touch a clock: leave them out before any time arithmetic.
+    records = [r for r in ticket.records if r.kind != "note"]
+    stamps = [int(r.at.timestamp()) for r in records]
+    if stamps != sorted(stamps):
         # Hand-edited files may be out of order; history is what happened when.
         order = sorted(range(len(records)), key=stamps.__getitem__)
         records = [records[i] for i in order]
         stamps = [stamps[i] for i in order]
-    created_dt = ticket.meta.get("created")
-    created = to_ts(created_dt) if isinstance(created_dt, datetime) else (stamps[0] if stamps else now)
+    if created is None:
+        created_dt = ticket.meta.get("created")
+        created = int(created_dt.timestamp()) if isinstance(created_dt, datetime) else (stamps[0] if stamps else now)
     if stamps and stamps[0] < created:
         created = stamps[0]
 
-    category = config.lifecycle.category
-    initial = None
-    for record in records:
-        if record.kind == "event":
-            change = _status_change(record)
-            if change is not None:
-                initial = change[0]
-                break
-    status = initial if initial is not None else ticket.status
-    states = [(created, status)]
-    done = category(status) in DONE_CATEGORIES
-    done_since = created if done else None
-
+    # The initial status is the first status change's old value; until that
+    # change is seen, index 0 of `states` holds a placeholder.
+    states: list[tuple[int, str]] = [(created, "")]
+    known = False
+    done = False
+    done_since: int | None = None
     first_customer = None
     first_stop: tuple[int, str] | None = None
     pending: int | None = None          # start of the unanswered next_reply cycle
     cycles: list[tuple[int, int | None, str | None]] = []
-    for record, ts in zip(records, stamps):
+    stopped_at = len(records)
+    cache = _STATUS_CACHE
+    for n, (record, ts) in enumerate(zip(records, stamps)):
         if ts > now:
+            stopped_at = n
             break
         kind = record.kind
         if kind == "message":
@@ -203,35 +226,55 @@ def build_timeline(ticket: Ticket, config: Config, now: int) -> Timeline:
                 if pending is None:
                     pending = ts
             elif role == "agent":
-                if first_customer is not None and first_stop is None:
+                if first_stop is None and first_customer is not None:
                     first_stop = (ts, "agent reply")
                 if pending is not None:
                     cycles.append((pending, ts, "agent reply"))
                     pending = None
         elif kind == "event":
-            change = _status_change(record)
+            change = cache.get(record.body, False)
+            if change is False:
+                change = _status_change(record)
             if change is None:
                 continue
-            new = change[1]
+            old, new = change
+            if not known:
+                known = True
+                initial = old if old is not None else ticket.status
+                states[0] = (created, initial)
+                done = initial in done_states
+                done_since = created if done else None
             states.append((ts, new))
-            now_done = category(new) in DONE_CATEGORIES
-            if now_done and not done:
-                done_since = ts
-                why = "ticket " + new
-                # Solving a ticket answers it: the response clocks stop with it.
-                if first_customer is not None and first_stop is None:
-                    first_stop = (ts, why)
-                if pending is not None:
-                    cycles.append((pending, ts, why))
-                    pending = None
-            elif not now_done:
+            if new in done_states:
+                if not done:
+                    done = True
+                    done_since = ts
+                    why = "ticket " + new
+                    # Solving a ticket answers it: the response clocks stop with it.
+                    if first_stop is None and first_customer is not None:
+                        first_stop = (ts, why)
+                    if pending is not None:
+                        cycles.append((pending, ts, why))
+                        pending = None
+            else:
+                done = False
                 done_since = None
-            done = now_done
+    if not known:
+        initial = None
+        for record in records[stopped_at:]:   # a change after `now` still tells the initial status
+            if record.kind == "event":
+                change = _status_change(record)
+                if change is not None:
+                    initial = change[0]
+                    break
+        initial = initial if initial is not None else ticket.status
+        states[0] = (created, initial)
+        done = initial in done_states
+        done_since = created if done else None
     if pending is not None:
         if done and done_since is not None:
             # A message on a ticket that stays solved or closed (no reopen) waits for nobody.
-            stop = max(pending, done_since)
-            cycles.append((pending, stop, "ticket " + states[-1][1]))
+            cycles.append((pending, max(pending, done_since), "ticket " + states[-1][1]))
             if first_stop is None and first_customer is not None:
                 first_stop = (max(first_customer, done_since), "ticket " + states[-1][1])
         else:
@@ -239,22 +282,24 @@ def build_timeline(ticket: Ticket, config: Config, now: int) -> Timeline:
     return Timeline(created, now, states, first_customer, first_stop, cycles, done_since if done else None)
 
 
-def active_intervals(timeline: Timeline, config: Config, *, resolution: bool) -> tuple[list[tuple[int, int]], bool]:
+def active_intervals(timeline: Timeline, config: Config, *, resolution: bool,
+                     lifecycle: Lifecycle | None = None) -> tuple[list[tuple[int, int]], bool]:
     """Intervals in [created, now] when working time accrues, and whether it accrues at `now`.
 
     Time stops in states with `pauses_sla`; for the resolution clock also in
     solved/closed states, whatever their pause setting.
     """
-    lifecycle = config.lifecycle
+    lc = lifecycle or Lifecycle(config)
+    pauses = lc.pauses
+    done_states = lc.done
     out: list[tuple[int, int]] = []
     states = timeline.states
     now = timeline.now
     running = False
+    last = len(states) - 1
     for i, (since, state) in enumerate(states):
-        until = states[i + 1][0] if i + 1 < len(states) else now
-        counts = not lifecycle.pauses(state)
-        if resolution and counts:
-            counts = lifecycle.category(state) not in DONE_CATEGORIES
+        until = states[i + 1][0] if i < last else now
+        counts = not pauses.get(state, False) and not (resolution and state in done_states)
         running = counts
         if not counts or until <= since:
             continue
@@ -263,6 +308,24 @@ def active_intervals(timeline: Timeline, config: Config, *, resolution: bool) ->
         else:
             out.append((since, until))
     return out, running
+
+
+def answered_late(cal: BusinessCalendar, active: list[tuple[int, int]], start: int, stop: int, target: int) -> bool:
+    """Was a stopped clock stopped after its deadline? (`run_clock`'s verdict, without building a Clock.)"""
+    acc = 0
+    for s, e in active:
+        if e <= start:
+            continue
+        if s >= stop:
+            break
+        worked = cal.elapsed_ts(s if s > start else start, e if e < stop else stop)
+        if acc + worked >= target:
+            if acc + worked > target:
+                return True
+            # Exactly on target: late only if the stop came after the instant it was reached.
+            return stop > cal.add_ts(s if s > start else start, target - acc)
+        acc += worked
+    return False
 
 
 def run_clock(clock: Clock, cal: BusinessCalendar, active: list[tuple[int, int]], running_now: bool,
@@ -360,6 +423,8 @@ class PolicyMatcher:
                 else:
                     patterns.append(value)
             self.requesters = patterns
+            self.exact = frozenset(p.strip().lower() for p in patterns if not p.strip().startswith("@"))
+            self.domains = frozenset(p.strip().lower() for p in patterns if p.strip().startswith("@"))
 
     def reasons(self, meta: dict[str, Any]) -> list[tuple[str, bool, str]]:
         """(condition, holds, what the ticket has) for each condition of the match."""
@@ -389,7 +454,7 @@ class PolicyMatcher:
                 return False
         if self.requesters is not None:
             email = requester_email(meta)
-            if not any(email_matches(email, p) for p in self.requesters):
+            if email not in self.exact and email[email.rfind("@"):] not in self.domains:
                 return False
         return True
 
@@ -400,15 +465,21 @@ class PolicyMatcher:
 class SlaEngine:
     """Evaluates tickets against one desk configuration (calendars are built once and cached)."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, holidays: HolidayLookup | None = None) -> None:
         self.config = config
+        self.holidays = holidays    # where `holidays_from` dates come from (default: the package)
         self.matchers = [PolicyMatcher(p, config) for p in config.sla.policies]
+        self.lifecycle = Lifecycle(config)
         self._calendars: dict[str, BusinessCalendar] = {}
+        # Per policy: (target, warning window) of each clock, looked up once per ticket.
+        self._targets = {p.name: {name: (p.target(name), p.warn_seconds(name)) for name in CLOCKS}
+                         for p in config.sla.policies}
 
     def calendar(self, name: str) -> BusinessCalendar:
         cal = self._calendars.get(name)
         if cal is None:
-            cal = BusinessCalendar(self.config.calendars[name], self.config.calendar_zone(name), name)
+            cal = BusinessCalendar(self.config.calendars[name], self.config.calendar_zone(name), name,
+                                   holidays=self.holidays)
             self._calendars[name] = cal
         return cal
 
@@ -426,61 +497,63 @@ class SlaEngine:
         meta = ticket.meta
         status = ticket.status
         policy = self.policy_for(ticket)
-        result = TicketSla(
-            id=ticket.id, status=status, category=self.config.lifecycle.category(status),
-            policy=policy.name if policy else None, calendar=policy.calendar if policy else None,
-            now=now_ts, clocks={name: Clock(name) for name in CLOCKS}, title=ticket.title,
-            priority=meta.get("priority"), assignee=meta.get("assignee"), group=meta.get("group"))
         created = meta.get("created")
-        result.created = to_ts(created) if isinstance(created, datetime) else None
+        result = TicketSla(
+            id=ticket.id, status=status, category=self.lifecycle.category.get(status),
+            policy=policy.name if policy else None, calendar=policy.calendar if policy else None,
+            now=now_ts, clocks={"first_response": Clock("first_response"), "next_reply": Clock("next_reply"),
+                                "resolution": Clock("resolution")},
+            title=ticket.title, priority=meta.get("priority"), assignee=meta.get("assignee"),
+            group=meta.get("group"), created=int(created.timestamp()) if isinstance(created, datetime) else None)
         if policy is None:
             return result
-        for name in CLOCKS:
-            result.clocks[name].target = policy.target(name)
-        if all(policy.target(name) is None for name in CLOCKS):
+        targets = self._targets[policy.name]
+        for name, (target, _) in targets.items():
+            result.clocks[name].target = target
+        if all(target is None for target, _ in targets.values()):
             return result
-        timeline = build_timeline(ticket, self.config, now_ts)
+        timeline = build_timeline(ticket, self.config, now_ts, self.lifecycle, result.created)
         if result.created is None:
             result.created = timeline.created
         if timeline.created > now_ts:
             return result   # the ticket did not exist yet at `now`
-        self._fill(result, policy, timeline)
+        self._fill(result, policy, timeline, targets)
         return result
 
-    def _fill(self, result: TicketSla, policy: Policy, timeline: Timeline) -> None:
+    def _fill(self, result: TicketSla, policy: Policy, timeline: Timeline,
+              targets: dict[str, tuple[int | None, int]]) -> None:
         cal = self.calendar(policy.calendar)
         now = timeline.now
-        need_response = timeline.first_customer is not None and (
-            policy.first_response is not None or policy.next_reply is not None)
-        if need_response:
-            active, running = active_intervals(timeline, self.config, resolution=False)
-        if policy.first_response is not None and timeline.first_customer is not None:
-            clock = result.clocks["first_response"]
-            clock.warn = policy.warn_seconds("first_response")
-            clock.started = timeline.first_customer
-            if timeline.first_response_stop is not None:
-                clock.stopped, clock.stop_reason = timeline.first_response_stop
-            run_clock(clock, cal, active, running, now)
-        if policy.next_reply is not None and timeline.cycles:
-            warn = policy.warn_seconds("next_reply")
-            late = 0
-            for n, (start, stop, why) in enumerate(timeline.cycles):
-                clock = Clock("next_reply", target=policy.next_reply, warn=warn, started=start, stopped=stop,
+        first_target, first_warn = targets["first_response"]
+        next_target, next_warn = targets["next_reply"]
+        res_target, res_warn = targets["resolution"]
+        if timeline.first_customer is not None and (first_target is not None or next_target is not None):
+            active, running = active_intervals(timeline, self.config, resolution=False, lifecycle=self.lifecycle)
+            if first_target is not None:
+                clock = result.clocks["first_response"]
+                clock.warn = first_warn
+                clock.started = timeline.first_customer
+                if timeline.first_response_stop is not None:
+                    clock.stopped, clock.stop_reason = timeline.first_response_stop
+                run_clock(clock, cal, active, running, now)
+            if next_target is not None and timeline.cycles:
+                # The clock shows the latest exchange; earlier late answers are counted.
+                *earlier, (start, stop, why) = timeline.cycles
+                clock = Clock("next_reply", target=next_target, warn=next_warn, started=start, stopped=stop,
                               stop_reason=why)
                 run_clock(clock, cal, active, running, now)
-                if n + 1 < len(timeline.cycles) and clock.state == "breached":
-                    late += 1
-            # The clock shows the latest exchange; earlier late answers are counted.
-            clock.breached_cycles = late
-            result.clocks["next_reply"] = clock
-        if policy.resolution is not None:
+                clock.breached_cycles = sum(1 for a, b, _ in earlier
+                                            if answered_late(cal, active, a, b, next_target))  # type: ignore[arg-type]
+                result.clocks["next_reply"] = clock
+        if res_target is not None:
             clock = result.clocks["resolution"]
-            clock.warn = policy.warn_seconds("resolution")
+            clock.warn = res_warn
             clock.started = timeline.created
             if timeline.done_since is not None:
                 clock.stopped = timeline.done_since
                 clock.stop_reason = "ticket " + timeline.states[-1][1]
-            res_active, res_running = active_intervals(timeline, self.config, resolution=True)
+            res_active, res_running = active_intervals(timeline, self.config, resolution=True,
+                                                       lifecycle=self.lifecycle)
             run_clock(clock, cal, res_active, res_running, now)
 
     # -------------------------------------------------------------- explain

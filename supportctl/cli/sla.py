@@ -51,9 +51,10 @@ def _load(d, refs: list[str] | None = None, *, every: bool = False, active_only:
 
 
 def _engine(d):
+    from supportctl.holiday_cache import cached_holidays
     from supportctl.sla import SlaEngine
 
-    return SlaEngine(d.config)
+    return SlaEngine(d.config, holidays=cached_holidays(d.cache_dir))
 
 
 def _zone(d):
