@@ -655,8 +655,7 @@ theme:
     primary: indigo
   features:
     - navigation.prune       # each page renders only its own part of the nav: big KBs build ~3x faster
-    - navigation.indexes
-    - navigation.tabs
+    - navigation.indexes     # (no navigation.tabs: it costs ~15 % of the build on a 1,000-article KB)
     - navigation.path
     - navigation.top
     - search.suggest
