@@ -223,12 +223,12 @@ class BusinessCalendar:
             starts.append(start)
             days.append(spans)
             works.append(sum(b - a for a, b in spans))
-        cum = [0]
-        for work in works:
-            cum.append(cum[-1] + work)
-        shift = cum[-1]
-        self._cum = cum[:-1] + [c + shift for c in self._cum]
-        self._memo = (None, 0)   # working time is counted from the new first day now
+        # Counted backwards from the old first day, so every total handed out so far stays valid.
+        cum = [self._cum[0]]
+        for work in reversed(works):
+            cum.append(cum[-1] - work)
+        cum.reverse()
+        self._cum = cum[:-1] + self._cum
         self._starts = starts + self._starts
         self._days = days + self._days
         self._ord0 = first
@@ -240,6 +240,14 @@ class BusinessCalendar:
             self._extend_backward(_CHUNK)
         while ts >= self._starts[-1]:
             self._extend_forward(_CHUNK)
+
+    def worked(self, ts: int) -> int:
+        """Working seconds from a fixed origin up to the instant `ts`.
+
+        Only differences are meaningful: `elapsed_ts(a, b) == worked(b) - worked(a)`,
+        and `instant_at(worked(a) + d) == add_ts(a, d)`.
+        """
+        return self._worked(ts)
 
     def _worked(self, ts: int) -> int:
         """Working seconds from the table's origin up to the instant `ts`."""
@@ -276,7 +284,10 @@ class BusinessCalendar:
         """
         if seconds <= 0:
             return start
-        target = self._worked(start) + seconds
+        return self.instant_at(self._worked(start) + seconds)
+
+    def instant_at(self, target: int) -> int:
+        """The earliest instant at which `worked()` reaches `target` (the inverse of `worked`)."""
         cum = self._cum
         barren = 0
         while cum[-1] < target:

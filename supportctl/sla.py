@@ -187,19 +187,34 @@ def build_timeline(ticket: Ticket, config: Config, now: int, lifecycle: Lifecycl
     """Walk the history once: statuses, first response, next-reply cycles (records after `now` ignored)."""
     lc = lifecycle or Lifecycle(config)
     done_states = lc.done
-    # Internal notes never touch a clock: leave them out before any time arithmetic.
-    records = [r for r in ticket.records if r.kind != "note"]
-    stamps = [int(r.at.timestamp()) for r in records]
-    if stamps != sorted(stamps):
-        # Hand-edited files may be out of order; history is what happened when.
-        order = sorted(range(len(records)), key=stamps.__getitem__)
-        records = [records[i] for i in order]
-        stamps = [stamps[i] for i in order]
+    # Only public customer and agent messages and status changes move a clock:
+    # pick them out (with the parsed change) before any time arithmetic.
+    cache = _STATUS_CACHE
+    items: list[tuple[int, int, Any]] = []     # (instant, 0 customer | 1 agent | 2 status, change)
+    for record in ticket.records:
+        kind = record.kind
+        if kind == "message":
+            role = record.role
+            if role == "customer":
+                items.append((int(record.at.timestamp()), 0, None))
+            elif role == "agent":
+                items.append((int(record.at.timestamp()), 1, None))
+        elif kind == "event":
+            change = cache.get(record.body, False)
+            if change is False:
+                change = _status_change(record)
+            if change is not None:
+                items.append((int(record.at.timestamp()), 2, change))
+    for i in range(len(items) - 1):
+        if items[i][0] > items[i + 1][0]:
+            # Hand-edited files may be out of order; history is what happened when (stable for ties).
+            items.sort(key=lambda item: item[0])
+            break
     if created is None:
         created_dt = ticket.meta.get("created")
-        created = int(created_dt.timestamp()) if isinstance(created_dt, datetime) else (stamps[0] if stamps else now)
-    if stamps and stamps[0] < created:
-        created = stamps[0]
+        created = int(created_dt.timestamp()) if isinstance(created_dt, datetime) else (items[0][0] if items else now)
+    if items and items[0][0] < created:
+        created = items[0][0]
 
     # The initial status is the first status change's old value; until that
     # change is seen, index 0 of `states` holds a placeholder.
@@ -211,32 +226,23 @@ def build_timeline(ticket: Ticket, config: Config, now: int, lifecycle: Lifecycl
     first_stop: tuple[int, str] | None = None
     pending: int | None = None          # start of the unanswered next_reply cycle
     cycles: list[tuple[int, int | None, str | None]] = []
-    stopped_at = len(records)
-    cache = _STATUS_CACHE
-    for n, (record, ts) in enumerate(zip(records, stamps)):
+    stopped_at = len(items)
+    for n, (ts, what, change) in enumerate(items):
         if ts > now:
             stopped_at = n
             break
-        kind = record.kind
-        if kind == "message":
-            role = record.role
-            if role == "customer":
-                if first_customer is None:
-                    first_customer = ts
-                if pending is None:
-                    pending = ts
-            elif role == "agent":
-                if first_stop is None and first_customer is not None:
-                    first_stop = (ts, "agent reply")
-                if pending is not None:
-                    cycles.append((pending, ts, "agent reply"))
-                    pending = None
-        elif kind == "event":
-            change = cache.get(record.body, False)
-            if change is False:
-                change = _status_change(record)
-            if change is None:
-                continue
+        if what == 0:
+            if first_customer is None:
+                first_customer = ts
+            if pending is None:
+                pending = ts
+        elif what == 1:
+            if first_stop is None and first_customer is not None:
+                first_stop = (ts, "agent reply")
+            if pending is not None:
+                cycles.append((pending, ts, "agent reply"))
+                pending = None
+        else:
             old, new = change
             if not known:
                 known = True
@@ -260,14 +266,9 @@ def build_timeline(ticket: Ticket, config: Config, now: int, lifecycle: Lifecycl
                 done = False
                 done_since = None
     if not known:
-        initial = None
-        for record in records[stopped_at:]:   # a change after `now` still tells the initial status
-            if record.kind == "event":
-                change = _status_change(record)
-                if change is not None:
-                    initial = change[0]
-                    break
-        initial = initial if initial is not None else ticket.status
+        # A status change after `now` still tells the initial status.
+        later = next((item[2] for item in items[stopped_at:] if item[1] == 2), None)
+        initial = later[0] if later is not None and later[0] is not None else ticket.status
         states[0] = (created, initial)
         done = initial in done_states
         done_since = created if done else None
@@ -312,19 +313,21 @@ def active_intervals(timeline: Timeline, config: Config, *, resolution: bool,
 
 def answered_late(cal: BusinessCalendar, active: list[tuple[int, int]], start: int, stop: int, target: int) -> bool:
     """Was a stopped clock stopped after its deadline? (`run_clock`'s verdict, without building a Clock.)"""
+    worked = cal.worked
     acc = 0
     for s, e in active:
         if e <= start:
             continue
         if s >= stop:
             break
-        worked = cal.elapsed_ts(s if s > start else start, e if e < stop else stop)
-        if acc + worked >= target:
-            if acc + worked > target:
+        ws = worked(s if s > start else start)
+        done = worked(e if e < stop else stop) - ws
+        if acc + done >= target:
+            if acc + done > target:
                 return True
             # Exactly on target: late only if the stop came after the instant it was reached.
-            return stop > cal.add_ts(s if s > start else start, target - acc)
-        acc += worked
+            return stop > cal.instant_at(ws + target - acc)
+        acc += done
     return False
 
 
@@ -336,6 +339,7 @@ def run_clock(clock: Clock, cal: BusinessCalendar, active: list[tuple[int, int]]
     assert target is not None and start is not None
     stop = clock.stopped
     limit = stop if stop is not None else now
+    worked = cal.worked
     acc = 0
     due = None
     for s, e in active:
@@ -349,15 +353,16 @@ def run_clock(clock: Clock, cal: BusinessCalendar, active: list[tuple[int, int]]
             e = limit
         if e <= s:
             continue
-        worked = cal.elapsed_ts(s, e)
-        if due is None and acc + worked >= target:
-            due = cal.add_ts(s, target - acc)
-        acc += worked
+        ws = worked(s)
+        done = worked(e) - ws
+        if due is None and acc + done >= target:
+            due = cal.instant_at(ws + target - acc)
+        acc += done
     clock.elapsed = acc
     if stop is not None:
         if due is None:
             # Met: the deadline it had when it stopped, as if it had kept running.
-            clock.due = cal.add_ts(stop, target - acc)
+            clock.due = cal.instant_at(worked(stop) + target - acc)
             clock.state = "met"
         else:
             clock.due = due
@@ -370,7 +375,7 @@ def run_clock(clock: Clock, cal: BusinessCalendar, active: list[tuple[int, int]]
         clock.state = "paused"
         clock.due = None
     else:
-        clock.due = cal.add_ts(now, target - acc)
+        clock.due = cal.instant_at(worked(now) + target - acc)
         clock.state = "warning" if target - acc <= clock.warn else "running"
     return clock
 

@@ -31,23 +31,21 @@ ACTIVE = ("new", "open", "pending")
 
 def _load(d, refs: list[str] | None = None, *, every: bool = False, active_only: bool = False):
     """Tickets to evaluate: the named ones, or all but closed (every: all; active_only: new/open/pending)."""
-    result = d.load_all()
-    for problem in result.problems:
-        warn(str(problem) + (f" (hint: {problem.hint})" if problem.hint else ""))
-    tickets = result.tickets
     if refs:
-        by_path = {t.path: t for t in tickets}
-        chosen = []
-        for ref in refs:
-            path = d.resolve(ref)
-            chosen.append(by_path[path] if path in by_path else d.read(path))
-        return chosen
+        return [d.read(d.resolve(ref)) for ref in refs]
+    entries, problems = d.load_index()
+    for problem in problems:
+        warn(str(problem) + (f" (hint: {problem.hint})" if problem.hint else ""))
+    # Filter on the index entries first: only the tickets that will be evaluated
+    # are rebuilt with datetimes (on a large desk most tickets are closed).
     category = d.config.lifecycle.category
     if active_only:
-        return [t for t in tickets if category(t.status) in ACTIVE]
-    if every:
-        return tickets
-    return [t for t in tickets if category(t.status) != "closed"]
+        keep = [e for e in entries if category(e.status) in ACTIVE]
+    elif every:
+        keep = entries
+    else:
+        keep = [e for e in entries if category(e.status) != "closed"]
+    return [e.ticket() for e in keep]
 
 
 def _engine(d):

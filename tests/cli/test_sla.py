@@ -320,3 +320,12 @@ def test_escalate_no_commit_writes_the_files_only(desk, cli):
     cli("sla", "check", "--escalate", "--no-commit", "--now", at(2, "15:00"), "--fail-on", "never")
     assert commits(desk) == before
     assert "tags: +late" in (desk / "tickets" / f"{tid}.md").read_text()
+
+
+def test_a_bare_on_key_is_reported_with_a_hint_to_quote_it(desk, cli):
+    # YAML 1.1 (PyYAML) reads `on` as true: an escalation rule must say "on": breached.
+    (desk / "supportctl.yml").write_text(TEST_CONFIG.replace(
+        "      warn_before: 30m\n", "      warn_before: 30m\n      escalate:\n        - {on: breached, tag: late}\n"))
+    result = cli("sla", "status", ok=False)
+    assert result.exit_code == 1
+    assert "escalate.0.on: ambiguous value on" in result.stderr and "quote it" in result.stderr
