@@ -266,7 +266,12 @@ def _escalate(d, engine, tickets, results, now_ts: int, as_: str | None, no_comm
     # Escalations are the desk's own doing (role system, actor supportctl); the
     # commit is authored by --as when given, else by supportctl itself, so a
     # scheduled CI sweep needs no agent identity.
-    author = author_of(d, actor_name(d, as_)) if as_ else ("supportctl", "supportctl@users.noreply.supportctl")
+    from supportctl.actions import SYSTEM
+
+    if as_ and as_ != SYSTEM:
+        author = author_of(d, actor_name(d, as_))
+    else:   # `--as supportctl` (the scaffolded CI sweep) or nobody: the desk itself
+        author = (SYSTEM, f"{SYSTEM}@users.noreply.supportctl")
     zone = _zone(d)
     when = datetime.fromtimestamp(now_ts, zone)
 

@@ -322,6 +322,19 @@ def test_escalate_no_commit_writes_the_files_only(desk, cli):
     assert "tags: +late" in (desk / "tickets" / f"{tid}.md").read_text()
 
 
+def test_escalate_as_supportctl_like_the_scheduled_ci_sweep(desk, cli):
+    config = yaml.safe_load(TEST_CONFIG)
+    config["sla"]["policies"][1]["escalate"] = [{"clock": "any", "on": "breached", "tag": "late"}]
+    (desk / "supportctl.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    git(desk, "commit", "-qam", "rules")
+    new_ticket(cli, at=at(2, "09:00"))
+    cli("sla", "check", "--escalate", "--as", "supportctl", "--now", at(2, "15:00"), "--fail-on", "never")
+    assert git(desk, "log", "-1", "--format=%an <%ae>").strip() == "supportctl <supportctl@users.noreply.supportctl>"
+    cli("sla", "check", "--escalate", "--as", "bob", "--now", at(3, "15:00"), "--fail-on", "never")
+    # By Tuesday next_reply is breached too: a new key, committed by the agent named with --as.
+    assert git(desk, "log", "-1", "--format=%an").strip() == "Bob Brown"
+
+
 def test_a_bare_on_key_is_reported_with_a_hint_to_quote_it(desk, cli):
     # YAML 1.1 (PyYAML) reads `on` as true: an escalation rule must say "on": breached.
     (desk / "supportctl.yml").write_text(TEST_CONFIG.replace(
