@@ -209,10 +209,14 @@ def _row(a: Article) -> tuple:
 
 
 def ticket_text(ticket: Any) -> tuple[str, str]:
-    """What a ticket is about: (its title and tags, the customer's messages)."""
-    title = " ".join([ticket.title, *(str(t).replace("-", " ") for t in (ticket.meta.get("tags") or []))])
-    parts = [record.body for record in ticket.records if record.kind == "message" and record.role == "customer"]
-    return title, "\n".join(parts)
+    """What a ticket is about: (its title, its tags and the customer's messages).
+
+    Tags go with the messages, not the title: many are process labels
+    ("sla-breach", "feature-request") rather than the topic.
+    """
+    parts = [" ".join(str(t).replace("-", " ") for t in (ticket.meta.get("tags") or []))]
+    parts += [record.body for record in ticket.records if record.kind == "message" and record.role == "customer"]
+    return ticket.title, "\n".join(parts)
 
 
 def open_index(root: Path, cache_dir: Path | None = None) -> KbIndex:
