@@ -342,7 +342,7 @@ def merge(source: Ticket, target: Ticket, config: Config, *, actor: str, at: dat
     _touch(source, at, {"status": closed, "merged_into": target.id})
     # The target learns where the conversation came from, as an internal note.
     note = (f"Ticket {source.id} ({source.title}) from {format_person(source.meta.get('requester'))} "
-            f"was merged into this ticket. Its {len(source.messages())} messages stay in {source.path}.")
+            f"was merged into this ticket. Its {_count(len(source.messages()), 'message')} stay in {source.path}.")
     target.add_record(Record("note", new_record_id(), at, actor, "agent", note))
     related = list(target.meta.get("related") or [])
     updates: dict[str, Any] = {}
@@ -351,3 +351,8 @@ def merge(source: Ticket, target: Ticket, config: Config, *, actor: str, at: dat
         updates["related"] = related
     _touch(target, at, updates)
     return Outcome(f"ticket {source.id}: merged into {target.id}")
+
+
+def _count(n: int, noun: str) -> str:
+    """`1 message`, `2 messages`."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
