@@ -341,8 +341,10 @@ def merge(source: Ticket, target: Ticket, config: Config, *, actor: str, at: dat
     _event(source, actor, "agent", at, changes)
     _touch(source, at, {"status": closed, "merged_into": target.id})
     # The target learns where the conversation came from, as an internal note.
+    count = len(source.messages())
     note = (f"Ticket {source.id} ({source.title}) from {format_person(source.meta.get('requester'))} "
-            f"was merged into this ticket. Its {_count(len(source.messages()), 'message')} stay in {source.path}.")
+            f"was merged into this ticket. Its {_count(count, 'message')} {'stays' if count == 1 else 'stay'} "
+            f"in {source.path}.")
     target.add_record(Record("note", new_record_id(), at, actor, "agent", note))
     related = list(target.meta.get("related") or [])
     updates: dict[str, Any] = {}
