@@ -229,7 +229,7 @@ class EscalationRule(Strict):
     """What to do when a clock reaches warning or breach."""
 
     clock: Union[ClockName, Literal["any"]] = "any"
-    on: Literal["warning", "breached"] = "breached"
+    when: Literal["warning", "breached"] = "breached"
     priority: Literal["low", "normal", "high", "urgent"] | None = None
     group: str | None = None
     assignee: str | None = None
@@ -413,7 +413,7 @@ def _find_ambiguous(value: Any, path: tuple) -> tuple[tuple, Any] | None:
         return path, value
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
-        if isinstance(key, Ambiguous):   # e.g. an escalation rule's `on:` key, which YAML 1.1 reads as true
+        if isinstance(key, Ambiguous):   # e.g. a bare `on:` key, which YAML 1.1 reads as true
             return path + (key.text,), key
         found = _find_ambiguous(item, path + (key,))
         if found:

@@ -780,17 +780,17 @@ def explain(engine: SlaEngine, ticket: Ticket, now: datetime | int) -> Explanati
 class Escalation:
     """Rules of one policy that fire for one clock reaching one state (once per key)."""
 
-    key: str                      # policy/clock/on, plus @cycle-start for next_reply
+    key: str                      # policy/clock/when, plus @cycle-start for next_reply
     policy: str
     clock: str
-    on: str                       # warning | breached
+    when: str                     # warning | breached
     state: str                    # the clock's state now
     due: int | None
     rules: list[EscalationRule]
     changes: list[str] = field(default_factory=list)   # filled in when applied
 
     def to_json(self) -> dict[str, Any]:
-        return {"key": self.key, "policy": self.policy, "clock": self.clock, "on": self.on, "state": self.state,
+        return {"key": self.key, "policy": self.policy, "clock": self.clock, "when": self.when, "state": self.state,
                 "due": utc_text(self.due), "changes": self.changes}
 
 
@@ -828,16 +828,16 @@ def pending_escalations(engine: SlaEngine, ticket: Ticket, now: datetime | int,
         if not clock.live or clock.state not in ("warning", "breached"):
             continue
         levels = ["warning"] + (["breached"] if clock.state == "breached" else [])
-        for on in levels:
-            rules = [r for r in policy.escalate if r.on == on and r.clock in (name, "any")]
+        for when in levels:
+            rules = [r for r in policy.escalate if r.when == when and r.clock in (name, "any")]
             if not rules:
                 continue
-            key = f"{policy.name}/{name}/{on}"
+            key = f"{policy.name}/{name}/{when}"
             if name == "next_reply":
                 key += "@" + (utc_text(clock.started) or "")
             if key in done:
                 continue
-            out.append(Escalation(key, policy.name, name, on, clock.state, clock.due, rules))
+            out.append(Escalation(key, policy.name, name, when, clock.state, clock.due, rules))
     return out
 
 
@@ -879,7 +879,7 @@ def apply_escalation(ticket: Ticket, config: Config, escalation: Escalation, at:
                 raise SupportctlError(f"escalation {escalation.key} needs the note template {rule.note!r} "
                                       "but no renderer was given")
             context = {"escalation": escalation.to_json(), "clock": escalation.clock, "state": escalation.state,
-                       "on": escalation.on, "policy": escalation.policy, "due": utc_text(escalation.due)}
+                       "when": escalation.when, "policy": escalation.policy, "due": utc_text(escalation.due)}
             notes.append(render_note(rule.note, ticket, context))
     # The field changes become one system event headed by the escalation key,
     # so the next run finds the key and does nothing.

@@ -382,12 +382,12 @@ def test_explain_says_which_policies_were_skipped():
 def _escalating_config() -> Config:
     data = yaml.safe_load(TEST_CONFIG)
     data["sla"]["policies"][1]["escalate"] = [
-        {"clock": "first_response", "on": "warning", "tag": "at-risk"},
-        {"clock": "first_response", "on": "breached", "priority": "urgent", "group": "tier-2",
+        {"clock": "first_response", "when": "warning", "tag": "at-risk"},
+        {"clock": "first_response", "when": "breached", "priority": "urgent", "group": "tier-2",
          "note": "escalated"},
-        {"clock": "next_reply", "on": "breached", "assignee": "bob"},
+        {"clock": "next_reply", "when": "breached", "assignee": "bob"},
     ]
-    data["sla"]["policies"][0]["escalate"] = [{"clock": "any", "on": "breached", "tag": "urgent-breach"}]
+    data["sla"]["policies"][0]["escalate"] = [{"clock": "any", "when": "breached", "tag": "urgent-breach"}]
     return Config.model_validate(data)
 
 
@@ -439,7 +439,7 @@ def test_escalation_fires_once_per_key_and_is_idempotent():
 def test_escalation_never_lowers_priority_and_skips_what_is_already_so():
     data = yaml.safe_load(TEST_CONFIG)
     data["sla"]["policies"] = [{"name": "all", "calendar": "always", "first_response": "1h",
-                                "escalate": [{"on": "breached", "priority": "high", "tag": "vip"}]}]
+                                "escalate": [{"when": "breached", "priority": "high", "tag": "vip"}]}]
     engine = SlaEngine(Config.model_validate(data))
     ticket = _full(TicketBuilder(b(2, 9), priority="urgent", tags=["vip"]).customer(b(2, 9)))
     [fired] = escalate(engine, ticket, b(2, 12))

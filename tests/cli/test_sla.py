@@ -269,8 +269,8 @@ def test_queue_most_urgent_first_with_filters(desk, cli):
 
 
 ESCALATE = [
-    {"clock": "first_response", "on": "warning", "tag": "at-risk"},
-    {"clock": "first_response", "on": "breached", "priority": "high", "group": "tier-2", "assignee": "bob",
+    {"clock": "first_response", "when": "warning", "tag": "at-risk"},
+    {"clock": "first_response", "when": "breached", "priority": "high", "group": "tier-2", "assignee": "bob",
      "note": "escalation"},
 ]
 
@@ -312,7 +312,7 @@ def test_escalate_applies_rules_once_and_commits(desk, cli):
 
 def test_escalate_no_commit_writes_the_files_only(desk, cli):
     config = yaml.safe_load(TEST_CONFIG)
-    config["sla"]["policies"][1]["escalate"] = [{"clock": "any", "on": "breached", "tag": "late"}]
+    config["sla"]["policies"][1]["escalate"] = [{"clock": "any", "when": "breached", "tag": "late"}]
     (desk / "supportctl.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     git(desk, "commit", "-qam", "rules")
     tid = new_ticket(cli, at=at(2, "09:00"))
@@ -324,7 +324,7 @@ def test_escalate_no_commit_writes_the_files_only(desk, cli):
 
 def test_escalate_as_supportctl_like_the_scheduled_ci_sweep(desk, cli):
     config = yaml.safe_load(TEST_CONFIG)
-    config["sla"]["policies"][1]["escalate"] = [{"clock": "any", "on": "breached", "tag": "late"}]
+    config["sla"]["policies"][1]["escalate"] = [{"clock": "any", "when": "breached", "tag": "late"}]
     (desk / "supportctl.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     git(desk, "commit", "-qam", "rules")
     new_ticket(cli, at=at(2, "09:00"))
@@ -336,7 +336,8 @@ def test_escalate_as_supportctl_like_the_scheduled_ci_sweep(desk, cli):
 
 
 def test_a_bare_on_key_is_reported_with_a_hint_to_quote_it(desk, cli):
-    # YAML 1.1 (PyYAML) reads `on` as true: an escalation rule must say "on": breached.
+    # YAML 1.1 (PyYAML) reads a bare `on` as true; the rule key is `when`, and a
+    # leftover `on:` is reported as ambiguous rather than as a baffling type error.
     (desk / "supportctl.yml").write_text(TEST_CONFIG.replace(
         "      warn_before: 30m\n", "      warn_before: 30m\n      escalate:\n        - {on: breached, tag: late}\n"))
     result = cli("sla", "status", ok=False)
