@@ -206,6 +206,41 @@ def set_status(ticket: Ticket, config: Config, *, state: str, actor: str, at: da
     return Outcome(f"ticket {ticket.id}: {old} -> {state}" + (f" ({reason})" if reason else ""))
 
 
+def entered_status_at(ticket: Ticket) -> datetime | None:
+    """When the ticket entered its current status (its creation, if it never changed)."""
+    return last_status_change(ticket) or ticket.created
+
+
+def due_transition(ticket: Ticket, config: Config, now: datetime) -> tuple[str, datetime] | None:
+    """The timed transition (state's `next_state` after `after`) that is due at `now`, if any.
+
+    The deadline is calendar time from entering the state, as in "close a
+    ticket 4 days after it was solved"; a customer reply in between reopens
+    the ticket and so restarts the wait.
+    """
+    state = config.lifecycle.states.get(ticket.status)
+    if state is None or state.next_state is None or state.after is None:
+        return None
+    since = entered_status_at(ticket)
+    if since is None:
+        return None
+    due = since + timedelta(seconds=state.after)
+    return (state.next_state, due) if due <= now else None
+
+
+def apply_due_transition(ticket: Ticket, config: Config, now: datetime) -> Outcome | None:
+    """Move the ticket on if its timed transition is due; the change is dated when it fell due."""
+    due = due_transition(ticket, config, now)
+    if due is None:
+        return None
+    state, at = due
+    after = config.lifecycle.states[ticket.status].after or 0
+    from supportctl.timeutil import format_duration
+
+    return set_status(ticket, config, state=state, actor=SYSTEM, role="system", at=at,
+                      reason=f"{format_duration(after)} in {ticket.status}")
+
+
 def resolve_agent(config: Config, name: str) -> str:
     """An agent handle from a handle, display name or email (case-insensitive)."""
     agents = config.agent_map()

@@ -186,6 +186,9 @@ class LifecycleConfig(Strict):
                 raise ValueError(f"states.{name}.next_state {state.next_state!r} is not a state")
             if (state.next_state is None) != (state.after is None):
                 raise ValueError(f"states.{name}: next_state and after go together")
+            if state.next_state is not None and state.next_state not in self.allowed(name):
+                raise ValueError(f"states.{name}.next_state {state.next_state!r} is not an allowed "
+                                 f"transition from {name} (see transitions)")
         return self
 
     def reopen_state(self) -> str:

@@ -146,8 +146,9 @@ jobs:
           git config user.name "supportctl"
           git config user.email "supportctl@users.noreply.github.com"
       # Deadlines come from the tickets' own timestamps, so a delayed cron run
-      # still reports the right state.
-      - run: supportctl sla check --escalate --as supportctl --format markdown >> "$GITHUB_STEP_SUMMARY"
+      # still reports the right state and dates its changes when they fell due.
+      - run: supportctl ticket sweep
+      - run: supportctl sla check --escalate --format markdown >> "$GITHUB_STEP_SUMMARY"
       - run: git push
         if: always()
 """,

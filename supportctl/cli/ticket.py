@@ -115,7 +115,9 @@ def message_cmd(
                                    priority=str(ticket.meta.get("priority") or "normal"),
                                    channel=str(ticket.meta.get("channel") or "email"),
                                    type_=ticket.meta.get("type"), group=ticket.meta.get("group"),
-                                   tags=list(ticket.meta.get("tags") or []), related=[ticket.id])
+                                   tags=list(ticket.meta.get("tags") or []))
+            # Both histories say where the conversation went, as system events.
+            link(follow, kind="related", target=ticket.id, actor="supportctl", at=when, role="system")
             link(ticket, kind="related", target=new_id, actor="supportctl", at=when, role="system")
             sha = d.save([follow, ticket], f"ticket {new_id}: follow-up of closed ticket {ticket.id}",
                          author=author, commit=not no_commit)
@@ -334,6 +336,45 @@ def merge_cmd(
         outcome = merge(source, target, d.config, actor=actor, at=when)
         sha = d.save([source, target], outcome.summary, author=author_of(d, actor), commit=not no_commit)
     _done(source.id, f"merged into {target.id}", sha)
+
+
+@app.command("sweep")
+def sweep(
+    now: Optional[str] = typer.Option(None, "--now", help="Evaluate at this time (default: the clock or "
+                                      "SUPPORTCTL_NOW)."),
+    no_commit: bool = NO_COMMIT_OPTION,
+    json_: bool = JSON_OPTION,
+) -> None:
+    """Apply timed transitions that are due (e.g. close tickets solved 4 days ago)."""
+    from supportctl.actions import SYSTEM, apply_due_transition
+    from supportctl.cli.common import clock_now
+
+    d = desk()
+    when = clock_now(d, now)
+    timed = {name for name, state in d.config.lifecycle.states.items() if state.next_state}
+    changed, done = [], []
+    with d.lock():
+        entries, _ = d.load_index()
+        for entry in entries:
+            if entry.status not in timed:
+                continue
+            ticket = d.read(entry.path)
+            outcome = apply_due_transition(ticket, d.config, when)
+            if outcome is not None:
+                changed.append(ticket)
+                done.append({"id": ticket.id, "change": outcome.summary.split(": ", 1)[1]})
+        sha = None
+        if changed:
+            message = f"sweep: {len(changed)} timed transition{'s' if len(changed) != 1 else ''}\n\n" + \
+                "\n".join(f"ticket {c['id']}: {c['change']}" for c in done)
+            sha = d.save(changed, message, author=(SYSTEM, "supportctl@users.noreply.supportctl"),
+                         commit=not no_commit)
+    if json_:
+        emit_json(done)
+    for item in done:
+        info(f"{item['id']}: {item['change']}")
+    info(f"{len(done)} ticket{'s' if len(done) != 1 else ''} moved on" +
+         (f" (commit {sha})" if sha else "" if not done or no_commit else ""))
 
 
 # ----------------------------------------------------------------- reading

@@ -370,3 +370,48 @@ def test_ids_typed_with_confusable_letters_resolve(desk, cli):
     path.write_text(path.read_text().replace(f"id: {tid}", "id: A0B1C2"))
     assert json.loads(cli("ticket", "show", "aob1c", "--json").stdout)["id"] == "A0B1C2"
     assert json.loads(cli("ticket", "show", "AOBL", "--json").stdout)["id"] == "A0B1C2"
+
+
+def test_sweep_closes_solved_tickets_after_the_configured_wait(desk, cli):
+    config = (desk / "supportctl.yml").read_text()
+    (desk / "supportctl.yml").write_text(config.replace(
+        "solved: {category: solved, pauses_sla: true}",
+        "solved: {category: solved, pauses_sla: true, next_state: closed, after: 4d}"))
+    old = new_ticket(cli, title="Solved long ago")
+    cli("ticket", "status", old, "solved", "--at", "2026-03-02T10:00:00+01:00")
+    recent = new_ticket(cli, title="Solved yesterday")
+    cli("ticket", "status", recent, "solved", "--at", "2026-03-05T10:00:00+01:00")
+    reopened = new_ticket(cli, title="Customer came back")
+    cli("ticket", "status", reopened, "solved", "--at", "2026-03-02T10:00:00+01:00")
+    cli("ticket", "message", reopened, "-m", "Not fixed", "--at", "2026-03-03T10:00:00+01:00")
+    r = cli("ticket", "sweep", "--now", "2026-03-06T12:00:00+01:00", "--json")
+    assert json.loads(r.stdout) == [{"id": old, "change": "solved -> closed (4d in solved)"}]
+    data = json.loads(cli("ticket", "show", old, "--json").stdout)
+    assert data["status"] == "closed"
+    event = data["history"][-1]
+    # Dated when it fell due, by the system, whatever time the sweep ran.
+    assert (event["at"], event["author"], event["role"]) == ("2026-03-06T10:00:00+01:00", "supportctl", "system")
+    assert last_commit(desk)[1] == "sweep: 1 timed transition"
+    assert json.loads(cli("ticket", "show", recent, "--json").stdout)["status"] == "solved"
+    assert json.loads(cli("ticket", "show", reopened, "--json").stdout)["status"] == "open"
+    head = git(desk, "rev-parse", "HEAD")
+    assert json.loads(cli("ticket", "sweep", "--now", "2026-03-06T12:00:00+01:00", "--json").stdout) == []
+    assert git(desk, "rev-parse", "HEAD") == head  # idempotent
+
+
+def test_a_timed_transition_must_be_an_allowed_one(desk, cli):
+    config = (desk / "supportctl.yml").read_text()
+    (desk / "supportctl.yml").write_text(config.replace(
+        "solved: {category: solved, pauses_sla: true}",
+        "solved: {category: solved, pauses_sla: true, next_state: new, after: 4d}"))
+    r = cli("check", ok=False)
+    assert "next_state 'new' is not an allowed transition from solved" in r.stderr
+
+
+def test_a_follow_up_ticket_records_where_it_came_from(desk, cli):
+    tid = new_ticket(cli)
+    cli("ticket", "status", tid, "closed", "--at", "2026-03-02T10:00:00+01:00")
+    follow = cli("ticket", "message", tid, "-m", "Again", "--at", "2026-03-05T09:00:00+01:00").stdout.strip()
+    history = json.loads(cli("ticket", "show", follow, "--json").stdout)["history"]
+    assert history[-1]["role"] == "system"
+    assert history[-1]["changes"] == [{"field": "related", "op": "add", "old": None, "new": tid}]
