@@ -80,6 +80,9 @@ class Clock:
             "remaining_seconds": self.remaining,
             "started": utc_text(self.started),
             "stopped": utc_text(self.stopped),
+            # next_reply shows the latest exchange; earlier late answers stay
+            # visible here, since each was breached for good.
+            "breached_cycles": self.breached_cycles,
         }
 
 

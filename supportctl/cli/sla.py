@@ -84,15 +84,16 @@ def _left(clock) -> str:
     """Working time left, or overdue, for people."""
     from supportctl.timeutil import format_duration
 
+    earlier = f" ({clock.breached_cycles} earlier late)" if clock.breached_cycles else ""
     if clock.state == "none":
         return "-"
     if clock.state == "met":
-        return "met"
+        return "met" + earlier
     remaining = clock.remaining
     if clock.state == "breached":
         over = -remaining if remaining is not None and remaining < 0 else 0
-        return f"{format_duration(over)} overdue" if over else "overdue"
-    return f"{format_duration(remaining or 0)} left"
+        return (f"{format_duration(over)} overdue" if over else "overdue") + earlier
+    return f"{format_duration(remaining or 0)} left" + earlier
 
 
 def _now(d, now: str | None) -> int:

@@ -343,3 +343,15 @@ def test_a_bare_on_key_is_reported_with_a_hint_to_quote_it(desk, cli):
     result = cli("sla", "status", ok=False)
     assert result.exit_code == 1
     assert "escalate.0.on: ambiguous value on" in result.stderr and "quote it" in result.stderr
+
+
+def test_an_earlier_late_reply_stays_visible_while_the_next_exchange_runs(desk, cli):
+    # Standard policy: next_reply 8h on the office calendar (Mon 08-13, 14-18).
+    tid = new_ticket(cli, at="2026-03-02T09:00:00+01:00")                        # Monday: due Mon 18:00
+    cli("ticket", "reply", tid, "-m", "Sorry for the wait", "--at", "2026-03-03T10:00:00+01:00")  # late
+    cli("ticket", "message", tid, "-m", "Still broken", "--at", "2026-03-03T11:00:00+01:00")
+    now = "2026-03-03T12:00:00+01:00"
+    data = json.loads(cli("sla", "status", tid, "--json", "--now", now).stdout)[0]
+    clock = data["clocks"]["next_reply"]
+    assert clock["state"] == "running" and clock["breached_cycles"] == 1
+    assert "(1 earlier late)" in cli("sla", "status", tid, "--now", now).stdout
