@@ -831,6 +831,13 @@ def record_ticket(article: Article, ticket_id: str) -> str:
     return edit_front_matter(article, {}, append={"tickets": ticket_id})
 
 
+def forget_ticket(article: Article, ticket_id: str) -> str:
+    """The article's text with `ticket_id` removed from its `tickets` list."""
+    if ticket_id not in article.tickets:
+        return "---\n" + article.fm_text + "---\n" + article.body
+    return edit_front_matter(article, {"tickets": [t for t in article.tickets if t != ticket_id]})
+
+
 # ------------------------------------------------------------------- usage
 
 

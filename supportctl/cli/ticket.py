@@ -301,6 +301,7 @@ def link_cmd(
     when = event_time(d, at)
     with d.lock():
         ticket = d.get(ref)
+        extra: dict[str, str] = {}
         if related is not None:
             other = d.get(related)
             outcome = link(ticket, kind="related", target=other.id, actor=actor, at=when, remove=remove)
@@ -311,9 +312,15 @@ def link_cmd(
             except SupportctlError:
                 changed = [ticket]
         else:
-            outcome = link(ticket, kind="kb", target=kb or "", actor=actor, at=when, remove=remove)
+            # The article must exist, and it records the ticket too (internal
+            # runbooks included: agents link those from tickets).
+            from supportctl.kb import desk_kb, forget_ticket, record_ticket
+
+            article = desk_kb(d).get(kb or "")
+            outcome = link(ticket, kind="kb", target=article.slug, actor=actor, at=when, remove=remove)
             changed = [ticket]
-        sha = d.save(changed, outcome.summary, author=author_of(d, actor), commit=not no_commit)
+            extra = {article.path: (forget_ticket if remove else record_ticket)(article, ticket.id)}
+        sha = d.save(changed, outcome.summary, author=author_of(d, actor), commit=not no_commit, extra=extra)
     _done(ticket.id, outcome.summary.split(": ", 1)[1], sha)
 
 

@@ -150,13 +150,13 @@ def test_assign_priority_tag_link_and_set(desk, cli):
     cli("ticket", "priority", tid, "urgent")
     cli("ticket", "tag", tid, "vip", "billing")
     cli("ticket", "tag", tid, "--remove", "vip")
-    cli("ticket", "link", tid, "--kb", "export-limits")
+    cli("ticket", "link", tid, "--kb", "welcome")
     cli("ticket", "link", tid, "--related", other)
     cli("ticket", "set", tid, "plan", "enterprise")
     cli("ticket", "set", tid, "title", "Export fails for big files")
     data = json.loads(cli("ticket", "show", tid, "--json").stdout)
     assert (data["assignee"], data["group"], data["priority"]) == ("bob", "tier-2", "urgent")
-    assert data["tags"] == ["billing"] and data["kb"] == ["export-limits"] and data["related"] == [other]
+    assert data["tags"] == ["billing"] and data["kb"] == ["welcome"] and data["related"] == [other]
     assert data["plan"] == "enterprise" and data["title"] == "Export fails for big files"
     assert json.loads(cli("ticket", "show", other, "--json").stdout)["related"] == [tid]
     changes = [c for h in data["history"] if h["kind"] == "event" for c in h["changes"]]
@@ -415,3 +415,20 @@ def test_a_follow_up_ticket_records_where_it_came_from(desk, cli):
     history = json.loads(cli("ticket", "show", follow, "--json").stdout)["history"]
     assert history[-1]["role"] == "system"
     assert history[-1]["changes"] == [{"field": "related", "op": "add", "old": None, "new": tid}]
+
+
+def test_linking_an_article_records_the_ticket_in_both_files(desk, cli):
+    tid = new_ticket(cli)
+    article = desk / "kb" / "getting-started" / "welcome.md"
+    cli("ticket", "link", tid, "--kb", "welcome")
+    assert sorted(git(desk, "show", "--name-only", "--format=", "HEAD").split()) == \
+        sorted([f"tickets/{tid}.md", "kb/getting-started/welcome.md"])
+    kb = json.loads(cli("kb", "show", "welcome", "--json").stdout)
+    assert kb["tickets"] == [tid]
+    cli("ticket", "link", tid, "--kb", "welcome", "--remove")
+    assert json.loads(cli("kb", "show", "welcome", "--json").stdout)["tickets"] == []
+    assert json.loads(cli("ticket", "show", tid, "--json").stdout)["kb"] == []
+    before = article.read_text()
+    r = cli("ticket", "link", tid, "--kb", "no-such-article", ok=False)
+    assert r.exit_code == 1 and "no article 'no-such-article'" in r.stderr
+    assert article.read_text() == before
