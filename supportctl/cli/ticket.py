@@ -416,18 +416,18 @@ def ticket_json(ticket, config, *, full: bool = False) -> dict[str, Any]:
     return data
 
 
-def entry_json(entry, config) -> dict[str, Any]:
+def entry_json(entry, categories: dict[str, str]) -> dict[str, Any]:
     """An index entry as JSON: the same fields as `ticket_json`, without converting anything."""
     data = dict(entry.meta)
-    data["category"] = config.lifecycle.category(entry.status)
+    data["category"] = categories.get(entry.status)
     data["path"] = entry.path
     data["messages"] = entry.messages
     return data
 
 
-def _matches(ticket, config, f: dict[str, Any]) -> bool:
+def _matches(ticket, categories: dict[str, str], f: dict[str, Any]) -> bool:
     meta = ticket.meta
-    category = config.lifecycle.category(ticket.status)
+    category = categories.get(ticket.status)
     if f["status"] and ticket.status not in f["status"]:
         return False
     if f["category"] and category not in f["category"]:
@@ -492,7 +492,7 @@ def list_cmd(
     if sort not in ("created", "updated", "priority", "status", "id", "title"):
         raise UsageError(f"cannot sort by {sort!r}", hint="sort by created, updated, priority, status, id or title")
     d = desk()
-    config = d.config
+    categories = d.state_categories()
     entries, problems = d.load_index()
     for problem in problems:
         from supportctl.cli.common import warn
@@ -500,7 +500,7 @@ def list_cmd(
         warn(str(problem) + (f" (hint: {problem.hint})" if problem.hint else ""))
     f = {"status": status, "category": category, "assignee": assignee, "group": group, "priority": priority,
          "tag": tag, "channel": channel, "requester": requester, "all": all_}
-    tickets = [t for t in entries if _matches(t, config, f)]
+    tickets = [t for t in entries if _matches(t, categories, f)]
     if text:
         needle = text.lower()
         tickets = [t for t in tickets if needle in t.title.lower() or needle in _full_text(d, t.path)]
@@ -509,7 +509,7 @@ def list_cmd(
     if limit is not None:
         tickets = tickets[:limit]
     if json_:
-        emit_json([entry_json(t, config) for t in tickets])
+        emit_json([entry_json(t, categories) for t in tickets])
         return
     if not tickets:
         info("no tickets match")

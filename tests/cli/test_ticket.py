@@ -432,3 +432,16 @@ def test_linking_an_article_records_the_ticket_in_both_files(desk, cli):
     r = cli("ticket", "link", tid, "--kb", "no-such-article", ok=False)
     assert r.exit_code == 1 and "no article 'no-such-article'" in r.stderr
     assert article.read_text() == before
+
+
+def test_list_follows_config_changes_and_reports_a_broken_config(desk, cli):
+    tid = new_ticket(cli)
+    cli("ticket", "status", tid, "pending")
+    assert json.loads(cli("ticket", "list", "--json").stdout)[0]["category"] == "pending"
+    config = desk / "supportctl.yml"
+    config.write_text(config.read_text().replace("pending: {category: pending, pauses_sla: true}",
+                                                 "pending: {category: open}"))
+    assert json.loads(cli("ticket", "list", "--json").stdout)[0]["category"] == "open"
+    config.write_text(config.read_text().replace("pending: {category: open}", "pending: {category: paused}"))
+    r = cli("ticket", "list", ok=False)
+    assert r.exit_code == 1 and "supportctl.yml:" in r.stderr and "category" in r.stderr
