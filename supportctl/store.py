@@ -89,17 +89,21 @@ class Desk:
         path = self.cache_dir / "lifecycle.json"
         try:
             st = self.config_path.stat()
-            key = [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
+        except OSError:
+            return {name: state.category for name, state in self.config.lifecycle.states.items()}
+        key = [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
+        settled = time.time_ns() - st.st_mtime_ns > RACY_NS
+        try:
             cached = json.loads(path.read_text(encoding="utf-8"))
-            if cached["key"] == key and time.time_ns() - st.st_mtime_ns > RACY_NS:
+            if settled and cached["key"] == key:
                 return cached["categories"]
         except (OSError, ValueError, KeyError, TypeError):
-            key = None
+            pass  # no cache yet, or an unreadable one: validate and write it
         categories = {name: state.category for name, state in self.config.lifecycle.states.items()}
-        if key is not None:
+        if settled:
             with contextlib.suppress(OSError):
                 path.parent.mkdir(parents=True, exist_ok=True)
-                atomic_write(path, json.dumps({"key": key, "categories": categories}))
+                atomic_write_bytes(path, json.dumps({"key": key, "categories": categories}).encode(), sync=False)
         return categories
 
     @property
