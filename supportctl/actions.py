@@ -69,6 +69,31 @@ def _message_record(kind: str, author: str, role: str, at: datetime, text: str) 
 # ------------------------------------------------------------------ create
 
 
+def custom_value(config: Config, name: str, text: str | None) -> Any:
+    """A custom field's value from the command line, as its declared type."""
+    from datetime import date
+
+    spec = config.custom_fields.get(name)
+    if spec is None:
+        raise UsageError(f"unknown custom field {name!r}", hint="declare it under custom_fields in supportctl.yml")
+    if text is None or text == "":
+        return None
+    try:
+        value: Any = {
+            "string": str, "integer": int, "number": float, "date": date.fromisoformat,
+            "boolean": lambda s: {"true": True, "false": False}[s.lower()],
+            "list": lambda s: [part.strip() for part in s.split(",") if part.strip()],
+        }[spec.type](text)
+    except (ValueError, KeyError):
+        example = {"integer": "12", "number": "12.5", "date": "2026-11-20", "boolean": "true or false"}
+        article = "an" if spec.type[0] in "aeiou" else "a"
+        raise UsageError(f"{name} must be {article} {spec.type}, not {text!r}",
+                         hint=f"e.g. {name}={example.get(spec.type, 'text')}") from None
+    if spec.choices and str(value) not in spec.choices:
+        raise UsageError(f"{name} {text!r} is not one of the choices", hint=f"choices: {', '.join(spec.choices)}")
+    return value
+
+
 def create_ticket(config: Config, *, ticket_id: str, path: str, title: str, requester: str, actor: str,
                   at: datetime, body: str | None = None, priority: str = "normal", channel: str = "email",
                   type_: str | None = None, group: str | None = None, assignee: str | None = None,
@@ -97,10 +122,7 @@ def create_ticket(config: Config, *, ticket_id: str, path: str, title: str, requ
     if related:
         meta["related"] = related
     for key, value in (fields or {}).items():
-        if key not in config.custom_fields:
-            raise UsageError(f"unknown custom field {key!r}",
-                             hint="declare it under custom_fields in supportctl.yml")
-        meta[key] = value
+        meta[key] = custom_value(config, key, value)
     ticket = Ticket(path=path, meta={}, fm_text=new_front_matter(meta))
     from supportctl.yamlio import load_fast
 
@@ -304,6 +326,8 @@ def set_field(ticket: Ticket, config: Config, *, name: str, value: Any, actor: s
         raise UsageError(f"{name!r} cannot be set this way",
                          hint=f"fields: {', '.join(editable)}; status, priority, assignee, group, tags and "
                               "links have their own commands")
+    else:
+        value = custom_value(config, name, value)
     old = ticket.meta.get(name)
     if old == value:
         raise SupportctlError(f"{name} is already {value!r}", hint="nothing to change")

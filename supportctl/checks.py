@@ -116,7 +116,8 @@ def _check_custom(name: str, spec, value: Any, add) -> list[Problem]:
         "list": isinstance(value, list),
     }[spec.type]
     if not ok:
-        add(f"{name} must be a {spec.type}", "see custom_fields in supportctl.yml", name)
+        article = "an" if spec.type[0] in "aeiou" else "a"
+        add(f"{name} must be {article} {spec.type}", "see custom_fields in supportctl.yml", name)
     elif spec.choices and str(value) not in spec.choices:
         add(f"{name} {value!r} is not one of the choices", f"choices: {', '.join(spec.choices)}", name)
     return []

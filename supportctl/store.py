@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import gc
-import os
+import json
 import marshal
+import os
 import re
 import tempfile
 import time
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from supportctl.config import Config
 
 CONFIG_FILE = "supportctl.yml"
-CACHE_VERSION = 6
+CACHE_VERSION = 7
 # An entry whose file changed this recently may change again within the same
 # mtime tick without the stat changing (git's "racily clean" problem); such
 # entries are re-read next time instead of being trusted.
@@ -344,10 +345,11 @@ def _gc_paused() -> Iterator[None]:
 class IndexEntry:
     """One ticket as the index keeps it: JSON-ready fields and the timeline, no message text."""
 
-    __slots__ = ("path", "meta", "dt_keys", "created_ts", "updated_ts", "_timeline", "messages")
+    __slots__ = ("path", "meta", "dt_keys", "created_ts", "updated_ts", "_timeline", "messages", "meta_json")
 
     def __init__(self, path: str, payload: tuple) -> None:
-        _, self.meta, self.dt_keys, self.created_ts, self.updated_ts, self._timeline, self.messages = payload
+        (_, self.meta, self.dt_keys, self.created_ts, self.updated_ts, self._timeline, self.messages,
+         self.meta_json) = payload
         self.path = path
 
     @property
@@ -459,8 +461,11 @@ def _index_payload(path: Path, rel: str) -> tuple:
         if is_dt:
             dt_keys.append(str(key))
     messages = sum(1 for r in records if r[0] != "event")
+    # The fields are also kept as JSON text, encoded once here: a listing of
+    # 10,000 tickets then splices text instead of encoding 150,000 values.
+    text = json.dumps(json_meta, ensure_ascii=False, default=str)
     return ("ok", json_meta, tuple(dt_keys), _epoch(meta.get("created")), _epoch(meta.get("updated")),
-            marshal.dumps(tuple(records)), messages)
+            marshal.dumps(tuple(records)), messages, text)
 
 
 # The same header grammar as supportctl.ticket.HEADER_RE, scanned in one C pass.

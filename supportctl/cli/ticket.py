@@ -425,6 +425,23 @@ def entry_json(entry, categories: dict[str, str]) -> dict[str, Any]:
     return data
 
 
+def emit_entries(entries, categories: dict[str, str]) -> None:
+    """The same JSON as `entry_json` for each entry, spliced from the text the index keeps."""
+    import json
+    import sys
+
+    if sys.stdout.isatty():  # people get it indented
+        emit_json([entry_json(e, categories) for e in entries])
+        return
+    dumps = json.dumps
+    parts = []
+    for e in entries:
+        head = e.meta_json[:-1] + (", " if len(e.meta_json) > 2 else "")
+        parts.append(f'{head}"category": {dumps(categories.get(e.status))}, "path": {dumps(e.path)}, '
+                     f'"messages": {e.messages}}}')
+    sys.stdout.write("[" + ", ".join(parts) + "]\n")
+
+
 def _matches(ticket, categories: dict[str, str], f: dict[str, Any]) -> bool:
     meta = ticket.meta
     category = categories.get(ticket.status)
@@ -509,7 +526,7 @@ def list_cmd(
     if limit is not None:
         tickets = tickets[:limit]
     if json_:
-        emit_json([entry_json(t, categories) for t in tickets])
+        emit_entries(tickets, categories)
         return
     if not tickets:
         info("no tickets match")

@@ -450,3 +450,26 @@ def test_list_follows_config_changes_and_reports_a_broken_config(desk, cli):
     config.write_text(config.read_text().replace("pending: {category: open}", "pending: {category: paused}"))
     r = cli("ticket", "list", ok=False)
     assert r.exit_code == 1 and "supportctl.yml:" in r.stderr and "category" in r.stderr
+
+
+def test_piped_list_json_is_the_same_data_as_show(desk, cli):
+    a = new_ticket(cli, "--tag", "x", "--field", "seats=12", title='Quotes " and \\ and ünïcode')
+    new_ticket(cli, title="Second")
+    rows = {r["id"]: r for r in json.loads(cli("ticket", "list", "--json").stdout)}
+    full = json.loads(cli("ticket", "show", a, "--json").stdout)
+    full.pop("history")
+    assert rows[a] == full
+    assert rows[a]["seats"] == 12 and rows[a]["title"] == 'Quotes " and \\ and ünïcode'
+
+
+def test_custom_fields_take_their_declared_type(desk, cli):
+    tid = new_ticket(cli, "--field", "seats=12", "--field", "plan=pro")
+    data = json.loads(cli("ticket", "show", tid, "--json").stdout)
+    assert data["seats"] == 12 and data["plan"] == "pro"
+    r = cli("ticket", "set", tid, "seats", "twelve", ok=False)
+    assert r.exit_code == 2 and "seats must be an integer, not 'twelve'" in r.stderr and "seats=12" in r.stderr
+    r = cli("ticket", "set", tid, "plan", "gold", ok=False)
+    assert r.exit_code == 2 and "choices: free, pro, enterprise" in r.stderr
+    cli("ticket", "set", tid, "seats", "40")
+    assert json.loads(cli("ticket", "show", tid, "--json").stdout)["seats"] == 40
+    assert cli("check", ok=False).exit_code == 0
