@@ -57,7 +57,7 @@ sla:
       resolution: 8h
       warn_before: 25%
       escalate:
-        - {"on": breached, group: tier-2}   # quoted: YAML 1.1 reads a bare on as true
+        - {"when": breached, group: tier-2}   # quoted: YAML 1.1 reads a bare on as true
     - name: premium
       match: {requester: "customers:premium"}
       calendar: office
@@ -72,8 +72,8 @@ sla:
       resolution: 27h
       warn_before: 20%
       escalate:
-        - {clock: first_response, "on": warning, tag: at-risk}
-        - {"on": breached, priority: high}
+        - {clock: first_response, "when": warning, tag: at-risk}
+        - {"when": breached, priority: high}
 """
 TITLES = ["CSV export stops at 1,000 rows", "Invoice PDF shows the wrong VAT rate", "Stripe payout missing",
           "Bank feed disconnected again", "Cannot reset my password", "SAML login loops back to the start",

@@ -140,11 +140,12 @@ def table(rows: list[list[str]], headers: list[str], *, styles: list[dict | None
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], len(cell))
     lines = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()]
+    colour = bool(styles) and colour_enabled()  # asked once: a queue can have thousands of rows
     for n, row in enumerate(rows):
         cells = [cell.ljust(widths[i]) for i, cell in enumerate(row)]
-        if styles and styles[n]:
+        if colour and styles[n]:
             for i, st in styles[n].items():
-                cells[i] = style(cells[i], **st)
+                cells[i] = typer.style(cells[i], **st)
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
 

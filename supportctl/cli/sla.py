@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Optional
 
 import typer
@@ -61,8 +62,9 @@ def _zone(d):
     return ZoneInfo(d.config.desk.timezone)
 
 
+@functools.lru_cache(maxsize=4096)
 def _when(ts: int | None, zone) -> str:
-    """An instant for people, in the desk's time zone."""
+    """An instant for people, in the desk's time zone (memoised: deadlines repeat at closing times)."""
     if ts is None:
         return "-"
     from datetime import datetime
