@@ -861,6 +861,10 @@ def kb_reply_links(desk: Desk, ticket: Any, slugs: list[str], text: str | None):
     from supportctl.actions import link
     from supportctl.site import public_url
 
+    if not desk.config.desk.url:
+        # A site-relative link in an email leads nowhere.
+        raise SupportctlError("the help site has no public address, so the reply would carry a dead link",
+                              hint="set desk.url in supportctl.yml, e.g. url: https://help.example.com")
     kb = desk_kb(desk)
     chosen = []
     for slug in slugs:

@@ -9,7 +9,7 @@ CONFIG_TEMPLATE = """\
 desk:
   name: {name}
   timezone: {timezone}          # default for calendars and display
-  # url: https://help.example.com       # public address of the help site
+  {url_line}
   # repo_url: https://github.com/you/desk   # for "improve this article" links
   # support_email: support@example.com
 
@@ -220,11 +220,15 @@ def slug(text: str) -> str:
     return value or "agent"
 
 
-def desk_files(name: str, timezone: str, agent: str, agent_name: str, agent_email: str) -> dict[str, str]:
+def desk_files(name: str, timezone: str, agent: str, agent_name: str, agent_email: str,
+               url: str | None = None) -> dict[str, str]:
     """Relative path -> text for a new desk (KB and site starter files come from supportctl.site)."""
+    url_line = (f"url: {url}                # public address of the help site" if url else
+                "# url: https://help.example.com       # public address of the help site (links in replies)")
     files = {
         "supportctl.yml": CONFIG_TEMPLATE.format(name=_yaml_str(name), timezone=timezone, agent=agent,
-                                                 agent_name=_yaml_str(agent_name), agent_email=agent_email),
+                                                 agent_name=_yaml_str(agent_name), agent_email=agent_email,
+                                                 url_line=url_line),
         "tickets/README.md": TICKETS_README,
         ".gitignore": GITIGNORE,
         ".gitattributes": GITATTRIBUTES,

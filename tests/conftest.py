@@ -12,6 +12,7 @@ TEST_CONFIG = """\
 desk:
   name: Test Desk
   timezone: Europe/Berlin
+  url: https://help.test.example
 agents:
   alice: {name: Alice Adams, email: alice@desk.example, group: tier-1, role: lead}
   bob: {name: Bob Brown, email: bob@desk.example, group: tier-2}

@@ -36,7 +36,7 @@ def test_the_test_config_and_the_init_template_are_valid(tmp_path):
 
 
 def test_a_typo_in_a_key_names_the_key_and_line(tmp_path):
-    err = error_for(tmp_path, TEST_CONFIG.replace("  timezone: Europe/Berlin\nagents", "  timezon: Europe/Berlin\nagents"))
+    err = error_for(tmp_path, TEST_CONFIG.replace("  timezone: Europe/Berlin\n  url", "  timezon: Europe/Berlin\n  url"))
     assert err.message == "unknown key 'desk.timezon'" and err.line == 3 and err.path == "supportctl.yml"
     assert err.hint
 
@@ -44,11 +44,11 @@ def test_a_typo_in_a_key_names_the_key_and_line(tmp_path):
 def test_ambiguous_yaml_11_values_are_rejected_with_a_hint(tmp_path):
     err = error_for(tmp_path, TEST_CONFIG.replace("pauses_sla: true}\n    solved", "pauses_sla: yes}\n    solved"))
     assert "ambiguous value yes" in err.message and "quote it" in err.hint
-    assert err.line == 32
+    assert err.line == 33
 
 
 @pytest.mark.parametrize("change, message", [
-    (("timezone: Europe/Berlin\nagents", "timezone: Mars/Olympus\nagents"), "unknown time zone"),
+    (("timezone: Europe/Berlin\n  url", "timezone: Mars/Olympus\n  url"), "unknown time zone"),
     (("tue: [\"08:00-18:00\"]", "tue: [\"18:00-08:00\"]"), "must start before it ends"),
     (("tue: [\"08:00-18:00\"]", "tue: [\"8-18\"]"), "is not an interval"),
     (("holidays: [\"12-25\", \"12-26\"]", "holidays: [\"25.12.\"]"), "must be YYYY-MM-DD"),

@@ -18,6 +18,7 @@ def init(
     name: str = typer.Option("Help Center", "--name", help="The desk's name, shown on the help site."),
     timezone: Optional[str] = typer.Option(None, "--timezone", help="IANA time zone (default: this machine's)."),
     agent: Optional[str] = typer.Option(None, "--agent", help="First agent's handle (default: from git user.name)."),
+    url: Optional[str] = typer.Option(None, "--url", help="Public address of the help site (for links in replies)."),
     no_commit: bool = typer.Option(False, "--no-commit", help="Write the files but do not commit."),
 ) -> None:
     """Create a new desk: config, folders, templates, site and CI files; commit them."""
@@ -36,7 +37,7 @@ def init(
     git_user = gitops.user_name(root)
     handle = scaffold.slug(agent or git_user or "agent")
     person = agent or git_user or handle
-    files = scaffold.desk_files(name, zone, handle, person, f"{handle}@example.com")
+    files = scaffold.desk_files(name, zone, handle, person, f"{handle}@example.com", url)
     try:  # INTEGRATION: the KB/site starter files (mkdocs.yml, kb/) come from supportctl.site
         from supportctl.site import starter_files
 

@@ -236,7 +236,8 @@ def check(
                    "counts": {"breached": breached, "warning": len(items) - breached},
                    "items": [_item_json(r, c) for r, c in items], "escalations": applied, "commit": sha})
     elif fmt == "markdown":
-        typer.echo(_markdown(items, len(results), now_ts, zone, applied), nl=False)
+        text = _markdown(items, len(results), now_ts, zone, applied)
+        typer.echo(text if text.endswith("\n") else text + "\n", nl=False)
     else:
         if items:
             rows = [[r.id, c.name, c.state, _when(c.due, zone), _left(c), r.assignee or "-", r.policy or "-",

@@ -96,7 +96,7 @@ def test_check_finds_every_kind_of_problem(desk, cli):
 def test_check_reports_a_broken_config_with_its_line(desk, cli):
     (desk / "supportctl.yml").write_text((desk / "supportctl.yml").read_text().replace("agents:", "agent:"))
     r = cli("check", ok=False)
-    assert r.exit_code == 1 and "supportctl.yml:4: unknown key 'agent'" in r.stderr
+    assert r.exit_code == 1 and "supportctl.yml:5: unknown key 'agent'" in r.stderr
 
 
 def test_help_is_fast_and_every_command_is_documented(cli):

@@ -114,7 +114,7 @@ def test_reply_with_kb_links_both_files_in_one_commit(desk, cli):
     assert sorted(files) == sorted(["kb/data/export.md", ticket_path]) and "kb export" in subject
     ticket = json.loads(cli("ticket", "show", tid, "--json").stdout)
     reply = [m for m in ticket["history"] if m.get("role") == "agent" and m["kind"] == "message"][-1]
-    assert reply["body"] == "Hi Dana, the full export handles this.\n\nExport your data to CSV: /data/export/"
+    assert reply["body"] == "Hi Dana, the full export handles this.\n\nExport your data to CSV: https://help.test.example/data/export/"
     assert ticket["kb"] == ["export"]
     assert "tickets:\n  - " + tid in (desk / "kb/data/export.md").read_text()
     internal = cli("ticket", "reply", tid, "-m", "x", "--kb", "nope", ok=False)
@@ -156,3 +156,21 @@ def test_categories(desk, cli):
     rows = json.loads(cli("kb", "categories", "--json").stdout)
     assert rows == [{"name": "getting-started", "title": "Getting started", "order": 10,
                      "description": "First steps and how to reach us.", "articles": 1, "public": 1}]
+
+
+def test_reply_kb_needs_the_sites_public_address(desk, cli):
+    """Without desk.url the link would be site-relative: dead in an email, so it is refused."""
+    config = desk / "supportctl.yml"
+    config.write_text(config.read_text().replace("  url: https://help.test.example\n", ""))
+    tid = new_ticket(cli)
+    before = (desk / "tickets" / f"{tid}.md").read_text()
+    r = cli("ticket", "reply", tid, "--kb", "welcome", "-m", "See this", ok=False)
+    assert r.exit_code == 1 and "no public address" in r.stderr and "desk.url" in r.stderr
+    assert (desk / "tickets" / f"{tid}.md").read_text() == before
+
+
+def test_init_url_goes_into_the_config(tmp_path, cli):
+    root = tmp_path / "d"
+    cli("init", root, "--timezone", "UTC", "--agent", "al", "--url", "https://help.acme.example")
+    assert "  url: https://help.acme.example" in (root / "supportctl.yml").read_text()
+    assert cli("-C", root, "check", ok=False).exit_code == 0

@@ -1,0 +1,39 @@
+"""The docs cannot drift from the code: the CLI reference is generated and compared."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_cli_reference_is_up_to_date():
+    from supportctl.cli.reference import render
+
+    assert (ROOT / "docs" / "cli.md").read_text() == render(), \
+        "docs/cli.md is stale: run `python -m supportctl.cli.reference > docs/cli.md`"
+
+
+def test_every_command_has_a_one_line_help():
+    from typer.main import get_command
+
+    from supportctl.cli import app
+
+    def walk(command, path):
+        assert (command.help or "").strip(), f"{path} has no help"
+        assert "\n" not in command.help.strip().split("\n\n")[0], f"{path}: first help line wraps"
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, f"{path} {name}")
+
+    walk(get_command(app), "supportctl")
+
+
+def test_readme_opens_with_the_two_commands_and_its_links_exist():
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```sh\n(.*?)```", readme, re.S).group(1)
+    commands = [line for line in block.splitlines() if line and not line.startswith("#")]
+    assert commands[0].endswith("supportctl queue")
+    assert commands[1] == (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]
+    for link in re.findall(r"\]\((docs/[^)#]+)\)", readme):
+        assert (ROOT / link).is_file(), link
