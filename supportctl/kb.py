@@ -216,18 +216,14 @@ class Kb:
 
 def split_front_matter(text: str, path: str) -> tuple[str, str, int]:
     """(front matter text, body, 1-based line where the body starts)."""
-    if not text.startswith("---\n"):
-        raise KbProblem("front-matter", "the article does not start with YAML front matter", path=path, line=1,
-                        hint="the first line must be --- and the front matter must close with ---")
-    end = text.find("\n---\n", 3)
-    if end == -1:
-        if text.endswith("\n---"):
-            end = len(text) - 4
-        else:
-            raise KbProblem("front-matter", "the front matter is not closed", path=path, line=1,
-                            hint="add a line with --- after the last front-matter key")
-    fm = text[4:end + 1]
-    body = text[end + 5:]
+    from supportctl.yamlio import split_front_matter as split
+
+    try:
+        fm, body = split(text)
+    except ValueError as exc:
+        message, hint = exc.args[0]
+        raise KbProblem("front-matter", message.replace("the file", "the article"), path=path, line=1,
+                        hint=hint) from None
     return fm, body, fm.count("\n") + 3
 
 
@@ -261,25 +257,10 @@ def parse_article(text: str, path: str, mtime: float = 0.0) -> Article:
 
 def article_files(kb_dir: Path) -> dict[str, os.stat_result]:
     """kb/<category>/<slug>.md files (relative to the desk root) -> stat. Deeper files are reported too."""
-    out: dict[str, os.stat_result] = {}
-    base = kb_dir.parent
+    from supportctl.store import markdown_files
 
-    def scan(folder: Path, depth: int) -> None:
-        try:
-            entries = os.scandir(folder)
-        except FileNotFoundError:
-            return
-        with entries:
-            for entry in entries:
-                if entry.name.startswith((".", "_")):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    scan(Path(entry.path), depth + 1)
-                elif entry.name.endswith(".md") and entry.name != "README.md" and depth >= 1:
-                    out[Path(entry.path).relative_to(base).as_posix()] = entry.stat()
-
-    scan(kb_dir, 0)
-    return out
+    # `_` marks category files and partials, not articles.
+    return markdown_files(kb_dir, kb_dir.parent, skip=(".", "_"), min_depth=1)
 
 
 def load_categories(kb_dir: Path, config: Config | None) -> tuple[dict[str, Category], list[KbProblem]]:

@@ -204,7 +204,10 @@ GITATTRIBUTES = """\
 # Two branches' additions to one ticket merge as the union of their records.
 # Each clone needs the driver registered once (supportctl init does it here):
 #   git config merge.supportctl.driver "supportctl merge-driver %O %A %B %P"
-tickets/**/*.md merge=supportctl
+tickets/**/*.md merge=supportctl eol=lf
+# LF everywhere: a CRLF checkout (Windows autocrlf) would not parse.
+kb/**/*.md eol=lf
+supportctl.yml eol=lf
 """
 
 TICKETS_README = """\

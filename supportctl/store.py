@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from supportctl.errors import NotFound, SupportctlError, TicketFormatError, UsageError
-from supportctl.ticket import Record, Ticket, parse_records, parse_ticket, split_front_matter
+from supportctl.ticket import (HEADER_PATTERN, Record, Ticket, TicketFields, parse_records, parse_ticket,
+                               split_front_matter)
 from supportctl.yamlio import Ambiguous
 
 if TYPE_CHECKING:
@@ -138,25 +139,7 @@ class Desk:
     # ------------------------------------------------------------- listing
     def ticket_files(self, *, stat: bool = True) -> dict[str, os.stat_result | None]:
         """Every ticket file (relative path -> stat, or None without `stat`), sub-folders included."""
-        out: dict[str, os.stat_result | None] = {}
-        base = str(self.root) + os.sep
-
-        def scan(folder: str) -> None:
-            try:
-                entries = os.scandir(folder)
-            except FileNotFoundError:
-                return
-            with entries:
-                for entry in entries:
-                    if entry.name.startswith("."):
-                        continue
-                    if entry.is_dir(follow_symlinks=False):
-                        scan(entry.path)
-                    elif entry.name.endswith(".md") and entry.name != "README.md":
-                        out[entry.path[len(base):].replace(os.sep, "/")] = entry.stat() if stat else None
-
-        scan(str(self.tickets_dir))
-        return out
+        return markdown_files(self.tickets_dir, self.root, stat=stat)
 
     def ids(self) -> dict[str, str]:
         """Ticket id (from the file name) -> relative path."""
@@ -321,6 +304,35 @@ class Desk:
         return ticket, sha
 
 
+def markdown_files(folder: Path, base: Path, *, stat: bool = True, skip: tuple[str, ...] = (".",),
+                   min_depth: int = 0) -> dict[str, os.stat_result | None]:
+    """Markdown files below `folder` (path relative to `base`, with /) -> stat, or None without `stat`.
+
+    os.scandir, not pathlib: on 10,000 files Path objects alone cost 0.1 s.
+    Names starting with a `skip` prefix (dot files, temporary files) and
+    README.md are left out, as are files shallower than `min_depth`.
+    """
+    out: dict[str, os.stat_result | None] = {}
+    prefix = str(base) + os.sep
+
+    def scan(path: str, depth: int) -> None:
+        try:
+            entries = os.scandir(path)
+        except FileNotFoundError:
+            return
+        with entries:
+            for entry in entries:
+                if entry.name.startswith(skip):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    scan(entry.path, depth + 1)
+                elif entry.name.endswith(".md") and entry.name != "README.md" and depth >= min_depth:
+                    out[entry.path[len(prefix):].replace(os.sep, "/")] = entry.stat() if stat else None
+
+    scan(str(folder), 0)
+    return out
+
+
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while building many small objects.
@@ -342,7 +354,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-class IndexEntry:
+class IndexEntry(TicketFields):
     """One ticket as the index keeps it: JSON-ready fields and the timeline, no message text."""
 
     __slots__ = ("path", "meta", "dt_keys", "created_ts", "updated_ts", "_timeline", "messages", "meta_json")
@@ -360,18 +372,6 @@ class IndexEntry:
         does not pay for building 70,000 tuples on a 10,000-ticket desk.
         """
         return marshal.loads(self._timeline)
-
-    @property
-    def id(self) -> str:
-        return str(self.meta.get("id", ""))
-
-    @property
-    def status(self) -> str:
-        return str(self.meta.get("status", ""))
-
-    @property
-    def title(self) -> str:
-        return str(self.meta.get("title", ""))
 
     def ticket(self) -> Ticket:
         """A `Ticket` with datetimes restored and records rebuilt (event bodies kept, message text not)."""
@@ -468,9 +468,8 @@ def _index_payload(path: Path, rel: str) -> tuple:
             marshal.dumps(tuple(records)), messages, text)
 
 
-# The same header grammar as supportctl.ticket.HEADER_RE, scanned in one C pass.
-_HEADER_SCAN = re.compile(
-    r"^### (message|note|event) ([0-9a-z]{4,32}) · (\S+) · (.+) \((customer|agent|system)\)[ \t]*$", re.M)
+# The record header grammar, scanned over the whole text in one C pass.
+_HEADER_SCAN = re.compile(HEADER_PATTERN, re.M)
 
 
 def _plain(value):

@@ -45,8 +45,8 @@ CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 TICKET_ID_LENGTH = 6
 RECORD_ID_LENGTH = 8
 
-HEADER_RE = re.compile(
-    r"^### (message|note|event) ([0-9a-z]{4,32}) · (\S+) · (.+) \((customer|agent|system)\)[ \t]*$")
+HEADER_PATTERN = r"^### (message|note|event) ([0-9a-z]{4,32}) · (\S+) · (.+) \((customer|agent|system)\)[ \t]*$"
+HEADER_RE = re.compile(HEADER_PATTERN)
 # A body line that would read as a record header is written with a leading
 # backslash (Markdown's own escape); one backslash is removed when reading.
 _ESCAPED_RE = re.compile(r"^(\\*)(### (?:message|note|event) )")
@@ -193,15 +193,11 @@ def message_body(text: str) -> str:
     return "\n".join(lines).strip("\n")
 
 
-@dataclass
-class Ticket:
-    """A parsed ticket file: front matter, preamble text and history records."""
+class TicketFields:
+    """The fields every view of a ticket answers from its front matter (`meta`)."""
 
-    path: str                     # path relative to the desk root, with forward slashes
-    meta: dict[str, Any]          # front matter as read by the fast loader
-    fm_text: str                  # raw front matter (between the --- lines), for round trips
-    records: list[Record] = field(default_factory=list)
-    preamble: str = "\n"          # text between the closing --- and the first record
+    __slots__ = ()
+    meta: dict[str, Any]
 
     @property
     def id(self) -> str:
@@ -214,6 +210,17 @@ class Ticket:
     @property
     def title(self) -> str:
         return str(self.meta.get("title", ""))
+
+
+@dataclass
+class Ticket(TicketFields):
+    """A parsed ticket file: front matter, preamble text and history records."""
+
+    path: str                     # path relative to the desk root, with forward slashes
+    meta: dict[str, Any]          # front matter as read by the fast loader
+    fm_text: str                  # raw front matter (between the --- lines), for round trips
+    records: list[Record] = field(default_factory=list)
+    preamble: str = "\n"          # text between the closing --- and the first record
 
     @property
     def created(self) -> datetime | None:
@@ -287,18 +294,14 @@ def new_front_matter(fields: dict[str, Any]) -> str:
 
 
 def split_front_matter(text: str, path: str) -> tuple[str, str]:
-    """Split a file into (front matter text, rest); the front matter is required."""
-    if not text.startswith("---\n") and not text.startswith("---\r\n"):
-        raise TicketFormatError("the file does not start with YAML front matter", path=path, line=1,
-                                hint="the first line must be --- and the front matter must close with ---")
-    end = text.find("\n---\n", 3)
-    if end == -1:
-        if text.endswith("\n---"):
-            end = len(text) - 4
-        else:
-            raise TicketFormatError("the front matter is not closed", path=path, line=1,
-                                    hint="add a line with --- after the last front-matter key")
-    return text[4:end + 1], text[end + 5:]
+    """Split a ticket into (front matter text, rest); the front matter is required."""
+    from supportctl.yamlio import split_front_matter as split
+
+    try:
+        return split(text)
+    except ValueError as exc:
+        message, hint = exc.args[0]
+        raise TicketFormatError(message, path=path, line=1, hint=hint) from None
 
 
 def parse_records(rest: str, path: str, first_line: int) -> tuple[str, list[Record]]:

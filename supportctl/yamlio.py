@@ -61,6 +61,19 @@ for _key, _value in FastLoader.yaml_implicit_resolvers.items():
 FastLoader.add_constructor(_AMBIGUOUS_TAG, lambda loader, node: Ambiguous(node.value))
 
 
+def split_front_matter(text: str) -> tuple[str, str]:
+    """(front matter, rest) of a Markdown file; ValueError((message, hint)) when it has none."""
+    if not text.startswith("---\n"):
+        raise ValueError(("the file does not start with YAML front matter",
+                          "the first line must be --- and the front matter must close with ---"))
+    end = text.find("\n---\n", 3)
+    if end == -1:
+        if not text.endswith("\n---"):
+            raise ValueError(("the front matter is not closed", "add a line with --- after the last front-matter key"))
+        end = len(text) - 4
+    return text[4:end + 1], text[end + 5:]
+
+
 def load_fast(text: str) -> Any:
     """Parse YAML with the C loader (ambiguous scalars become `Ambiguous`)."""
     return yaml.load(text, Loader=FastLoader)

@@ -37,3 +37,14 @@ def test_readme_opens_with_the_two_commands_and_its_links_exist():
     assert commands[1] == (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]
     for link in re.findall(r"\]\((docs/[^)#]+)\)", readme):
         assert (ROOT / link).is_file(), link
+
+
+def test_the_sample_desk_uses_the_same_site_overrides_that_init_writes():
+    """The sample desk's theme overrides are init's own, so the two cannot drift apart."""
+    from supportctl.site import starter_files
+
+    shared = {rel: text for rel, text in starter_files("Ledgerly Help Center").items()
+              if rel.startswith(("overrides/", "templates/kb/"))}
+    assert shared
+    for rel, text in shared.items():
+        assert (ROOT / rel).read_text() == text, f"{rel} differs from what supportctl init writes"
