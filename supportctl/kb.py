@@ -144,11 +144,13 @@ class Article:
     @cached_property
     def lines(self) -> dict[tuple, int]:
         """Front-matter key -> line in the file (computed only when a problem needs it)."""
+        import yaml
+
         from supportctl.yamlio import load_with_lines
 
         try:
             _, lines = load_with_lines(self.fm_text)
-        except Exception:
+        except yaml.YAMLError:  # the parse error itself is reported elsewhere
             return {}
         return {key: line + 1 for key, line in lines.items()}   # +1: the opening ---
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from supportctl.errors import TicketFormatError
+from supportctl.errors import SupportctlError, TicketFormatError
 from supportctl.timeutil import format_timestamp
 
 ROLES = ("customer", "agent", "system")
@@ -326,7 +326,7 @@ def parse_records(rest: str, path: str, first_line: int) -> tuple[str, list[Reco
         line_no = first_line + start
         try:
             at = parse_timestamp(at_text)
-        except Exception:
+        except SupportctlError:
             raise TicketFormatError(f"record {rid} has a bad timestamp {at_text!r}", path=path, line=line_no,
                                     hint="use ISO 8601 with an offset, e.g. 2026-11-20T09:15:00+01:00") from None
         body_lines = chunk[1:]

@@ -38,12 +38,9 @@ def init(
     handle = scaffold.slug(agent or git_user or "agent")
     person = agent or git_user or handle
     files = scaffold.desk_files(name, zone, handle, person, f"{handle}@example.com", url)
-    try:  # INTEGRATION: the KB/site starter files (mkdocs.yml, kb/) come from supportctl.site
-        from supportctl.site import starter_files
+    from supportctl.site import starter_files
 
-        files.update(starter_files(name))
-    except ImportError:
-        pass
+    files.update(starter_files(name))  # mkdocs.yml, the theme overrides, a first KB article
     existing = sorted(rel for rel in files if (root / rel).exists())
     if existing:
         shown = ", ".join(existing[:6]) + (f" and {len(existing) - 6} more" if len(existing) > 6 else "")
@@ -95,16 +92,12 @@ def paths(json_: bool = JSON_OPTION) -> None:
 def check(json_: bool = JSON_OPTION) -> None:
     """Validate the config, every ticket and the KB; exit 1 if anything is wrong."""
     from supportctl.checks import check_desk
+    from supportctl.kb import check_kb
 
     d = desk()
     problems = check_desk(d)
-    try:
-        from supportctl.kb import check_kb
-
-        if not any(p.path == "supportctl.yml" for p in problems):
-            problems.extend(check_kb(d))
-    except ImportError:  # pragma: no cover - the KB module ships with the package
-        pass
+    if not any(p.path == "supportctl.yml" for p in problems):  # the KB checks need a valid config
+        problems.extend(check_kb(d))
     if json_:
         emit_json([{"path": p.path, "line": p.line, "message": p.message, "hint": p.hint} for p in problems])
     else:
