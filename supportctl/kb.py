@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from functools import cached_property
 from pathlib import Path
@@ -799,6 +799,17 @@ def set_status(article: Article, status: str, today: date) -> tuple[str, str]:
     if status == "published":
         updates["updated"] = today
     return edit_front_matter(article, updates), f"kb {article.slug}: {old or 'none'} -> {status}"
+
+
+def publish_problems(kb: Kb, article: Article, text: str, config: Config | None, now: datetime) -> list[KbProblem]:
+    """What would stop `article`, rewritten as `text`, from being published.
+
+    Checked as it would be published: a broken link or an email address in
+    it would otherwise only surface at the next site build.
+    """
+    updated = parse_article(text, article.path)
+    candidate = replace(kb, articles=[updated if a is article else a for a in kb.articles])
+    return [p for p in check_articles(candidate, config, now) if p.path == article.path and p.blocking]
 
 
 def mark_reviewed(article: Article, today: date) -> tuple[str, str]:

@@ -201,7 +201,7 @@ def status(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Move an article to draft, review, published or archived; publishing checks it first."""
-    from supportctl.kb import check_articles, parse_article, set_status
+    from supportctl.kb import publish_problems, set_status
 
     d = desk()
     actor = actor_name(d, as_)
@@ -211,13 +211,7 @@ def status(
         article = kb.get(slug)
         text, message = set_status(article, state, when.date())
         if state == "published":
-            # Check the article as it would be published: a broken link or an
-            # email address in it would otherwise only surface at site build.
-            updated = parse_article(text, article.path)
-            kb.articles = [updated if a is article else a for a in kb.articles]
-            for attr in ("by_slug", "by_path"):
-                kb.__dict__.pop(attr, None)
-            problems = [p for p in check_articles(kb, d.config, when) if p.path == article.path and p.blocking]
+            problems = publish_problems(kb, article, text, d.config, when)
             if problems:
                 from supportctl.cli.common import report_error
 
