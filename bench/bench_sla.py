@@ -197,9 +197,9 @@ def main() -> None:
         return Desk(root).load_index()[0]
 
     def load_and_check():
-        """What `sla check` does after start-up: index, keep new/open/pending, rebuild those, evaluate, pick risks."""
+        """What `sla check` does after start-up: index, keep new/open/pending, evaluate the entries, pick risks."""
         entries = Desk(root).load_index()[0]
-        tickets = [e.ticket() for e in entries if category(e.status) in active]
+        tickets = [e for e in entries if category(e.status) in active]
         engine = SlaEngine(config)   # a fresh engine: calendars are rebuilt every run
         results = [engine.evaluate(t, now_ts) for t in tickets]
         risks = [(r, c) for r in results for c in (r.clocks[n] for n in CLOCKS)
@@ -207,8 +207,8 @@ def main() -> None:
         return results, risks
 
     def load_and_status_all():
-        """`sla status --all`: every ticket, closed ones included."""
-        tickets = Desk(root).load_all().tickets
+        """`sla status --all`: every ticket, closed ones included (index entries, as the command does)."""
+        tickets = Desk(root).load_index()[0]
         engine = SlaEngine(config)
         return [engine.evaluate(t, now_ts) for t in tickets]
 

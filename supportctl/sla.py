@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 
 from supportctl.calendar import BusinessCalendar, HolidayLookup, to_ts
 from supportctl.config import Config, EscalationRule, Policy
@@ -153,9 +153,28 @@ class Timeline:
 _STATUS_CACHE: dict[str, tuple[str | None, str] | None] = {}
 
 
-def _status_change(record: Record) -> tuple[str | None, str] | None:
-    """(old, new) when an event record changes the status (a fast path for `Record.changes`)."""
-    body = record.body
+class SlaTicket(Protocol):
+    """What the engine reads of a ticket: a parsed `Ticket`, or an index entry (`store.IndexEntry`)."""
+
+    meta: dict[str, Any]
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def created_ts(self) -> float: ...
+
+    def history(self) -> list[tuple[str, str, int, str]]: ...
+
+
+def _status_change(body: str) -> tuple[str | None, str] | None:
+    """(old, new) when an event body changes the status (a fast path for `Record.changes`)."""
     try:
         return _STATUS_CACHE[body]
     except KeyError:
@@ -185,7 +204,7 @@ class Lifecycle:
         self.done = {name for name, s in states.items() if s.category in DONE_CATEGORIES}
 
 
-def build_timeline(ticket: Ticket, config: Config, now: int, lifecycle: Lifecycle | None = None,
+def build_timeline(ticket: SlaTicket, config: Config, now: int, lifecycle: Lifecycle | None = None,
                    created: int | None = None) -> Timeline:
     """Walk the history once: statuses, first response, next-reply cycles (records after `now` ignored)."""
     lc = lifecycle or Lifecycle(config)
@@ -194,28 +213,25 @@ def build_timeline(ticket: Ticket, config: Config, now: int, lifecycle: Lifecycl
     # pick them out (with the parsed change) before any time arithmetic.
     cache = _STATUS_CACHE
     items: list[tuple[int, int, Any]] = []     # (instant, 0 customer | 1 agent | 2 status, change)
-    for record in ticket.records:
-        kind = record.kind
+    for kind, role, ts, body in ticket.history():
         if kind == "message":
-            role = record.role
             if role == "customer":
-                items.append((int(record.at.timestamp()), 0, None))
+                items.append((ts, 0, None))
             elif role == "agent":
-                items.append((int(record.at.timestamp()), 1, None))
+                items.append((ts, 1, None))
         elif kind == "event":
-            change = cache.get(record.body, False)
+            change = cache.get(body, False)
             if change is False:
-                change = _status_change(record)
+                change = _status_change(body)
             if change is not None:
-                items.append((int(record.at.timestamp()), 2, change))
+                items.append((ts, 2, change))
     for i in range(len(items) - 1):
         if items[i][0] > items[i + 1][0]:
             # Hand-edited files may be out of order; history is what happened when (stable for ties).
             items.sort(key=lambda item: item[0])
             break
     if created is None:
-        created_dt = ticket.meta.get("created")
-        created = int(created_dt.timestamp()) if isinstance(created_dt, datetime) else (items[0][0] if items else now)
+        created = int(ticket.created_ts) or (items[0][0] if items else now)
     if items and items[0][0] < created:
         created = items[0][0]
 
@@ -491,7 +507,7 @@ class SlaEngine:
             self._calendars[name] = cal
         return cal
 
-    def policy_for(self, ticket: Ticket) -> Policy | None:
+    def policy_for(self, ticket: SlaTicket) -> Policy | None:
         """The first policy whose `match` fits the ticket's current fields."""
         meta = ticket.meta
         for matcher in self.matchers:
@@ -499,20 +515,20 @@ class SlaEngine:
                 return matcher.policy
         return None
 
-    def evaluate(self, ticket: Ticket, now: datetime | int) -> TicketSla:
+    def evaluate(self, ticket: SlaTicket, now: datetime | int) -> TicketSla:
         """The three clocks of `ticket` at `now`."""
         now_ts = now if isinstance(now, int) else to_ts(now)
         meta = ticket.meta
         status = ticket.status
         policy = self.policy_for(ticket)
-        created = meta.get("created")
+        created = int(ticket.created_ts) or None
         result = TicketSla(
             id=ticket.id, status=status, category=self.lifecycle.category.get(status),
             policy=policy.name if policy else None, calendar=policy.calendar if policy else None,
             now=now_ts, clocks={"first_response": Clock("first_response"), "next_reply": Clock("next_reply"),
                                 "resolution": Clock("resolution")},
             title=ticket.title, priority=meta.get("priority"), assignee=meta.get("assignee"),
-            group=meta.get("group"), created=int(created.timestamp()) if isinstance(created, datetime) else None)
+            group=meta.get("group"), created=created)
         if policy is None:
             return result
         targets = self._targets[policy.name]
@@ -797,19 +813,19 @@ class Escalation:
                 "due": utc_text(self.due), "changes": self.changes}
 
 
-def fired_keys(ticket: Ticket) -> set[str]:
+def fired_keys(ticket: SlaTicket) -> set[str]:
     """Escalations already recorded in the ticket (`escalation: KEY` lines of system events)."""
     keys = set()
-    for record in ticket.records:
-        if record.kind == "event" and ESCALATION_FIELD in record.body:
-            for line in record.body.split("\n"):
+    for kind, _, _, body in ticket.history():
+        if kind == "event" and ESCALATION_FIELD in body:
+            for line in body.split("\n"):
                 line = line.strip()
                 if line.startswith(ESCALATION_FIELD + ": "):
                     keys.add(line[len(ESCALATION_FIELD) + 2:].strip())
     return keys
 
 
-def pending_escalations(engine: SlaEngine, ticket: Ticket, now: datetime | int,
+def pending_escalations(engine: SlaEngine, ticket: SlaTicket, now: datetime | int,
                         result: TicketSla | None = None) -> list[Escalation]:
     """Escalations that fire for `ticket` at `now` and have not fired before.
 
@@ -922,6 +938,6 @@ def escalate(engine: SlaEngine, ticket: Ticket, now: datetime, render_note: Note
     return applied
 
 
-def evaluate_all(engine: SlaEngine, tickets: Iterable[Ticket], now: datetime | int) -> list[TicketSla]:
+def evaluate_all(engine: SlaEngine, tickets: Iterable[SlaTicket], now: datetime | int) -> list[TicketSla]:
     now_ts = now if isinstance(now, int) else to_ts(now)
     return [engine.evaluate(t, now_ts) for t in tickets]

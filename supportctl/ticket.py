@@ -231,6 +231,17 @@ class Ticket(TicketFields):
     def messages(self) -> list[Record]:
         return [r for r in self.records if r.is_message]
 
+    @property
+    def created_ts(self) -> float:
+        """Creation time as a POSIX timestamp (0.0 when missing)."""
+        created = self.created
+        return created.timestamp() if created is not None else 0.0
+
+    def history(self) -> list[tuple[str, str, int, str]]:
+        """(kind, role, POSIX seconds, event body) per record: what SLA clocks read."""
+        return [(r.kind, r.role, int(r.at.timestamp()), r.body if r.kind == "event" else "")
+                for r in self.records]
+
     def render(self) -> str:
         """The file's text: raw parts where unchanged, canonical text for new ones."""
         text = "---\n" + self.fm_text + "---\n" + self.preamble

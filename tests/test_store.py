@@ -25,3 +25,22 @@ def test_parallel_and_sequential_index_builds_agree(desk, cli, monkeypatch):
     parallel = build()
     assert parallel == sequential
     assert len(sequential[0]) == 6 and sequential[1][0][:2] == ("tickets/BROKEN.md", 3)
+
+
+def test_sla_clocks_are_the_same_from_the_index_and_from_the_files(tmp_path, monkeypatch):
+    """sla check evaluates index entries; they must give exactly what the parsed files give."""
+    from pathlib import Path
+
+    from supportctl.sla import SlaEngine, fired_keys
+
+    monkeypatch.setenv("SUPPORTCTL_CACHE_DIR", str(tmp_path / "cache"))
+    desk = Desk(Path(__file__).resolve().parent.parent)   # the sample desk: 50 real tickets
+    engine = SlaEngine(desk.config)
+    entries, problems = desk.load_index()
+    assert len(entries) >= 40 and not problems
+    for now in (1795363200, 1795449600):                   # 2026-11-22 and 2026-11-23, 16:00 UTC
+        for entry in entries:
+            ticket = desk.read(entry.path)
+            assert engine.evaluate(entry, now).to_json() == engine.evaluate(ticket, now).to_json(), entry.id
+            assert fired_keys(entry) == fired_keys(ticket)
+            assert entry.history() == ticket.history()

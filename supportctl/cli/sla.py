@@ -31,14 +31,13 @@ ACTIVE = ("new", "open", "pending")
 
 
 def _load(d, refs: list[str] | None = None, *, every: bool = False, active_only: bool = False):
-    """Tickets to evaluate: the named ones, or all but closed (every: all; active_only: new/open/pending)."""
+    """Tickets to evaluate: the named ones (parsed), or index entries for all but closed
+    (every: all; active_only: new/open/pending); the engine reads either."""
     if refs:
         return [d.read(d.resolve(ref)) for ref in refs]
     entries, problems = d.load_index()
     for problem in problems:
         warn(str(problem) + (f" (hint: {problem.hint})" if problem.hint else ""))
-    # Filter on the index entries first: only the tickets that will be evaluated
-    # are rebuilt with datetimes (on a large desk most tickets are closed).
     category = d.config.lifecycle.category
     if active_only:
         keep = [e for e in entries if category(e.status) in ACTIVE]
@@ -46,7 +45,7 @@ def _load(d, refs: list[str] | None = None, *, every: bool = False, active_only:
         keep = entries
     else:
         keep = [e for e in entries if category(e.status) != "closed"]
-    return [e.ticket() for e in keep]
+    return keep
 
 
 def _engine(d):
