@@ -86,8 +86,6 @@ class Desk:
         ~70 ms of a ~400 ms budget; the map is kept in the cache beside the
         stat of the supportctl.yml it was validated from.
         """
-        import json
-
         path = self.cache_dir / "lifecycle.json"
         try:
             st = self.config_path.stat()
@@ -260,13 +258,23 @@ class Desk:
             fh.close()
 
     def write_files(self, files: dict[str, str]) -> dict[str, str | None]:
-        """Write texts atomically; return the previous contents (None = did not exist)."""
+        """Write texts atomically; return the previous contents (None = did not exist).
+
+        Each file is replaced atomically; if a later one fails (disk full), the
+        earlier ones are put back, so a change of two tickets is all or nothing.
+        """
         previous: dict[str, str | None] = {}
         for rel in files:
             path = self.root / rel
             previous[rel] = path.read_text(encoding="utf-8") if path.exists() else None
-        for rel, text in files.items():
-            atomic_write(self.root / rel, text)
+        written: dict[str, str | None] = {}
+        try:
+            for rel, text in files.items():
+                atomic_write(self.root / rel, text)
+                written[rel] = previous[rel]
+        except BaseException:
+            self.restore(written)
+            raise
         return previous
 
     def restore(self, previous: dict[str, str | None]) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from supportctl import store
 from supportctl.store import Desk
 from tests.conftest import new_ticket
@@ -44,3 +46,15 @@ def test_sla_clocks_are_the_same_from_the_index_and_from_the_files(tmp_path, mon
             assert engine.evaluate(entry, now).to_json() == engine.evaluate(ticket, now).to_json(), entry.id
             assert fired_keys(entry) == fired_keys(ticket)
             assert entry.history() == ticket.history()
+
+
+def test_a_change_of_two_files_is_all_or_nothing(desk, cli):
+    a = new_ticket(cli, title="First")
+    path = desk / "tickets" / f"{a}.md"
+    before = path.read_text()
+    d = Desk(desk)
+    blocked = desk / "tickets" / "sub"
+    blocked.write_text("a file where a folder is needed")   # the second write cannot succeed
+    with pytest.raises(OSError):
+        d.write_files({f"tickets/{a}.md": before + "\nchanged\n", "tickets/sub/NEW123.md": "x"})
+    assert path.read_text() == before
