@@ -171,6 +171,24 @@ def closed_follow_up(ticket: Ticket, config: Config, at: datetime) -> bool:
     return config.lifecycle.category(ticket.status) == "closed" and not _reopens_closed(ticket, config, at)
 
 
+def open_follow_up(closed: Ticket, config: Config, *, ticket_id: str, at: datetime, text: str,
+                   sender: str | None = None) -> Outcome:
+    """A customer wrote to a ticket that stays closed: a new ticket carries on, linked both ways.
+
+    The follow-up keeps the closed ticket's title, priority, channel, type,
+    group and tags; both histories record the link as a system event.
+    """
+    requester = sender or format_person(closed.meta.get("requester"))
+    follow = create_ticket(config, ticket_id=ticket_id, path=f"tickets/{ticket_id}.md", title=closed.title,
+                           requester=requester, actor=SYSTEM, at=at, body=text,
+                           priority=str(closed.meta.get("priority") or "normal"),
+                           channel=str(closed.meta.get("channel") or "email"), type_=closed.meta.get("type"),
+                           group=closed.meta.get("group"), tags=list(closed.meta.get("tags") or []))
+    link(follow, kind="related", target=closed.id, actor=SYSTEM, at=at, role="system")
+    link(closed, kind="related", target=ticket_id, actor=SYSTEM, at=at, role="system")
+    return Outcome(f"ticket {ticket_id}: follow-up of closed ticket {closed.id}", created=[follow])
+
+
 def last_status_change(ticket: Ticket) -> datetime | None:
     for record in reversed(ticket.records):
         if any(c.field == "status" and c.op == "set" for c in record.changes()):

@@ -1,4 +1,4 @@
-"""The ticket index: the parallel cold parse gives exactly what the sequential one gives."""
+"""The ticket store: index builds (parallel and sequential), SLA clocks from the index, all-or-nothing writes."""
 
 from __future__ import annotations
 

@@ -91,40 +91,28 @@ def message_cmd(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Add a customer message; it reopens a pending or solved ticket."""
-    from supportctl.actions import (closed_follow_up, create_ticket, customer_message, format_person,
-                                    parse_requester)
+    from supportctl.actions import closed_follow_up, customer_message, format_person, open_follow_up, parse_requester
     from supportctl.ticket import new_ticket_id
 
     d = desk()
     when = event_time(d, at)
-    text = read_body(message, body_file)
-    author_text = format_person(parse_requester(sender)) if sender else None
+    text = read_body(message, body_file) or ""
+    given = parse_requester(sender) if sender else None
     with d.lock():
         ticket = d.get(ref)
-        person = parse_requester(sender) if sender else (ticket.meta.get("requester") or {})
+        person = given or ticket.meta.get("requester") or {}
+        # The customer is the commit's author: their words, whoever typed them in.
         author = (person.get("name") or person.get("email", "customer"), person.get("email", "customer@invalid"))
+        sender_text = format_person(given) if given else None
         if closed_follow_up(ticket, d.config, when):
-            # The reopen policy says a closed ticket stays closed: the message
-            # opens a follow-up ticket linked both ways.
-            from supportctl.actions import link
-
-            new_id = new_ticket_id(set(d.ids()))
-            follow = create_ticket(d.config, ticket_id=new_id, path=f"tickets/{new_id}.md", title=ticket.title,
-                                   requester=author_text or format_person(ticket.meta.get("requester")),
-                                   actor=author[0], at=when, body=text,
-                                   priority=str(ticket.meta.get("priority") or "normal"),
-                                   channel=str(ticket.meta.get("channel") or "email"),
-                                   type_=ticket.meta.get("type"), group=ticket.meta.get("group"),
-                                   tags=list(ticket.meta.get("tags") or []))
-            # Both histories say where the conversation went, as system events.
-            link(follow, kind="related", target=ticket.id, actor="supportctl", at=when, role="system")
-            link(ticket, kind="related", target=new_id, actor="supportctl", at=when, role="system")
-            sha = d.save([follow, ticket], f"ticket {new_id}: follow-up of closed ticket {ticket.id}",
-                         author=author, commit=not no_commit)
-            typer.echo(new_id)
-            _done(new_id, f"follow-up of closed ticket {ticket.id}", sha)
+            outcome = open_follow_up(ticket, d.config, ticket_id=new_ticket_id(set(d.ids())), at=when, text=text,
+                                     sender=sender_text)
+            follow = outcome.created[0]
+            sha = d.save([follow, ticket], outcome.summary, author=author, commit=not no_commit)
+            typer.echo(follow.id)
+            _done(follow.id, f"follow-up of closed ticket {ticket.id}", sha)
             return
-        outcome = customer_message(ticket, d.config, at=when, text=text, author=author_text)
+        outcome = customer_message(ticket, d.config, at=when, text=text, author=sender_text)
         sha = d.save([ticket], outcome.summary, author=author, commit=not no_commit)
     _done(ticket.id, outcome.summary.split(": ", 1)[1], sha)
 
