@@ -50,25 +50,20 @@ def check_ticket(ticket: Ticket, config: Config, known_ids: set[str] | None = No
     if meta.get("id") is not None and str(meta.get("id")) != stem:
         add(f"id {meta.get('id')!r} does not match the file name {Path(path).name}",
             f"rename the file to {meta.get('id')}.md or fix the id", "id")
-    status = meta.get("status")
-    if status is not None and not isinstance(status, Ambiguous) and status not in config.lifecycle.states:
-        add(f"unknown status {status!r}", f"states: {', '.join(config.lifecycle.states)}", "status")
-    priority = meta.get("priority")
-    if priority is not None and not isinstance(priority, Ambiguous) and priority not in PRIORITIES:
-        add(f"unknown priority {priority!r}", f"use one of: {', '.join(PRIORITIES)}", "priority")
-    channel = meta.get("channel")
-    if channel is not None and not isinstance(channel, Ambiguous) and channel not in CHANNELS:
-        add(f"unknown channel {channel!r}", f"use one of: {', '.join(CHANNELS)}", "channel")
-    ttype = meta.get("type")
-    if ttype is not None and not isinstance(ttype, Ambiguous) and ttype not in config.ticket_types:
-        add(f"unknown type {ttype!r}", f"use one of: {', '.join(config.ticket_types)}", "type")
-    agents = config.agent_map()
-    assignee = meta.get("assignee")
-    if assignee is not None and not isinstance(assignee, Ambiguous) and assignee not in agents:
-        add(f"unknown agent {assignee!r}", f"agents: {', '.join(agents) or '(none)'}", "assignee")
-    group = meta.get("group")
-    if group is not None and not isinstance(group, Ambiguous) and group not in config.groups:
-        add(f"unknown group {group!r}", f"groups: {', '.join(config.groups) or '(none)'}", "group")
+    # key: (what to call a wrong value, the allowed values, how the hint lists them)
+    closed_sets = {
+        "status": ("status", list(config.lifecycle.states), "states"),
+        "priority": ("priority", list(PRIORITIES), "use one of"),
+        "channel": ("channel", list(CHANNELS), "use one of"),
+        "type": ("type", list(config.ticket_types), "use one of"),
+        "assignee": ("agent", list(config.agent_map()), "agents"),
+        "group": ("group", list(config.groups), "groups"),
+    }
+    for key, (noun, allowed, label) in closed_sets.items():
+        value = meta.get(key)
+        # None is "not set"; an ambiguous scalar was reported above already.
+        if value is not None and not isinstance(value, Ambiguous) and value not in allowed:
+            add(f"unknown {noun} {value!r}", f"{label}: {', '.join(allowed) or '(none)'}", key)
     requester = meta.get("requester")
     if requester is not None and not (isinstance(requester, dict) and isinstance(requester.get("email"), str)
                                       and "@" in requester["email"]):

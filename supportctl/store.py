@@ -515,6 +515,11 @@ def _plain(value):
     return str(value), False
 
 
+def json_value(value):
+    """A front-matter value as JSON-ready data (timestamps as ISO text), as the index keeps it."""
+    return _plain(value)[0]
+
+
 def _epoch(value) -> float:
     return value.timestamp() if isinstance(value, datetime) and value.tzinfo is not None else 0.0
 

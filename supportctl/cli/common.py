@@ -133,6 +133,11 @@ def style(text: str, **kwargs: Any) -> str:
     return typer.style(text, **kwargs) if colour_enabled() else text
 
 
+def clip(text: str, width: int) -> str:
+    """Cut `text` to `width` characters, marking the cut with an ellipsis."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def table(rows: list[list[str]], headers: list[str], *, styles: list[dict | None] | None = None) -> str:
     """A plain aligned text table (pipes well; use --json for scripts)."""
     widths = [len(h) for h in headers]

@@ -7,8 +7,8 @@ from typing import Any, Optional
 
 import typer
 
-from supportctl.cli.common import (AS_OPTION, JSON_OPTION, NO_COMMIT_OPTION, clock_now, desk, emit_json, info,
-                                   style, table, warn)
+from supportctl.cli.common import (AS_OPTION, JSON_OPTION, NO_COMMIT_OPTION, clip, clock_now, desk, emit_json,
+                                   info, style, table, warn)
 from supportctl.errors import UsageError
 
 app = typer.Typer(no_args_is_help=True, help="SLA clocks: status, check (CI), explain.")
@@ -103,10 +103,6 @@ def _now(d, now: str | None) -> int:
     return to_ts(clock_now(d, now))
 
 
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 # ------------------------------------------------------------------ status
 
 
@@ -180,7 +176,7 @@ def _markdown(items, checked: int, now_ts: int, zone, escalations: list[dict]) -
         lines += ["", "| Ticket | Title | Clock | State | Due | Left | Assignee | Policy |",
                   "|---|---|---|---|---|---|---|---|"]
         for r, clock in items:
-            title = _clip(r.title, 60).replace("|", "\\|")
+            title = clip(r.title, 60).replace("|", "\\|")
             lines.append(f"| `{r.id}` | {title} | {clock.name} | {STATE_MARK[clock.state]} {clock.state} | "
                          f"{_when(clock.due, zone)} | {_left(clock)} | {r.assignee or '-'} | {r.policy} |")
     if escalations:
@@ -240,7 +236,7 @@ def check(
     else:
         if items:
             rows = [[r.id, c.name, c.state, _when(c.due, zone), _left(c), r.assignee or "-", r.policy or "-",
-                     _clip(r.title, 50)] for r, c in items]
+                     clip(r.title, 50)] for r, c in items]
             styles = [{2: STATE_STYLE[c.state]} for _, c in items]
             typer.echo(table(rows, ["ID", "CLOCK", "STATE", "DUE", "LEFT", "ASSIGNEE", "POLICY", "TITLE"],
                              styles=styles))
@@ -419,7 +415,7 @@ def queue(
             due, left = ("paused" if state == "paused" else "-"), "-"
         age = format_duration(now_ts - r.created) if r.created else "-"
         rows.append([r.id, str(r.priority or "-"), r.status, r.assignee or "-", r.group or "-", state, due, left,
-                     age, _clip(r.title, 50)])
+                     age, clip(r.title, 50)])
         styles.append({5: STATE_STYLE.get(state, {}), 7: STATE_STYLE.get(state, {})})
     typer.echo(table(rows, ["ID", "PRIORITY", "STATUS", "ASSIGNEE", "GROUP", "SLA", "NEXT DUE", "LEFT", "AGE",
                             "TITLE"], styles=styles))

@@ -6,8 +6,8 @@ from typing import Any, Optional
 
 import typer
 
-from supportctl.cli.common import (AS_OPTION, AT_OPTION, JSON_OPTION, NO_COMMIT_OPTION, actor_name, author_of, desk,
-                                   emit_json, event_time, info, read_body, style, table)
+from supportctl.cli.common import (AS_OPTION, AT_OPTION, JSON_OPTION, NO_COMMIT_OPTION, actor_name, author_of, clip,
+                                   desk, emit_json, event_time, info, read_body, style, table)
 from supportctl.errors import SupportctlError, UsageError
 
 app = typer.Typer(no_args_is_help=True, help="Create, work and inspect tickets.")
@@ -375,27 +375,11 @@ def sweep(
 # ----------------------------------------------------------------- reading
 
 
-def _json_value(value: Any) -> Any:
-    from datetime import date, datetime
-
-    from supportctl.timeutil import format_timestamp
-
-    if isinstance(value, datetime):
-        return format_timestamp(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _json_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_value(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
-
-
 def ticket_json(ticket, config, *, full: bool = False) -> dict[str, Any]:
     """A ticket as JSON: every front-matter field, plus category and counts (and history when full)."""
-    data = {k: _json_value(v) for k, v in ticket.meta.items()}
+    from supportctl.store import json_value
+
+    data = {k: json_value(v) for k, v in ticket.meta.items()}
     data["category"] = config.lifecycle.category(ticket.status)
     data["path"] = ticket.path
     data["messages"] = sum(1 for r in ticket.records if r.is_message)
@@ -524,7 +508,7 @@ def list_cmd(
         m = t.meta
         rows.append([t.id, str(m.get("status", "")), str(m.get("priority", "")), str(m.get("assignee") or "-"),
                      str(m.get("group") or "-"), str(m.get("updated") or "")[:16].replace("T", " "),
-                     _clip(t.title, 60)])
+                     clip(t.title, 60)])
     typer.echo(table(rows, ["ID", "STATUS", "PRIORITY", "ASSIGNEE", "GROUP", "UPDATED", "TITLE"]))
     info(f"{len(tickets)} ticket{'s' if len(tickets) != 1 else ''}")
 
@@ -534,10 +518,6 @@ def _full_text(d, rel: str) -> str:
         return (d.root / rel).read_text(encoding="utf-8").lower()
     except OSError:
         return ""
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _short_time(value: Any) -> str:
@@ -551,6 +531,7 @@ def show(
 ) -> None:
     """Show a ticket: its fields and the whole conversation."""
     from supportctl.actions import format_person
+    from supportctl.store import json_value
 
     d = desk()
     ticket = d.get(ref)
@@ -575,7 +556,7 @@ def show(
              "created", "updated", "kb", "related", "merged_into"}
     extra = {k: v for k, v in m.items() if k not in known}
     for key, value in extra.items():
-        out.append(f"{key}: {_json_value(value)}")
+        out.append(f"{key}: {json_value(value)}")
     for record in ticket.records:
         when = record.at.strftime("%Y-%m-%d %H:%M %z")
         if record.kind == "event":
