@@ -48,7 +48,7 @@ def sentence(rng: random.Random, n: int) -> str:
 
 def synthesise(root: Path, n_articles: int, n_categories: int, seed: int = 5) -> list[tuple[str, str]]:
     """Write a desk with n_articles published public articles; return (category, slug) pairs."""
-    from supportctl.site import starter_files
+    from supportctl.site.build import starter_files
 
     rng = random.Random(seed)
     root.mkdir(parents=True)
@@ -121,8 +121,8 @@ def run_floor(root: Path, docs: Path, out: Path) -> tuple[float, float]:
 
 
 def run_site_build(root: Path, out: Path):
-    from supportctl.config import load_config
-    from supportctl.site import build
+    from supportctl.config.model import load_config
+    from supportctl.site.build import build
 
     shutil.rmtree(root / "site_docs", ignore_errors=True)     # a cold stage, as in CI
     cfg = load_config(root / "supportctl.yml")
@@ -140,7 +140,7 @@ QUERIES = [("CSV export stops at 1000 rows", "our export is cut off, the invoice
 
 
 def bench_suggest(root: Path) -> dict[str, float]:
-    from supportctl.search import KbIndex, open_index, suggest
+    from supportctl.kb.search import KbIndex, open_index, suggest
 
     cache = root / ".supportctl" / "cache"
     shutil.rmtree(cache, ignore_errors=True)

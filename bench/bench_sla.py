@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from supportctl.ticket import Change, Record, new_record_id, new_ticket_id  # noqa: E402
-from supportctl.timeutil import format_timestamp  # noqa: E402
+from supportctl.tickets.model import Change, Record, new_record_id, new_ticket_id  # noqa: E402
+from supportctl.base.timeutil import format_timestamp  # noqa: E402
 
 EXE = str(Path(sys.executable).with_name("supportctl"))
 NOW = "2026-11-20T12:00:00+01:00"
@@ -177,10 +177,10 @@ def main() -> None:
         build_desk(root, args.tickets)
         print(f"built a desk of {args.tickets} tickets in {time.perf_counter() - t0:.1f} s at {root}")
 
-    from supportctl.calendar import to_ts
-    from supportctl.sla import CLOCKS, SlaEngine
-    from supportctl.store import Desk
-    from supportctl.timeutil import parse_timestamp
+    from supportctl.sla.calendar import to_ts
+    from supportctl.sla.engine import CLOCKS, SlaEngine
+    from supportctl.desk.store import Desk
+    from supportctl.base.timeutil import parse_timestamp
 
     now_ts = to_ts(parse_timestamp(NOW))
     desk = Desk(root)

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from supportctl.calendar import BusinessCalendar, to_ts
-from supportctl.config import CalendarConfig
+from supportctl.sla.calendar import BusinessCalendar, to_ts
+from supportctl.config.model import CalendarConfig
 from supportctl.errors import ConfigError
-from supportctl.timeutil import parse_duration
+from supportctl.base.timeutil import parse_duration
 from tests.slakit import calendar_config, cases_of, instant
 
 UTC = timezone.utc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from supportctl.config import load_config
+from supportctl.config.model import load_config
 from supportctl.errors import ConfigError
 from tests.conftest import TEST_CONFIG
 
@@ -22,7 +22,7 @@ def error_for(tmp_path, text) -> ConfigError:
 
 
 def test_the_test_config_and_the_init_template_are_valid(tmp_path):
-    from supportctl.scaffold import desk_files
+    from supportctl.starter.scaffold import desk_files
 
     config = load_config(write(tmp_path, TEST_CONFIG))
     assert config.desk.timezone == "Europe/Berlin"

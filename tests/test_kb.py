@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from supportctl.config import Config
-from supportctl.kb import (check_articles, edit_front_matter, load_kb, new_article, parse_article, pii_findings,
+from supportctl.config.model import Config
+from supportctl.kb.model import (check_articles, edit_front_matter, links_of, load_kb, new_article, parse_article, pii_findings,
                            record_ticket, set_status)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -232,7 +232,7 @@ def test_new_article_from_the_default_and_a_desk_template(tmp_path):
 def test_the_sample_kb_is_real_and_clean():
     cfg = None
     if (REPO / "supportctl.yml").exists():
-        from supportctl.config import load_config
+        from supportctl.config.model import load_config
 
         cfg = load_config(REPO / "supportctl.yml")
     kb = load_kb(REPO, cfg)
@@ -241,7 +241,7 @@ def test_the_sample_kb_is_real_and_clean():
     assert len({a.category for a in public}) >= 5
     assert any(a.status == "draft" for a in kb.articles) and any(a.visibility == "internal" for a in kb.articles)
     assert all(a.tags for a in public) and all(a.description for a in public)
-    cross_links = sum(1 for a in public for link in __import__("supportctl.kb").kb.links_of(a)
+    cross_links = sum(1 for a in public for link in links_of(a)
                       if link.target.endswith(".md") or ".md#" in link.target)
     assert cross_links >= 20
     assert all(len(a.body.split()) >= 60 for a in public), "sample articles are real, not stubs"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from supportctl.kb import load_kb
-from supportctl.search import KbIndex, open_index, query_terms, suggest, ticket_text
+from supportctl.kb.model import load_kb
+from supportctl.kb.search import KbIndex, open_index, query_terms, suggest, ticket_text
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -153,7 +153,7 @@ def test_every_topic_has_its_article_in_the_sample_kb():
 
 def test_sample_tickets_get_their_linked_article_first(tmp_path):
     """Each sample ticket that links a KB article gets that article as the top suggestion."""
-    from supportctl.store import Desk
+    from supportctl.desk.store import Desk
 
     if not (REPO / "supportctl.yml").exists() or not (REPO / "tickets").is_dir():
         pytest.skip("the sample desk has no tickets yet")

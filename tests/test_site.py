@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from supportctl.config import Config
+from supportctl.config.model import Config
 from supportctl.errors import SupportctlError
-from supportctl.kb import GENERATED_MARK, load_kb
-from supportctl.site import SiteCheckFailed, build, read_mkdocs, run_engine, stage, starter_files
+from supportctl.kb.model import GENERATED_MARK, load_kb
+from supportctl.site.build import SiteCheckFailed, build, read_mkdocs, run_engine, stage, starter_files
 
 REPO = Path(__file__).resolve().parent.parent
 DESK = {"desk": {"name": "Ledgerly Help Center", "url": "https://help.ledgerly.example/",

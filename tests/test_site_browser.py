@@ -40,7 +40,7 @@ def browser():
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The sample KB built into a folder and served on 127.0.0.1 on a free port."""
-    from supportctl.site import build
+    from supportctl.site.build import build
 
     root, cfg = make_desk(tmp_path_factory.mktemp("browser") / "desk")
     report = build(root, cfg, out=root / "out")
@@ -113,7 +113,7 @@ def test_feedback_widget_shows_a_prefilled_contact_link(browser, site):
 
 
 def test_offline_build_searches_from_a_file_url(browser, tmp_path):
-    from supportctl.site import build
+    from supportctl.site.build import build
 
     root, cfg = make_desk(tmp_path / "desk", offline=True)
     report = build(root, cfg, out=tmp_path / "out")

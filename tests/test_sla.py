@@ -11,10 +11,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supportctl.calendar import to_ts
-from supportctl.config import Config
+from supportctl.sla.calendar import to_ts
+from supportctl.config.model import Config
 from supportctl.errors import ConfigError
-from supportctl.sla import (CLOCKS, SlaEngine, escalate, explain, fired_keys, pending_escalations, urgency_key,
+from supportctl.sla.engine import (CLOCKS, SlaEngine, escalate, explain, fired_keys, pending_escalations, urgency_key,
                             utc_text)
 from tests.conftest import TEST_CONFIG
 from tests.slakit import TicketBuilder, case_config, case_ticket, cases_of, utc
@@ -393,7 +393,7 @@ def _escalating_config() -> Config:
 
 def _full(builder: TicketBuilder):
     """A ticket with real front matter, as the store reads it (escalation edits it)."""
-    from supportctl.ticket import new_front_matter, parse_ticket
+    from supportctl.tickets.model import new_front_matter, parse_ticket
 
     ticket = builder.build()
     text = "---\n" + new_front_matter(ticket.meta) + "---\n\n" + "\n".join(r.canonical() for r in ticket.records)
@@ -430,7 +430,7 @@ def test_escalation_fires_once_per_key_and_is_idempotent():
     notes = [r for r in ticket.records if r.kind == "note"]
     assert notes[0].body.startswith("escalated: first_response breached (due 2026-03-02T12:00:00+00:00)")
     # The ticket file round-trips with the new records.
-    from supportctl.ticket import parse_ticket
+    from supportctl.tickets.model import parse_ticket
 
     again = parse_ticket(ticket.render(), ticket.path)
     assert fired_keys(again) == fired_keys(ticket)

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from supportctl.errors import TicketFormatError
-from supportctl.ticket import Change, Record, Ticket, new_front_matter, new_record_id, parse_ticket
-from supportctl.timeutil import parse_timestamp
+from supportctl.tickets.model import Change, Record, Ticket, new_front_matter, new_record_id, parse_ticket
+from supportctl.base.timeutil import parse_timestamp
 
 SAMPLE = """\
 ---

@@ -18,19 +18,19 @@ STATE: dict[str, Any] = {"root": None}
 
 def desk():
     """The desk for this invocation (-C, SUPPORTCTL_ROOT, or the nearest supportctl.yml)."""
-    from supportctl.store import Desk
+    from supportctl.desk.store import Desk
 
     return Desk.find(override=STATE["root"])
 
 
 def actor_name(desk, explicit: str | None) -> str:
     """`--as`, then SUPPORTCTL_AGENT, then git user.name, resolved to an agent handle."""
-    from supportctl.actions import resolve_agent
+    from supportctl.tickets.actions import resolve_agent
 
     name = explicit or os.environ.get("SUPPORTCTL_AGENT")
     source = "--as" if explicit else "SUPPORTCTL_AGENT"
     if not name:
-        from supportctl import gitops
+        from supportctl.desk import git as gitops
 
         name = gitops.user_name(desk.root)
         source = "git user.name"
@@ -55,7 +55,7 @@ def author_of(desk, handle: str) -> tuple[str, str]:
 
 def event_time(desk, at: str | None) -> datetime:
     """`--at` (ISO 8601 with offset) or now, in the desk's time zone."""
-    from supportctl.timeutil import now_in, parse_timestamp
+    from supportctl.base.timeutil import now_in, parse_timestamp
 
     if at:
         return parse_timestamp(at, what="--at")
@@ -64,7 +64,7 @@ def event_time(desk, at: str | None) -> datetime:
 
 def clock_now(desk, now: str | None) -> datetime:
     """`--now`, then SUPPORTCTL_NOW, then the clock."""
-    from supportctl.timeutil import now_in, parse_timestamp
+    from supportctl.base.timeutil import now_in, parse_timestamp
 
     value = now or os.environ.get("SUPPORTCTL_NOW")
     if value:

@@ -22,13 +22,14 @@ def init(
     no_commit: bool = typer.Option(False, "--no-commit", help="Write the files but do not commit."),
 ) -> None:
     """Create a new desk: config, folders, templates, site and CI files; commit them."""
-    from supportctl import gitops, scaffold
-    from supportctl.store import atomic_write
+    from supportctl.desk import git as gitops
+    from supportctl.starter import scaffold
+    from supportctl.desk.store import atomic_write
 
     root = path.expanduser().resolve()
     root.mkdir(parents=True, exist_ok=True)
     zone = timezone or _local_zone()
-    from supportctl.config import check_zone
+    from supportctl.config.model import check_zone
 
     try:
         check_zone(zone)
@@ -38,7 +39,7 @@ def init(
     handle = scaffold.slug(agent or git_user or "agent")
     person = agent or git_user or handle
     files = scaffold.desk_files(name, zone, handle, person, f"{handle}@example.com", url)
-    from supportctl.site import starter_files
+    from supportctl.site.build import starter_files
 
     files.update(starter_files(name))  # mkdocs.yml, the theme overrides, a first KB article
     existing = sorted(rel for rel in files if (root / rel).exists())
@@ -91,8 +92,8 @@ def paths(json_: bool = JSON_OPTION) -> None:
 @app.command("check")
 def check(json_: bool = JSON_OPTION) -> None:
     """Validate the config, every ticket and the KB; exit 1 if anything is wrong."""
-    from supportctl.checks import check_desk
-    from supportctl.kb import check_kb
+    from supportctl.tickets.checks import check_desk
+    from supportctl.kb.model import check_kb
 
     d = desk()
     problems = check_desk(d)
@@ -120,8 +121,8 @@ def merge_driver(
     """Git merge driver for ticket files: the union of both sides' records (set up by init)."""
     import subprocess
 
-    from supportctl.merge import merge_texts
-    from supportctl.store import atomic_write
+    from supportctl.tickets.merge import merge_texts
+    from supportctl.desk.store import atomic_write
 
     name = path or str(ours)
     try:

@@ -19,7 +19,7 @@ STATUS_STYLE = {"published": {"fg": "green"}, "review": {"fg": "yellow"}, "draft
 
 
 def _load(d) -> Any:
-    from supportctl.kb import desk_kb
+    from supportctl.kb.model import desk_kb
 
     return desk_kb(d)
 
@@ -49,7 +49,7 @@ def new(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Write a new draft article from a template; prints its path."""
-    from supportctl.kb import CATEGORY_FILE, category_file_text, new_article, parse_article
+    from supportctl.kb.model import CATEGORY_FILE, category_file_text, new_article, parse_article
 
     d = desk()
     actor = actor_name(d, as_)
@@ -62,7 +62,7 @@ def new(
         extra = {rel: text}
         if category not in kb.categories:
             order = max((c.order for c in kb.categories.values() if c.order < 1000), default=0) + 10
-            from supportctl.kb import _title_from_name
+            from supportctl.kb.model import _title_from_name
 
             extra[f"kb/{category}/{CATEGORY_FILE}"] = category_file_text(category_title or _title_from_name(category),
                                                                          order)
@@ -94,7 +94,7 @@ def list_(
     json_: bool = JSON_OPTION,
 ) -> None:
     """List articles."""
-    from supportctl.kb import STATUSES, VISIBILITIES, _months_between, default_now
+    from supportctl.kb.model import STATUSES, VISIBILITIES, _months_between, default_now
 
     for s in status:
         if s not in STATUSES:
@@ -125,7 +125,7 @@ def list_(
         rows.append(a)
     counts: dict[str, dict[str, int]] = {}
     if used:
-        from supportctl.kb import usage_counts
+        from supportctl.kb.model import usage_counts
 
         counts = usage_counts(rows, d.load_all().tickets, d.config)
         rows.sort(key=lambda a: (-counts[a.slug]["resolved"], -counts[a.slug]["linked"], a.slug))
@@ -164,7 +164,7 @@ def show(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Show an article: its fields, public link and text."""
-    from supportctl.site import public_url
+    from supportctl.site.build import public_url
 
     d = desk()
     kb = _load(d)
@@ -201,7 +201,7 @@ def status(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Move an article to draft, review, published or archived; publishing checks it first."""
-    from supportctl.kb import publish_problems, set_status
+    from supportctl.kb.model import publish_problems, set_status
 
     d = desk()
     actor = actor_name(d, as_)
@@ -231,7 +231,7 @@ def reviewed(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Mark an article as reviewed today (sets `updated`, so it is no longer stale)."""
-    from supportctl.kb import mark_reviewed
+    from supportctl.kb.model import mark_reviewed
 
     d = desk()
     actor = actor_name(d, as_)
@@ -247,7 +247,7 @@ def reviewed(
 def check(json_: bool = JSON_OPTION) -> None:
     """Check every article: front matter, links, duplicates, descriptions, staleness, personal data."""
     from supportctl.cli.common import report_error
-    from supportctl.kb import check_kb
+    from supportctl.kb.model import check_kb
 
     d = desk()
     problems = check_kb(d)
@@ -289,7 +289,7 @@ def suggest(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Rank articles for a ticket (title and customer messages) by relevance."""
-    from supportctl.search import suggest as run, ticket_text
+    from supportctl.kb.search import suggest as run, ticket_text
 
     if (ref is None) == (text is None):
         raise UsageError("give a TICKET or --text", hint="e.g. supportctl kb suggest 7QH2KD")

@@ -18,8 +18,8 @@ def build(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Check the KB, then build the site in strict mode; fails on broken links and anchors."""
-    from supportctl.site import SiteCheckFailed
-    from supportctl.site import build as run
+    from supportctl.site.build import SiteCheckFailed
+    from supportctl.site.build import build as run
 
     d = desk()
     try:
@@ -42,7 +42,7 @@ def build(
 @app.command("stage")
 def stage() -> None:
     """Only write the generated docs folder (for running mkdocs or another engine yourself)."""
-    from supportctl.site import stage as run
+    from supportctl.site.build import stage as run
 
     d = desk()
     result = run(d.root, d.config)
@@ -57,7 +57,7 @@ def serve(
     addr: str = typer.Option("127.0.0.1:8000", "--addr", "-a", help="Address to serve on."),
 ) -> None:
     """Preview the site locally; re-stages when kb/ or supportctl.yml change."""
-    from supportctl.site import serve as run
+    from supportctl.site.build import serve as run
 
     d = desk()
     code = run(d.root, d.config, addr=addr)

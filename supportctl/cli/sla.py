@@ -49,8 +49,8 @@ def _load(d, refs: list[str] | None = None, *, every: bool = False, active_only:
 
 
 def _engine(d):
-    from supportctl.holiday_cache import cached_holidays
-    from supportctl.sla import SlaEngine
+    from supportctl.sla.holidays import cached_holidays
+    from supportctl.sla.engine import SlaEngine
 
     return SlaEngine(d.config, holidays=cached_holidays(d.cache_dir))
 
@@ -83,7 +83,7 @@ def _span(start: int, end: int, zone) -> str:
 
 def _left(clock) -> str:
     """Working time left, or overdue, for people."""
-    from supportctl.timeutil import format_duration
+    from supportctl.base.timeutil import format_duration
 
     earlier = f" ({clock.breached_cycles} earlier late)" if clock.breached_cycles else ""
     if clock.state == "none":
@@ -98,7 +98,7 @@ def _left(clock) -> str:
 
 
 def _now(d, now: str | None) -> int:
-    from supportctl.calendar import to_ts
+    from supportctl.sla.calendar import to_ts
 
     return to_ts(clock_now(d, now))
 
@@ -114,7 +114,7 @@ def status(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Show each ticket's SLA clocks: state, due, time left and the policy."""
-    from supportctl.sla import CLOCKS
+    from supportctl.sla.engine import CLOCKS
 
     d = desk()
     now_ts = _now(d, now)
@@ -144,7 +144,7 @@ def status(
 
 def _at_risk(results) -> list[tuple[Any, Any]]:
     """(ticket result, clock) for every live clock in warning or breach, most urgent first."""
-    from supportctl.sla import CLOCKS
+    from supportctl.sla.engine import CLOCKS
 
     items = []
     for r in results:
@@ -157,7 +157,7 @@ def _at_risk(results) -> list[tuple[Any, Any]]:
 
 
 def _item_json(r, clock) -> dict[str, Any]:
-    from supportctl.sla import utc_text
+    from supportctl.sla.engine import utc_text
 
     return {"id": r.id, "title": r.title, "status": r.status, "priority": r.priority, "assignee": r.assignee,
             "group": r.group, "policy": r.policy, "clock": clock.name, "state": clock.state,
@@ -225,7 +225,7 @@ def check(
     failed = (fail_on == "breach" and breached > 0) or (fail_on == "warning" and bool(items))
     zone = _zone(d)
     if fmt == "json":
-        from supportctl.sla import utc_text
+        from supportctl.sla.engine import utc_text
 
         emit_json({"now": utc_text(now_ts), "checked": len(results), "fail_on": fail_on, "failed": failed,
                    "counts": {"breached": breached, "warning": len(items) - breached},
@@ -255,9 +255,9 @@ def _escalate(d, engine, tickets, results, now_ts: int, as_: str | None, no_comm
     """Apply due escalations under the desk lock; one commit for all of them."""
     from datetime import datetime
 
-    from supportctl import templates
+    from supportctl import templating as templates
     from supportctl.cli.common import actor_name, author_of
-    from supportctl.sla import escalate, pending_escalations
+    from supportctl.sla.engine import escalate, pending_escalations
 
     due = [t for t, r in zip(tickets, results) if pending_escalations(engine, t, now_ts, r)]
     if not due:
@@ -265,7 +265,7 @@ def _escalate(d, engine, tickets, results, now_ts: int, as_: str | None, no_comm
     # Escalations are the desk's own doing (role system, actor supportctl); the
     # commit is authored by --as when given, else by supportctl itself, so a
     # scheduled CI sweep needs no agent identity.
-    from supportctl.actions import SYSTEM
+    from supportctl.tickets.actions import SYSTEM
 
     if as_ and as_ != SYSTEM:
         author = author_of(d, actor_name(d, as_))
@@ -306,8 +306,8 @@ def explain_cmd(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Explain one ticket's SLA timeline: what counted, what paused, and why it is due when it is."""
-    from supportctl.sla import explain
-    from supportctl.timeutil import format_duration
+    from supportctl.sla.engine import explain
+    from supportctl.base.timeutil import format_duration
 
     d = desk()
     now_ts = _now(d, now)
@@ -365,8 +365,8 @@ def queue(
     json_: bool = JSON_OPTION,
 ) -> None:
     """The agent's queue: open tickets, most urgent SLA deadline first."""
-    from supportctl.sla import urgency_key, utc_text
-    from supportctl.timeutil import format_duration
+    from supportctl.sla.engine import urgency_key, utc_text
+    from supportctl.base.timeutil import format_duration
 
     d = desk()
     if mine and assignee:

@@ -50,8 +50,8 @@ def new(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Open a ticket; prints its id."""
-    from supportctl.actions import create_ticket
-    from supportctl.ticket import new_ticket_id
+    from supportctl.tickets.actions import create_ticket
+    from supportctl.tickets.model import new_ticket_id
 
     d = desk()
     actor = actor_name(d, as_)
@@ -91,8 +91,8 @@ def message_cmd(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Add a customer message; it reopens a pending or solved ticket."""
-    from supportctl.actions import closed_follow_up, customer_message, format_person, open_follow_up, parse_requester
-    from supportctl.ticket import new_ticket_id
+    from supportctl.tickets.actions import closed_follow_up, customer_message, format_person, open_follow_up, parse_requester
+    from supportctl.tickets.model import new_ticket_id
 
     d = desk()
     when = event_time(d, at)
@@ -131,7 +131,7 @@ def reply(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Send a public reply to the customer."""
-    from supportctl.actions import agent_reply
+    from supportctl.tickets.actions import agent_reply
 
     if template is not None and (message is not None or body_file is not None):
         raise UsageError("give -m, --body-file or --template, not several", hint="choose one source for the reply")
@@ -142,12 +142,12 @@ def reply(
     with d.lock():
         ticket = d.get(ref)
         if template:
-            from supportctl.templates import render, ticket_context
+            from supportctl.templating import render, ticket_context
 
             text = render(d.templates_dir, template, ticket_context(d, ticket, actor))
         articles: dict[str, str] = {}
         if kb:  # the article links go into the reply, and ticket and article record each other
-            from supportctl.kb import kb_reply_links
+            from supportctl.kb.model import kb_reply_links
 
             text, articles, link = kb_reply_links(d, ticket, kb, text)
         outcome = agent_reply(ticket, d.config, actor=actor, at=when, text=text or "", status=status)
@@ -168,7 +168,7 @@ def note(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Add an internal note (never shown to the customer)."""
-    from supportctl.actions import internal_note
+    from supportctl.tickets.actions import internal_note
 
     text = read_body(message, body_file)
     ticket, sha = _change(ref, as_, no_commit,
@@ -189,7 +189,7 @@ def status_cmd(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Move a ticket to another status."""
-    from supportctl.actions import set_status
+    from supportctl.tickets.actions import set_status
 
     ticket, sha = _change(ref, as_, no_commit, lambda t, d, actor: set_status(
         t, d.config, state=state, actor=actor, at=event_time(d, at), reason=reason))
@@ -207,7 +207,7 @@ def assign_cmd(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Assign a ticket to an agent and/or a group."""
-    from supportctl.actions import assign
+    from supportctl.tickets.actions import assign
 
     if unassign and agent:
         raise UsageError("give an AGENT or --unassign, not both", hint="choose one")
@@ -226,7 +226,7 @@ def priority_cmd(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Change a ticket's priority."""
-    from supportctl.actions import set_priority
+    from supportctl.tickets.actions import set_priority
 
     ticket, sha = _change(ref, as_, no_commit, lambda t, d, actor: set_priority(
         t, priority=priority, actor=actor, at=event_time(d, at)))
@@ -243,7 +243,7 @@ def set_cmd(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Change the title, type or a custom field."""
-    from supportctl.actions import set_field
+    from supportctl.tickets.actions import set_field
 
     ticket, sha = _change(ref, as_, no_commit, lambda t, d, actor: set_field(
         t, d.config, name=field, value=value, actor=actor, at=event_time(d, at)))
@@ -260,7 +260,7 @@ def tag_cmd(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Add or remove tags."""
-    from supportctl.actions import tag
+    from supportctl.tickets.actions import tag
 
     add = [t.lstrip("+") for t in tags if not t.startswith("-") and not remove]
     drop = [t.lstrip("-") for t in tags if t.startswith("-") or remove]
@@ -280,7 +280,7 @@ def link_cmd(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Link a ticket to a KB article or to another ticket."""
-    from supportctl.actions import link
+    from supportctl.tickets.actions import link
 
     if (kb is None) == (related is None):
         raise UsageError("give --kb SLUG or --related ID", hint="one link at a time")
@@ -302,7 +302,7 @@ def link_cmd(
         else:
             # The article must exist, and it records the ticket too (internal
             # runbooks included: agents link those from tickets).
-            from supportctl.kb import desk_kb, forget_ticket, record_ticket
+            from supportctl.kb.model import desk_kb, forget_ticket, record_ticket
 
             article = desk_kb(d).get(kb or "")
             outcome = link(ticket, kind="kb", target=article.slug, actor=actor, at=when, remove=remove)
@@ -321,7 +321,7 @@ def merge_cmd(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Merge a duplicate into another ticket (the duplicate is closed and points to it)."""
-    from supportctl.actions import merge
+    from supportctl.tickets.actions import merge
 
     d = desk()
     actor = actor_name(d, as_)
@@ -341,7 +341,7 @@ def sweep(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Apply timed transitions that are due (e.g. close tickets solved 4 days ago)."""
-    from supportctl.actions import SYSTEM, apply_due_transition
+    from supportctl.tickets.actions import SYSTEM, apply_due_transition
     from supportctl.cli.common import clock_now
 
     d = desk()
@@ -377,7 +377,7 @@ def sweep(
 
 def ticket_json(ticket, config, *, full: bool = False) -> dict[str, Any]:
     """A ticket as JSON: every front-matter field, plus category and counts (and history when full)."""
-    from supportctl.store import json_value
+    from supportctl.desk.store import json_value
 
     data = {k: json_value(v) for k, v in ticket.meta.items()}
     data["category"] = config.lifecycle.category(ticket.status)
@@ -530,8 +530,8 @@ def show(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Show a ticket: its fields and the whole conversation."""
-    from supportctl.actions import format_person
-    from supportctl.store import json_value
+    from supportctl.tickets.actions import format_person
+    from supportctl.desk.store import json_value
 
     d = desk()
     ticket = d.get(ref)
@@ -579,7 +579,7 @@ def log_cmd(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Who changed a ticket and when, from git history."""
-    from supportctl import gitops
+    from supportctl.desk import git as gitops
 
     d = desk()
     rel = d.resolve(ref)

@@ -302,7 +302,7 @@ def test_cache_follows_hand_edits_and_checkouts(desk, cli):
 
 
 def test_cache_entries_are_reused_when_old_enough(desk, cli):
-    from supportctl.store import Desk
+    from supportctl.desk.store import Desk
 
     tid = new_ticket(cli)
     path = desk / "tickets" / f"{tid}.md"

@@ -6,9 +6,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from supportctl.config import Config
+from supportctl.config.model import Config
 from supportctl.errors import SupportctlError
-from supportctl.ticket import CHANNELS, PRIORITIES, ROLES, Ticket
+from supportctl.tickets.model import CHANNELS, PRIORITIES, ROLES, Ticket
 
 STANDARD_FIELDS = ("id", "title", "status", "priority", "type", "channel", "requester", "assignee", "group",
                    "tags", "created", "updated", "kb", "related", "merged_into", "csat", "cc")
@@ -21,7 +21,7 @@ class Problem(SupportctlError):
 
 def check_ticket(ticket: Ticket, config: Config, known_ids: set[str] | None = None) -> list[Problem]:
     """Every problem in one parsed ticket (the front matter is re-read for line numbers)."""
-    from supportctl.yamlio import Ambiguous, load_with_lines
+    from supportctl.base.yamlio import Ambiguous, load_with_lines
 
     problems: list[Problem] = []
     path = ticket.path
@@ -159,7 +159,7 @@ def _check_records(ticket: Ticket, config: Config) -> list[Problem]:
 
 
 def _ambiguous(value: Any, path: tuple):
-    from supportctl.yamlio import Ambiguous
+    from supportctl.base.yamlio import Ambiguous
 
     if isinstance(value, Ambiguous):
         yield path, value

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from supportctl.ticket import Record, Ticket, parse_ticket
+from supportctl.tickets.model import Record, Ticket, parse_ticket
 
 LIST_FIELDS = ("tags", "kb", "related", "cc")
 EVENT_FIELDS = ("status", "priority", "assignee", "group", "type", "title", "merged_into")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from supportctl.kb import Article, KbProblem, article_files, parse_article
+from supportctl.kb.model import Article, KbProblem, article_files, parse_article
 
 SCHEMA_VERSION = 2
 # Column weights for bm25(), in column order (slug and the unindexed columns first).

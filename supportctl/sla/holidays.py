@@ -14,7 +14,7 @@ import json
 from datetime import date
 from pathlib import Path
 
-from supportctl.calendar import HolidayLookup, package_holidays
+from supportctl.sla.calendar import HolidayLookup, package_holidays
 
 FILE = "holidays.json"
 
@@ -53,7 +53,7 @@ def cached_holidays(cache_dir: Path) -> HolidayLookup:
             found = package_holidays(country, subdiv, year)   # NotImplementedError passes through
             data["years"][key] = {d.isoformat(): name for d, name in sorted(found.items())}
             try:
-                from supportctl.store import atomic_write
+                from supportctl.desk.store import atomic_write
 
                 atomic_write(path, json.dumps(data, ensure_ascii=False, indent=0, sort_keys=True))
             except OSError:

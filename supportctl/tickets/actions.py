@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from supportctl.config import Config
+from supportctl.config.model import Config
 from supportctl.errors import SupportctlError, UsageError
-from supportctl.ticket import (CHANNELS, PRIORITIES, Change, Record, Ticket, message_body, new_front_matter,
+from supportctl.tickets.model import (CHANNELS, PRIORITIES, Change, Record, Ticket, message_body, new_front_matter,
                                new_record_id)
 
 SYSTEM = "supportctl"
@@ -124,7 +124,7 @@ def create_ticket(config: Config, *, ticket_id: str, path: str, title: str, requ
     for key, value in (fields or {}).items():
         meta[key] = custom_value(config, key, value)
     ticket = Ticket(path=path, meta={}, fm_text=new_front_matter(meta))
-    from supportctl.yamlio import load_fast
+    from supportctl.base.yamlio import load_fast
 
     ticket.meta = load_fast(ticket.fm_text)
     if body is not None and message_body(body):
@@ -275,7 +275,7 @@ def apply_due_transition(ticket: Ticket, config: Config, now: datetime) -> Outco
         return None
     state, at = due
     after = config.lifecycle.states[ticket.status].after or 0
-    from supportctl.timeutil import format_duration
+    from supportctl.base.timeutil import format_duration
 
     return set_status(ticket, config, state=state, actor=SYSTEM, role="system", at=at,
                       reason=f"{format_duration(after)} in {ticket.status}")

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
-from supportctl.calendar import BusinessCalendar, HolidayLookup, to_ts
-from supportctl.config import Config, EscalationRule, Policy
-from supportctl.ticket import PRIORITIES, Record, Ticket, decode_value
+from supportctl.sla.calendar import BusinessCalendar, HolidayLookup, to_ts
+from supportctl.config.model import Config, EscalationRule, Policy
+from supportctl.tickets.model import PRIORITIES, Record, Ticket, decode_value
 
 CLOCKS = ("first_response", "next_reply", "resolution")
 STATES = ("running", "warning", "paused", "met", "breached", "none")
@@ -698,7 +698,7 @@ def _segments(cal: BusinessCalendar, timeline: Timeline, config: Config, start: 
 
 def explain(engine: SlaEngine, ticket: Ticket, now: datetime | int) -> Explanation:
     """The timeline of one ticket: what counted, what was paused or outside hours, and why `due` is what it is."""
-    from supportctl.timeutil import format_duration as dur
+    from supportctl.base.timeutil import format_duration as dur
 
     now_ts = now if isinstance(now, int) else to_ts(now)
     config = engine.config
@@ -866,9 +866,9 @@ NoteRenderer = Callable[[str, Ticket, dict[str, Any]], str]
 def apply_escalation(ticket: Ticket, config: Config, escalation: Escalation, at: datetime,
                      render_note: NoteRenderer | None = None) -> Escalation:
     """Apply one escalation's rules to `ticket` as `system` and record its key in one event."""
-    from supportctl import actions
+    from supportctl.tickets import actions
     from supportctl.errors import SupportctlError
-    from supportctl.ticket import new_record_id
+    from supportctl.tickets.model import new_record_id
 
     before = {r.id for r in ticket.records}
     actor = actions.SYSTEM

@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from supportctl.errors import NotFound, SupportctlError, TicketFormatError, UsageError
-from supportctl.ticket import (HEADER_PATTERN, Record, Ticket, TicketFields, parse_records, parse_ticket,
+from supportctl.tickets.model import (HEADER_PATTERN, Record, Ticket, TicketFields, parse_records, parse_ticket,
                                split_front_matter)
-from supportctl.yamlio import Ambiguous
+from supportctl.base.yamlio import Ambiguous
 
 if TYPE_CHECKING:
-    from supportctl.config import Config
+    from supportctl.config.model import Config
 
 CONFIG_FILE = "supportctl.yml"
 CACHE_VERSION = 8
@@ -75,7 +75,7 @@ class Desk:
 
     @cached_property
     def config(self) -> Config:
-        from supportctl.config import load_config
+        from supportctl.config.model import load_config
 
         return load_config(self.root / CONFIG_FILE)
 
@@ -293,7 +293,7 @@ class Desk:
         previous = self.write_files(files)
         if not commit:
             return None
-        from supportctl import gitops
+        from supportctl.desk import git as gitops
 
         try:
             return gitops.commit(self.root, list(files), message, author_name=author[0], author_email=author[1])
@@ -440,7 +440,7 @@ def _index_payload(path: Path, rel: str) -> tuple:
     """Parse one file into what the index stores (plain tuples, fast to marshal)."""
     import yaml
 
-    from supportctl.yamlio import load_fast, yaml_error_line
+    from supportctl.base.yamlio import load_fast, yaml_error_line
 
     try:
         text = path.read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ from typing import Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from supportctl.errors import ConfigError
-from supportctl.ticket import CHANNELS, PRIORITIES
+from supportctl.tickets.model import CHANNELS, PRIORITIES
 
 CONFIG_FILE = "supportctl.yml"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -24,7 +24,7 @@ class Strict(BaseModel):
 
 def _duration(value: Any) -> int:
     from supportctl.errors import SupportctlError
-    from supportctl.timeutil import parse_duration
+    from supportctl.base.timeutil import parse_duration
 
     try:
         seconds = parse_duration(value)
@@ -370,7 +370,7 @@ def load_config(path: Path) -> Config:
     """Read and validate supportctl.yml; errors name the file, the line and the key."""
     import yaml
 
-    from supportctl.yamlio import Ambiguous, load_with_lines, yaml_error_line
+    from supportctl.base.yamlio import Ambiguous, load_with_lines, yaml_error_line
 
     rel = path.name
     try:
@@ -410,7 +410,7 @@ def load_config(path: Path) -> Config:
 
 
 def _find_ambiguous(value: Any, path: tuple) -> tuple[tuple, Any] | None:
-    from supportctl.yamlio import Ambiguous
+    from supportctl.base.yamlio import Ambiguous
 
     if isinstance(value, Ambiguous):
         return path, value

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 from supportctl.errors import NotFound, SupportctlError, UsageError
 
 if TYPE_CHECKING:
-    from supportctl.config import Config
-    from supportctl.store import Desk
+    from supportctl.config.model import Config
+    from supportctl.desk.store import Desk
 
 STATUSES = ("draft", "review", "published", "archived")
 VISIBILITIES = ("public", "internal")
@@ -146,7 +146,7 @@ class Article:
         """Front-matter key -> line in the file (computed only when a problem needs it)."""
         import yaml
 
-        from supportctl.yamlio import load_with_lines
+        from supportctl.base.yamlio import load_with_lines
 
         try:
             _, lines = load_with_lines(self.fm_text)
@@ -218,7 +218,7 @@ class Kb:
 
 def split_front_matter(text: str, path: str) -> tuple[str, str, int]:
     """(front matter text, body, 1-based line where the body starts)."""
-    from supportctl.yamlio import split_front_matter as split
+    from supportctl.base.yamlio import split_front_matter as split
 
     try:
         fm, body = split(text)
@@ -232,7 +232,7 @@ def split_front_matter(text: str, path: str) -> tuple[str, str, int]:
 def parse_article(text: str, path: str, mtime: float = 0.0) -> Article:
     import yaml
 
-    from supportctl.yamlio import load_fast, yaml_error_line
+    from supportctl.base.yamlio import load_fast, yaml_error_line
 
     text = text.replace("\r\n", "\n")
     parts = path.split("/")
@@ -259,14 +259,14 @@ def parse_article(text: str, path: str, mtime: float = 0.0) -> Article:
 
 def article_files(kb_dir: Path) -> dict[str, os.stat_result]:
     """kb/<category>/<slug>.md files (relative to the desk root) -> stat. Deeper files are reported too."""
-    from supportctl.store import markdown_files
+    from supportctl.desk.store import markdown_files
 
     # `_` marks category files and partials, not articles.
     return markdown_files(kb_dir, kb_dir.parent, skip=(".", "_"), min_depth=1)
 
 
 def load_categories(kb_dir: Path, config: Config | None) -> tuple[dict[str, Category], list[KbProblem]]:
-    from supportctl.yamlio import load_fast
+    from supportctl.base.yamlio import load_fast
 
     cats: dict[str, Category] = {}
     problems: list[KbProblem] = []
@@ -513,7 +513,7 @@ def check_articles(kb: Kb, config: Config | None, now: datetime) -> list[KbProbl
                                       slug=_a.slug))
 
         # -- front matter
-        from supportctl.yamlio import Ambiguous
+        from supportctl.base.yamlio import Ambiguous
 
         if not SLUG_RE.match(a.slug):
             add("slug", f"the file name {a.slug!r} is not a slug", "use lowercase letters, digits and dashes, "
@@ -657,7 +657,7 @@ def check_kb(desk: Desk, now: datetime | None = None) -> list[SupportctlError]:
 
 def default_now() -> datetime:
     """SUPPORTCTL_NOW, else the clock (UTC)."""
-    from supportctl.timeutil import parse_timestamp
+    from supportctl.base.timeutil import parse_timestamp
 
     value = os.environ.get("SUPPORTCTL_NOW")
     return parse_timestamp(value, what="SUPPORTCTL_NOW") if value else datetime.now(timezone.utc)
@@ -766,12 +766,12 @@ def category_file_text(title: str, order: int, description: str = "") -> str:
 
 def edit_front_matter(article: Article, updates: dict[str, Any], *, append: dict[str, str] | None = None) -> str:
     """The article's text with front-matter fields changed by a round-trip edit (minimal diff)."""
-    from supportctl.yamlio import rt_dump, rt_load
+    from supportctl.base.yamlio import rt_dump, rt_load
 
     doc = rt_load(article.fm_text)
     for key, value in updates.items():
         if isinstance(value, date) and not isinstance(value, datetime):
-            from supportctl.yamlio import Stamp
+            from supportctl.base.yamlio import Stamp
 
             value = Stamp(value.isoformat())
         doc[key] = value
@@ -852,8 +852,8 @@ def usage_counts(articles: list[Article], tickets: list[Any], config: Config) ->
 def kb_reply_links(desk: Desk, ticket: Any, slugs: list[str], text: str | None):
     """For `ticket reply --kb`: (reply text with the articles' public links, {article path: new text},
     a function(actor, at) that records the kb links on the ticket)."""
-    from supportctl.actions import link
-    from supportctl.site import public_url
+    from supportctl.tickets.actions import link
+    from supportctl.site.build import public_url
 
     if not desk.config.desk.url:
         # A site-relative link in an email leads nowhere.

@@ -33,7 +33,7 @@ from datetime import datetime
 from typing import Any
 
 from supportctl.errors import SupportctlError, TicketFormatError
-from supportctl.timeutil import format_timestamp
+from supportctl.base.timeutil import format_timestamp
 
 ROLES = ("customer", "agent", "system")
 KINDS = ("message", "note", "event")  # message = public, note = internal
@@ -267,7 +267,7 @@ class Ticket(TicketFields):
 
     def set_fields(self, updates: dict[str, Any]) -> None:
         """Change front-matter fields with a round-trip edit (comments and order survive)."""
-        from supportctl.yamlio import load_fast, rt_dump, rt_load
+        from supportctl.base.yamlio import load_fast, rt_dump, rt_load
 
         doc = rt_load(self.fm_text)
         for key, value in updates.items():
@@ -278,7 +278,7 @@ class Ticket(TicketFields):
 
 def to_yaml_value(key: str, value: Any) -> Any:
     """Python value -> what ruamel should write (timestamps plain, short lists in flow style)."""
-    from supportctl.yamlio import Stamp, flow_map, flow_seq
+    from supportctl.base.yamlio import Stamp, flow_map, flow_seq
 
     if isinstance(value, datetime):
         return Stamp(format_timestamp(value))
@@ -293,7 +293,7 @@ def new_front_matter(fields: dict[str, Any]) -> str:
     """Front-matter text for a new ticket, in the given key order."""
     from ruamel.yaml.comments import CommentedMap
 
-    from supportctl.yamlio import rt_dump
+    from supportctl.base.yamlio import rt_dump
 
     doc = CommentedMap()
     for key, value in fields.items():
@@ -306,7 +306,7 @@ def new_front_matter(fields: dict[str, Any]) -> str:
 
 def split_front_matter(text: str, path: str) -> tuple[str, str]:
     """Split a ticket into (front matter text, rest); the front matter is required."""
-    from supportctl.yamlio import split_front_matter as split
+    from supportctl.base.yamlio import split_front_matter as split
 
     try:
         return split(text)
@@ -317,7 +317,7 @@ def split_front_matter(text: str, path: str) -> tuple[str, str]:
 
 def parse_records(rest: str, path: str, first_line: int) -> tuple[str, list[Record]]:
     """Split the text after the front matter into (preamble, records)."""
-    from supportctl.timeutil import parse_timestamp
+    from supportctl.base.timeutil import parse_timestamp
 
     lines = rest.split("\n")
     starts = [i for i, line in enumerate(lines) if line.startswith("### ") and HEADER_RE.match(line)]
@@ -352,7 +352,7 @@ def parse_ticket(text: str, path: str, meta: dict[str, Any] | None = None) -> Ti
     """Parse a ticket file. `meta` may be given when the front matter was already loaded."""
     import yaml
 
-    from supportctl.yamlio import load_fast, yaml_error_line
+    from supportctl.base.yamlio import load_fast, yaml_error_line
 
     fm_text, rest = split_front_matter(text, path)
     if meta is None:

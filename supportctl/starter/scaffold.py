@@ -225,7 +225,7 @@ def slug(text: str) -> str:
 
 def desk_files(name: str, timezone: str, agent: str, agent_name: str, agent_email: str,
                url: str | None = None) -> dict[str, str]:
-    """Relative path -> text for a new desk (KB and site starter files come from supportctl.site)."""
+    """Relative path -> text for a new desk (KB and site starter files come from supportctl.site.build)."""
     url_line = (f"url: {url}                # public address of the help site" if url else
                 "# url: https://help.example.com       # public address of the help site (links in replies)")
     files = {

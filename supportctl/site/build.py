@@ -39,7 +39,7 @@ from typing import Any
 import yaml
 
 from supportctl.errors import SupportctlError
-from supportctl.kb import DEFAULT_TEMPLATE, GENERATED_MARK, SITE_FIELDS, Article, Kb, KbProblem, check_articles, load_kb
+from supportctl.kb.model import DEFAULT_TEMPLATE, GENERATED_MARK, SITE_FIELDS, Article, Kb, KbProblem, check_articles, load_kb
 
 DESK_CONFIG = ".desk.yml"
 SHIM_PATH = "assets/javascripts/iframe-worker-shim.js"
@@ -249,7 +249,7 @@ def plan(kb: Kb, config: Any, *, tags_plugin: bool = True) -> dict[str, str | by
 
 def _assets_of(article: Article, kb: Kb) -> list[str]:
     """Files in kb/ (not articles) that a public article links or shows."""
-    from supportctl.kb import _SCHEME_RE, _resolve, links_of
+    from supportctl.kb.model import _SCHEME_RE, _resolve, links_of
 
     out = []
     for link in links_of(article):
@@ -431,7 +431,7 @@ def engine_env(config: Any) -> dict[str, str]:
 
 def build(root: Path, config: Any, *, out: Path | None = None, now: Any = None) -> BuildReport:
     """Check the KB, stage it and run the engine in strict mode; raise on any problem."""
-    from supportctl.kb import default_now
+    from supportctl.kb.model import default_now
 
     mk = read_mkdocs(root)
     t0 = time.perf_counter()
@@ -503,7 +503,7 @@ def verify_no_leaks(out: Path, kb: Kb) -> None:
 
 def serve(root: Path, config: Any, *, addr: str = "127.0.0.1:8000", poll: float = 1.0) -> int:
     """Stage, run the engine's dev server and re-stage whenever kb/ or supportctl.yml changes."""
-    from supportctl.config import load_config
+    from supportctl.config.model import load_config
 
     mk = read_mkdocs(root)
     st = stage(root, config, mk=mk)

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from supportctl.errors import ConfigError
 
 if TYPE_CHECKING:
-    from supportctl.config import CalendarConfig
+    from supportctl.config.model import CalendarConfig
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY = 86400
