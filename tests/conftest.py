@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -69,6 +70,9 @@ sla:
 """
 
 
+GITCONFIG = "[user]\n\tname = Test Runner\n\temail = runner@test.example\n[init]\n\tdefaultBranch = main\n"
+
+
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
@@ -78,8 +82,7 @@ def isolated_env(tmp_path_factory, monkeypatch):
     """No test reads or writes the real home, git config or desk."""
     home = tmp_path_factory.mktemp("home")
     gitconfig = home / ".gitconfig"
-    gitconfig.write_text("[user]\n\tname = Test Runner\n\temail = runner@test.example\n"
-                         "[init]\n\tdefaultBranch = main\n")
+    gitconfig.write_text(GITCONFIG)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
@@ -88,9 +91,6 @@ def isolated_env(tmp_path_factory, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
-    from supportctl.cli.common import STATE
-
-    STATE["root"] = None
 
 
 class Cli:
@@ -114,13 +114,29 @@ def cli() -> Cli:
     return Cli()
 
 
+@pytest.fixture(scope="session")
+def template_desk(tmp_path_factory) -> Path:
+    """A desk made once per test run (`init`, TEST_CONFIG, committed); tests get copies of it."""
+    home = tmp_path_factory.mktemp("template-home")
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text(GITCONFIG)
+    root = tmp_path_factory.mktemp("template") / "desk"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HOME", str(home))
+        mp.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        Cli()("init", root, "--name", "Test Desk", "--timezone", "Europe/Berlin", "--agent", "alice")
+        (root / "supportctl.yml").write_text(TEST_CONFIG)
+        git(root, "commit", "-qam", "test config")
+    shutil.rmtree(root / ".supportctl", ignore_errors=True)  # caches are per copy
+    return root
+
+
 @pytest.fixture
-def desk(tmp_path, monkeypatch, cli) -> Path:
+def desk(tmp_path, monkeypatch, template_desk) -> Path:
     """An initialised desk (real git repo) with TEST_CONFIG, as the working directory; actor alice."""
     root = tmp_path / "desk"
-    cli("init", root, "--name", "Test Desk", "--timezone", "Europe/Berlin", "--agent", "alice")
-    (root / "supportctl.yml").write_text(TEST_CONFIG)
-    git(root, "commit", "-qam", "test config")
+    shutil.copytree(template_desk, root, symlinks=True)
     monkeypatch.chdir(root)
     monkeypatch.setenv("SUPPORTCTL_AGENT", "alice")
     return root

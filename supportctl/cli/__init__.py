@@ -15,7 +15,7 @@ class App(TyperGroup):
     """Turns user errors raised anywhere below into `error:`/`hint:` lines and an exit code."""
 
     def invoke(self, ctx: Any) -> Any:
-        from supportctl.cli.common import report_error
+        from supportctl.cli.render import report_error
 
         try:
             return super().invoke(ctx)
@@ -37,15 +37,16 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     directory: Optional[str] = typer.Option(None, "-C", metavar="PATH",
                                             help="Run in the desk at PATH (default: nearest supportctl.yml)."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
 ) -> None:
     """A help desk that lives in a git repository."""
-    from supportctl.cli.common import STATE
+    from supportctl.cli.common import Edge
 
-    STATE["root"] = directory
+    ctx.obj = Edge(root=directory)
 
 
 # Noun groups and top-level commands. Each module adds its commands to `app`

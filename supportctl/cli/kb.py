@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
-from supportctl.cli.common import (AS_OPTION, AT_OPTION, JSON_OPTION, NO_COMMIT_OPTION, actor_name, author_of, desk,
-                                   emit_json, event_time, info, style, table, warn)
-from supportctl.errors import SupportctlError, UsageError
+from supportctl.cli.common import AS_OPTION, AT_OPTION, JSON_OPTION, NO_COMMIT_OPTION, session
+from supportctl.cli.render import echo, emit_json, info, plural, report_error, style, table, warn
+from supportctl.errors import UsageError
 
 app = typer.Typer(no_args_is_help=True, help="Write, publish, check and find knowledge-base articles.",
                   epilog="Examples:  supportctl kb new 'Reset your password' --category account  |  "
@@ -16,16 +16,6 @@ app = typer.Typer(no_args_is_help=True, help="Write, publish, check and find kno
 
 STATUS_STYLE = {"published": {"fg": "green"}, "review": {"fg": "yellow"}, "draft": {"dim": True},
                 "archived": {"dim": True}}
-
-
-def _load(d) -> Any:
-    from supportctl.kb.model import desk_kb
-
-    return desk_kb(d)
-
-
-def _commit(d, path: str, text: str, message: str, actor: str, no_commit: bool) -> str | None:
-    return d.save([], message, author=author_of(d, actor), commit=not no_commit, extra={path: text})
 
 
 def _done(what: str, sha: str | None) -> None:
@@ -49,31 +39,19 @@ def new(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Write a new draft article from a template; prints its path."""
-    from supportctl.kb.model import CATEGORY_FILE, category_file_text, new_article, parse_article
+    from supportctl.services import kb
 
-    d = desk()
-    actor = actor_name(d, as_)
-    when = event_time(d, at)
-    with d.lock():
-        kb = _load(d)
-        rel, text = new_article(d.root, kb, title=title, category=category, slug=slug, description=description,
-                                tags=tags, owner=owner or actor, visibility=visibility, today=when.date(),
-                                template=template, desk_name=d.config.desk.name)
-        extra = {rel: text}
-        if category not in kb.categories:
-            order = max((c.order for c in kb.categories.values() if c.order < 1000), default=0) + 10
-            from supportctl.kb.model import _title_from_name
-
-            extra[f"kb/{category}/{CATEGORY_FILE}"] = category_file_text(category_title or _title_from_name(category),
-                                                                         order)
-            info(f"new category {category} (kb/{category}/{CATEGORY_FILE})")
-        sha = d.save([], f"kb {parse_article(text, rel).slug}: new {visibility} draft", author=author_of(d, actor),
-                     commit=not no_commit, extra=extra)
+    s = session(as_, at)
+    written = kb.new(s, title=title, category=category, slug=slug, description=description, tags=tags, owner=owner,
+                     visibility=visibility, template=template, category_title=category_title,
+                     commit=not no_commit)
+    if written.new_category:
+        info(f"new category {category} ({written.new_category})")
     if json_:
-        emit_json(parse_article(text, rel).to_json(d.config.desk.url))
+        emit_json(written.article().to_json(s.config.desk.url))
     else:
-        typer.echo(rel)
-    _done(f"{rel}: new draft", sha)
+        echo(written.path)
+    _done(f"{written.path}: new draft", written.sha)
 
 
 @app.command("list")
@@ -94,45 +72,18 @@ def list_(
     json_: bool = JSON_OPTION,
 ) -> None:
     """List articles."""
-    from supportctl.kb.model import STATUSES, VISIBILITIES, _months_between, default_now
+    from supportctl.services import kb
 
-    for s in status:
-        if s not in STATUSES:
-            raise UsageError(f"unknown status {s!r}", hint=f"use one of: {', '.join(STATUSES)}")
-    if visibility and visibility not in VISIBILITIES:
-        raise UsageError(f"unknown visibility {visibility!r}", hint="public or internal")
-    d = desk()
-    kb = _load(d)
-    for problem in kb.problems:
+    s = session(actor=False)
+    found = kb.find(s, status=status, visibility=visibility, category=category, tag=tag, owner=owner, stale=stale,
+                    used=used)
+    for problem in found.problems:
         warn(str(problem))
-    today = default_now().date()
-    months = d.config.kb.stale_after_months
-    rows = []
-    for a in sorted(kb.articles, key=lambda a: (a.category, a.slug)):
-        if status and a.status not in status:
-            continue
-        if visibility and a.visibility != visibility:
-            continue
-        if category and a.category != category:
-            continue
-        if tag and not all(t in a.tags for t in tag):
-            continue
-        if owner and a.owner != owner:
-            continue
-        if stale and not (a.status == "published" and (a.updated is None or _months_between(a.updated, today)
-                                                        >= months)):
-            continue
-        rows.append(a)
-    counts: dict[str, dict[str, int]] = {}
-    if used:
-        from supportctl.kb.model import usage_counts
-
-        counts = usage_counts(rows, d.load_all().tickets, d.config)
-        rows.sort(key=lambda a: (-counts[a.slug]["resolved"], -counts[a.slug]["linked"], a.slug))
+    rows, counts = found.articles, found.counts
     if json_:
         out = []
         for a in rows:
-            item = a.to_json(_site_base(d))
+            item = a.to_json(s.config.desk.url)
             if used:
                 item.update(counts[a.slug])
             out.append(item)
@@ -151,11 +102,7 @@ def list_(
             row = [str(counts[a.slug]["resolved"]), str(counts[a.slug]["linked"])] + row
         lines.append(row)
         styles.append({headers.index("STATUS"): STATUS_STYLE.get(a.status, {})})
-    typer.echo(table(lines, headers, styles=styles))
-
-
-def _site_base(d) -> str | None:
-    return d.config.desk.url
+    echo(table(lines, headers, styles=styles))
 
 
 @app.command("show")
@@ -164,32 +111,30 @@ def show(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Show an article: its fields, public link and text."""
-    from supportctl.site.build import public_url
+    from supportctl.services import kb
 
-    d = desk()
-    kb = _load(d)
-    a = kb.get(slug)
-    url = public_url(a, d.config) if a.public else None
+    s = session(actor=False)
+    a, url = kb.show(s, slug)
     if json_:
-        data = a.to_json(d.config.desk.url)
+        data = a.to_json(s.config.desk.url)
         data["url"] = url
         data["body"] = a.body
         emit_json(data)
         return
-    typer.echo(style(a.title, bold=True))
-    typer.echo(f"{a.path}  ·  {style(a.status, **STATUS_STYLE.get(a.status, {}))} {a.visibility}  ·  "
+    echo(style(a.title, bold=True))
+    echo(f"{a.path}  ·  {style(a.status, **STATUS_STYLE.get(a.status, {}))} {a.visibility}  ·  "
                f"owner {a.owner or '-'}  ·  updated {a.updated.isoformat() if a.updated else '-'}")
     if a.description:
-        typer.echo(a.description)
+        echo(a.description)
     if a.tags:
-        typer.echo("tags: " + ", ".join(a.tags))
+        echo("tags: " + ", ".join(a.tags))
     if a.related:
-        typer.echo("related: " + ", ".join(a.related))
+        echo("related: " + ", ".join(a.related))
     if a.tickets:
-        typer.echo(f"tickets: {len(a.tickets)} ({', '.join(a.tickets[-5:])}{', ...' if len(a.tickets) > 5 else ''})")
-    typer.echo("link: " + (url or "(not on the help site: only published public articles are)"))
-    typer.echo("")
-    typer.echo(a.body.strip("\n"))
+        echo(f"tickets: {len(a.tickets)} ({', '.join(a.tickets[-5:])}{', ...' if len(a.tickets) > 5 else ''})")
+    echo("link: " + (url or "(not on the help site: only published public articles are)"))
+    echo("")
+    echo(a.body.strip("\n"))
 
 
 @app.command("status")
@@ -201,26 +146,15 @@ def status(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Move an article to draft, review, published or archived; publishing checks it first."""
-    from supportctl.kb.model import publish_problems, set_status
+    from supportctl.services import kb
 
-    d = desk()
-    actor = actor_name(d, as_)
-    when = event_time(d, at)
-    with d.lock():
-        kb = _load(d)
-        article = kb.get(slug)
-        text, message = set_status(article, state, when.date())
-        if state == "published":
-            problems = publish_problems(kb, article, text, d.config, when)
-            if problems:
-                from supportctl.cli.common import report_error
-
-                for p in problems:
-                    report_error(p)
-                raise SupportctlError(f"{article.slug} cannot be published with {len(problems)} problem"
-                                      f"{'s' if len(problems) > 1 else ''}", hint="fix them and publish again")
-        sha = _commit(d, article.path, text, message, actor, no_commit)
-    _done(message.removeprefix("kb "), sha)
+    try:
+        edited = kb.set_status(session(as_, at), slug, state, commit=not no_commit)
+    except kb.PublishRefused as exc:
+        for p in exc.problems:
+            report_error(p)
+        raise
+    _done(edited.message.removeprefix("kb "), edited.sha)
 
 
 @app.command("reviewed")
@@ -231,34 +165,25 @@ def reviewed(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Mark an article as reviewed today (sets `updated`, so it is no longer stale)."""
-    from supportctl.kb.model import mark_reviewed
+    from supportctl.services import kb
 
-    d = desk()
-    actor = actor_name(d, as_)
-    when = event_time(d, at)
-    with d.lock():
-        article = _load(d).get(slug)
-        text, message = mark_reviewed(article, when.date())
-        sha = _commit(d, article.path, text, message, actor, no_commit)
-    _done(message.removeprefix("kb "), sha)
+    edited = kb.reviewed(session(as_, at), slug, commit=not no_commit)
+    _done(edited.message.removeprefix("kb "), edited.sha)
 
 
 @app.command("check")
 def check(json_: bool = JSON_OPTION) -> None:
     """Check every article: front matter, links, duplicates, descriptions, staleness, personal data."""
-    from supportctl.cli.common import report_error
-    from supportctl.kb.model import check_kb
+    from supportctl.services import kb
 
-    d = desk()
-    problems = check_kb(d)
+    problems = kb.check(session(actor=False))
     if json_:
         emit_json([p.to_json() if hasattr(p, "to_json") else {"path": p.path, "line": p.line, "message": p.message,
                                                               "hint": p.hint} for p in problems])
     else:
         for p in problems:
             report_error(p)
-        n = len(problems)
-        info(f"{n} problem{'s' if n != 1 else ''}" if n else "kb: no problems")
+        info(plural(len(problems), "problem") if problems else "kb: no problems")
     if problems:
         raise typer.Exit(1)
 
@@ -266,17 +191,13 @@ def check(json_: bool = JSON_OPTION) -> None:
 @app.command("categories")
 def categories(json_: bool = JSON_OPTION) -> None:
     """List the categories in site order, with their article counts."""
-    d = desk()
-    kb = _load(d)
-    rows = []
-    for c in kb.ordered_categories():
-        arts = [a for a in kb.articles if a.category == c.name]
-        rows.append({"name": c.name, "title": c.title, "order": c.order, "description": c.description,
-                     "articles": len(arts), "public": sum(1 for a in arts if a.public)})
+    from supportctl.services import kb
+
+    rows = kb.categories(session(actor=False))
     if json_:
         emit_json(rows)
         return
-    typer.echo(table([[r["name"], str(r["order"]), str(r["articles"]), str(r["public"]), r["title"]] for r in rows],
+    echo(table([[r["name"], str(r["order"]), str(r["articles"]), str(r["public"]), r["title"]] for r in rows],
                      ["CATEGORY", "ORDER", "ARTICLES", "ON SITE", "TITLE"]))
 
 
@@ -289,16 +210,12 @@ def suggest(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Rank articles for a ticket (title and customer messages) by relevance."""
-    from supportctl.kb.search import suggest as run, ticket_text
+    from supportctl.services import kb
 
     if (ref is None) == (text is None):
         raise UsageError("give a TICKET or --text", hint="e.g. supportctl kb suggest 7QH2KD")
-    d = desk()
-    title, query = "", text
-    if ref is not None:
-        title, query = ticket_text(d.get(ref))
     mark = ("", "") if json_ else (("\x1b[1m", "\x1b[0m") if style("x", bold=True) != "x" else ("[", "]"))
-    hits = run(d.root, query or "", title=title, limit=limit, include_drafts=drafts, cache_dir=d.cache_dir, mark=mark)
+    hits = kb.suggest(session(actor=False), ref=ref, text=text, limit=limit, drafts=drafts, mark=mark)
     if json_:
         emit_json([h.to_json() for h in hits])
         return
@@ -307,5 +224,5 @@ def suggest(
         return
     for n, h in enumerate(hits, 1):
         flags = "" if (h.status, h.visibility) == ("published", "public") else f"  ({h.status} {h.visibility})"
-        typer.echo(f"{n}. {style(h.title, bold=True)}  {h.slug}  score {h.score:.2f}{flags}")
-        typer.echo(f"   {h.snippet}")
+        echo(f"{n}. {style(h.title, bold=True)}  {h.slug}  score {h.score:.2f}{flags}")
+        echo(f"   {h.snippet}")

@@ -7,7 +7,8 @@ from typing import Optional
 
 import typer
 
-from supportctl.cli.common import JSON_OPTION, desk, emit_json, info, report_error, warn
+from supportctl.cli.common import JSON_OPTION, session
+from supportctl.cli.render import emit_json, info, report_error, warn
 
 app = typer.Typer(no_args_is_help=True, help="Build and preview the self-service help site (MkDocs Material).")
 
@@ -18,12 +19,11 @@ def build(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Check the KB, then build the site in strict mode; fails on broken links and anchors."""
+    from supportctl.services import site
     from supportctl.site.build import SiteCheckFailed
-    from supportctl.site.build import build as run
 
-    d = desk()
     try:
-        report = run(d.root, d.config, out=out)
+        report = site.build(session(actor=False), out=out)
     except SiteCheckFailed as exc:
         for p in exc.problems:
             report_error(p)
@@ -42,10 +42,9 @@ def build(
 @app.command("stage")
 def stage() -> None:
     """Only write the generated docs folder (for running mkdocs or another engine yourself)."""
-    from supportctl.site.build import stage as run
+    from supportctl.services import site
 
-    d = desk()
-    result = run(d.root, d.config)
+    result = site.stage(session(actor=False))
     for w in result.warnings:
         warn(w)
     info(f"{result.docs_dir}: {len(result.articles)} articles, {len(result.generated)} generated pages "
@@ -57,8 +56,6 @@ def serve(
     addr: str = typer.Option("127.0.0.1:8000", "--addr", "-a", help="Address to serve on."),
 ) -> None:
     """Preview the site locally; re-stages when kb/ or supportctl.yml change."""
-    from supportctl.site.build import serve as run
+    from supportctl.services import site
 
-    d = desk()
-    code = run(d.root, d.config, addr=addr)
-    raise typer.Exit(code)
+    raise typer.Exit(site.serve(session(actor=False), addr=addr))

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Optional
 
 import typer
 
-from supportctl.cli.common import (AS_OPTION, JSON_OPTION, NO_COMMIT_OPTION, clip, clock_now, desk, emit_json,
-                                   info, style, table, warn)
+from supportctl.cli.common import AS_OPTION, JSON_OPTION, NO_COMMIT_OPTION, NOW_OPTION, actor_handle, session
+from supportctl.cli.render import (clip, duration, echo, emit_json, info, plural, span, style, table, warn_problem,
+                                   when)
 from supportctl.errors import UsageError
 
 app = typer.Typer(no_args_is_help=True, help="SLA clocks: status, check (CI), explain.")
 
-NOW_OPTION = typer.Option(None, "--now", help="Evaluate at this time (ISO 8601 with offset); default "
-                                              "SUPPORTCTL_NOW, then the clock.")
 STATE_STYLE: dict[str, dict[str, Any]] = {
     "breached": {"fg": "red", "bold": True},
     "warning": {"fg": "yellow", "bold": True},
@@ -24,67 +22,13 @@ STATE_STYLE: dict[str, dict[str, Any]] = {
     "none": {"dim": True},
 }
 STATE_MARK = {"breached": "🔴", "warning": "🟡", "running": "🟢", "paused": "⏸️", "met": "✅", "none": "·"}
-ACTIVE = ("new", "open", "pending")
 
 
 # ----------------------------------------------------------------- helpers
 
 
-def _load(d, refs: list[str] | None = None, *, every: bool = False, active_only: bool = False):
-    """Tickets to evaluate: the named ones (parsed), or index entries for all but closed
-    (every: all; active_only: new/open/pending); the engine reads either."""
-    if refs:
-        return [d.read(d.resolve(ref)) for ref in refs]
-    entries, problems = d.load_index()
-    for problem in problems:
-        warn(str(problem) + (f" (hint: {problem.hint})" if problem.hint else ""))
-    category = d.config.lifecycle.category
-    if active_only:
-        keep = [e for e in entries if category(e.status) in ACTIVE]
-    elif every:
-        keep = entries
-    else:
-        keep = [e for e in entries if category(e.status) != "closed"]
-    return keep
-
-
-def _engine(d):
-    from supportctl.sla.holidays import cached_holidays
-    from supportctl.sla.engine import SlaEngine
-
-    return SlaEngine(d.config, holidays=cached_holidays(d.cache_dir))
-
-
-def _zone(d):
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(d.config.desk.timezone)
-
-
-@functools.lru_cache(maxsize=4096)
-def _when(ts: int | None, zone) -> str:
-    """An instant for people, in the desk's time zone (memoised: deadlines repeat at closing times)."""
-    if ts is None:
-        return "-"
-    from datetime import datetime
-
-    return datetime.fromtimestamp(ts, zone).strftime("%a %Y-%m-%d %H:%M %Z")
-
-
-def _span(start: int, end: int, zone) -> str:
-    """`Mon 2026-03-02 09:00 → 12:45 CET`, the end's date only when it differs."""
-    from datetime import datetime
-
-    a, b = datetime.fromtimestamp(start, zone), datetime.fromtimestamp(end, zone)
-    if a.date() == b.date():
-        return f"{a:%a %Y-%m-%d %H:%M} → {b:%H:%M %Z}"
-    return f"{a:%a %Y-%m-%d %H:%M %Z} → {b:%a %Y-%m-%d %H:%M %Z}"
-
-
 def _left(clock) -> str:
     """Working time left, or overdue, for people."""
-    from supportctl.base.timeutil import format_duration
-
     earlier = f" ({clock.breached_cycles} earlier late)" if clock.breached_cycles else ""
     if clock.state == "none":
         return "-"
@@ -93,14 +37,13 @@ def _left(clock) -> str:
     remaining = clock.remaining
     if clock.state == "breached":
         over = -remaining if remaining is not None and remaining < 0 else 0
-        return (f"{format_duration(over)} overdue" if over else "overdue") + earlier
-    return f"{format_duration(remaining or 0)} left" + earlier
+        return (f"{duration(over)} overdue" if over else "overdue") + earlier
+    return f"{duration(remaining or 0)} left" + earlier
 
 
-def _now(d, now: str | None) -> int:
-    from supportctl.sla.calendar import to_ts
-
-    return to_ts(clock_now(d, now))
+def _warn_skipped(evaluated) -> None:
+    for problem in evaluated.problems:
+        warn_problem(problem)
 
 
 # ------------------------------------------------------------------ status
@@ -114,46 +57,32 @@ def status(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Show each ticket's SLA clocks: state, due, time left and the policy."""
+    from supportctl.services import sla
     from supportctl.sla.engine import CLOCKS
 
-    d = desk()
-    now_ts = _now(d, now)
-    engine = _engine(d)
-    results = [engine.evaluate(t, now_ts) for t in _load(d, refs, every=all_)]
+    s = session(now=now, actor=False)
+    evaluated = sla.status(s, refs, every=all_)
+    _warn_skipped(evaluated)
+    results, now_ts, zone = evaluated.results, evaluated.now, s.zone
     if json_:
         emit_json([r.to_json() for r in results])
         return
     if not results:
         info("no tickets")
         return
-    zone = _zone(d)
     rows, styles = [], []
     for r in results:
         for n, name in enumerate(CLOCKS):
             clock = r.clocks[name]
-            rows.append([r.id if n == 0 else "", name, clock.state, _when(clock.due, zone), _left(clock),
+            rows.append([r.id if n == 0 else "", name, clock.state, when(clock.due, zone), _left(clock),
                          (r.policy or "(no policy)") if n == 0 else ""])
             styles.append({2: STATE_STYLE.get(clock.state, {})})
-    typer.echo(table(rows, ["ID", "CLOCK", "STATE", "DUE", "LEFT", "POLICY"], styles=styles))
-    info(f"{len(results)} ticket{'s' if len(results) != 1 else ''} at {_when(now_ts, zone)}; "
+    echo(table(rows, ["ID", "CLOCK", "STATE", "DUE", "LEFT", "POLICY"], styles=styles))
+    info(f"{plural(len(results), 'ticket')} at {when(now_ts, zone)}; "
          "time left is working time")
 
 
 # ------------------------------------------------------------------- check
-
-
-def _at_risk(results) -> list[tuple[Any, Any]]:
-    """(ticket result, clock) for every live clock in warning or breach, most urgent first."""
-    from supportctl.sla.engine import CLOCKS
-
-    items = []
-    for r in results:
-        for name in CLOCKS:
-            clock = r.clocks[name]
-            if clock.live and clock.state in ("breached", "warning"):
-                items.append((r, clock))
-    items.sort(key=lambda rc: (rc[1].state != "breached", rc[1].due or 0, rc[0].id))
-    return items
 
 
 def _item_json(r, clock) -> dict[str, Any]:
@@ -167,7 +96,7 @@ def _item_json(r, clock) -> dict[str, Any]:
 def _markdown(items, checked: int, now_ts: int, zone, escalations: list[dict]) -> str:
     breached = sum(1 for _, c in items if c.state == "breached")
     warning = len(items) - breached
-    lines = [f"## SLA check · {_when(now_ts, zone)}", ""]
+    lines = [f"## SLA check · {when(now_ts, zone)}", ""]
     if not items:
         lines.append(f"✅ No SLA breaches or warnings across {checked} open ticket{'s' if checked != 1 else ''}.")
     else:
@@ -178,7 +107,7 @@ def _markdown(items, checked: int, now_ts: int, zone, escalations: list[dict]) -
         for r, clock in items:
             title = clip(r.title, 60).replace("|", "\\|")
             lines.append(f"| `{r.id}` | {title} | {clock.name} | {STATE_MARK[clock.state]} {clock.state} | "
-                         f"{_when(clock.due, zone)} | {_left(clock)} | {r.assignee or '-'} | {r.policy} |")
+                         f"{when(clock.due, zone)} | {_left(clock)} | {r.assignee or '-'} | {r.policy} |")
     if escalations:
         lines += ["", f"**Escalations applied ({len(escalations)})**", ""]
         for e in escalations:
@@ -207,23 +136,17 @@ def check(
         raise UsageError("--json and --format disagree", hint="pass one of them")
     if fail_on not in ("breach", "warning", "never"):
         raise UsageError(f"unknown --fail-on {fail_on!r}", hint="use breach, warning or never")
-    d = desk()
-    now_ts = _now(d, now)
-    engine = _engine(d)
-    tickets = _load(d, active_only=True)
-    results = [engine.evaluate(t, now_ts) for t in tickets]
-    applied: list[dict] = []
-    sha = None
-    if escalate:
-        applied, sha, changed = _escalate(d, engine, tickets, results, now_ts, as_, no_commit)
-        if changed:
-            by_id = {r.id: i for i, r in enumerate(results)}
-            for ticket in changed:
-                results[by_id[ticket.id]] = engine.evaluate(ticket, now_ts)
-    items = _at_risk(results)
-    breached = sum(1 for _, c in items if c.state == "breached")
-    failed = (fail_on == "breach" and breached > 0) or (fail_on == "warning" and bool(items))
-    zone = _zone(d)
+    from supportctl.services import sla
+    from supportctl.services.session import SYSTEM
+
+    # `--as supportctl` (the scaffolded CI sweep) or nobody: the desk itself escalates.
+    s = session(as_, now=now, actor=bool(as_) and as_ != SYSTEM)
+    checked = sla.check(s, escalate=escalate, commit=not no_commit)
+    _warn_skipped(checked.evaluated)
+    results, now_ts, zone = checked.evaluated.results, checked.evaluated.now, s.zone
+    items, applied, sha = checked.items, checked.escalations, checked.sha
+    breached = checked.breached
+    failed = checked.failed(fail_on)
     if fmt == "json":
         from supportctl.sla.engine import utc_text
 
@@ -235,10 +158,10 @@ def check(
         typer.echo(text if text.endswith("\n") else text + "\n", nl=False)
     else:
         if items:
-            rows = [[r.id, c.name, c.state, _when(c.due, zone), _left(c), r.assignee or "-", r.policy or "-",
+            rows = [[r.id, c.name, c.state, when(c.due, zone), _left(c), r.assignee or "-", r.policy or "-",
                      clip(r.title, 50)] for r, c in items]
             styles = [{2: STATE_STYLE[c.state]} for _, c in items]
-            typer.echo(table(rows, ["ID", "CLOCK", "STATE", "DUE", "LEFT", "ASSIGNEE", "POLICY", "TITLE"],
+            echo(table(rows, ["ID", "CLOCK", "STATE", "DUE", "LEFT", "ASSIGNEE", "POLICY", "TITLE"],
                              styles=styles))
         for e in applied:
             info(f"{e['id']}: escalated {e['key']}" + (f" ({'; '.join(e['changes'])})" if e["changes"] else ""))
@@ -246,54 +169,9 @@ def check(
             info(f"{len(applied)} escalation{'s' if len(applied) != 1 else ''} applied"
                  + (f" (commit {sha})" if sha else " (not committed)" if applied and no_commit else ""))
         info(f"{breached} breached, {len(items) - breached} at risk, {len(results)} open tickets checked at "
-             f"{_when(now_ts, zone)}")
+             f"{when(now_ts, zone)}")
     if failed:
         raise typer.Exit(1)
-
-
-def _escalate(d, engine, tickets, results, now_ts: int, as_: str | None, no_commit: bool):
-    """Apply due escalations under the desk lock; one commit for all of them."""
-    from datetime import datetime
-
-    from supportctl import templating as templates
-    from supportctl.cli.common import actor_name, author_of
-    from supportctl.sla.engine import escalate, pending_escalations
-
-    due = [t for t, r in zip(tickets, results) if pending_escalations(engine, t, now_ts, r)]
-    if not due:
-        return [], None, []
-    # Escalations are the desk's own doing (role system, actor supportctl); the
-    # commit is authored by --as when given, else by supportctl itself, so a
-    # scheduled CI sweep needs no agent identity.
-    from supportctl.tickets.actions import SYSTEM
-
-    if as_ and as_ != SYSTEM:
-        author = author_of(d, actor_name(d, as_))
-    else:   # `--as supportctl` (the scaffolded CI sweep) or nobody: the desk itself
-        author = (SYSTEM, f"{SYSTEM}@users.noreply.supportctl")
-    zone = _zone(d)
-    when = datetime.fromtimestamp(now_ts, zone)
-
-    def render(name: str, ticket, context: dict[str, Any]) -> str:
-        local_due = _when(int(datetime.fromisoformat(context["due"]).timestamp()), zone) if context["due"] else "-"
-        full = {**templates.ticket_context(d, ticket, None), **context, "due_local": local_due}
-        return templates.render(d.templates_dir, name, full)
-
-    applied: list[dict] = []
-    changed = []
-    with d.lock():
-        for light in due:
-            ticket = d.read(light.path)   # the full file: escalation rewrites it
-            done = escalate(engine, ticket, when, render)
-            if done:
-                changed.append(ticket)
-                applied.extend({"id": ticket.id, **e.to_json()} for e in done)
-        if not changed:
-            return [], None, []
-        keys = "\n".join(f"- {a['id']}: {a['key']}" for a in applied)
-        message = f"sla: escalate {len(changed)} ticket{'s' if len(changed) != 1 else ''}\n\n{keys}"
-        sha = d.save(changed, message, author=author, commit=not no_commit)
-    return applied, sha, changed
 
 
 # ----------------------------------------------------------------- explain
@@ -306,20 +184,17 @@ def explain_cmd(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Explain one ticket's SLA timeline: what counted, what paused, and why it is due when it is."""
-    from supportctl.sla.engine import explain
-    from supportctl.base.timeutil import format_duration
+    from supportctl.services import sla
 
-    d = desk()
-    now_ts = _now(d, now)
-    ticket = d.get(ref)
-    out = explain(_engine(d), ticket, now_ts)
+    s = session(now=now, actor=False)
+    ticket, out, now_ts = sla.explain(s, ref)
     if json_:
         emit_json(out.to_json())
         return
-    zone = _zone(d)
+    zone = s.zone
     r = out.result
     lines = [style(f"{r.id}  {ticket.title}", bold=True),
-             f"status {r.status} · evaluated at {_when(now_ts, zone)}", ""]
+             f"status {r.status} · evaluated at {when(now_ts, zone)}", ""]
     lines += [f"  {reason}" for reason in out.policy_reasons]
     if out.calendar:
         lines.append(f"  calendar {r.calendar}: {out.calendar}")
@@ -327,8 +202,8 @@ def explain_cmd(
         lines.append("")
         lines.append(style("Status history", bold=True))
         for ts, state in out.statuses:
-            pause = " (pauses SLA)" if d.config.lifecycle.pauses(state) else ""
-            lines.append(f"  {_when(ts, zone)}  {state}{pause}")
+            pause = " (pauses SLA)" if s.config.lifecycle.pauses(state) else ""
+            lines.append(f"  {when(ts, zone)}  {state}{pause}")
     for c in out.clocks:
         clock = c.clock
         lines.append("")
@@ -339,15 +214,15 @@ def explain_cmd(
         if c.segments:
             lines.append("  timeline:")
             for s in c.segments:
-                span = _span(s.start, s.end, zone)
+                period = span(s.start, s.end, zone)
                 if s.kind in ("counted", "projected"):
-                    label = f"{'counts' if s.kind == 'counted' else 'will count'} {format_duration(s.seconds)}"
+                    label = f"{'counts' if s.kind == 'counted' else 'will count'} {duration(s.seconds)}"
                 elif s.kind == "paused":
-                    label = f"paused ({s.why}) {format_duration(s.end - s.start)}"
+                    label = f"paused ({s.why}) {duration(s.end - s.start)}"
                 else:
-                    label = f"closed ({s.why}) {format_duration(s.end - s.start)}"
-                lines.append(f"    {span}  {label}")
-    typer.echo("\n".join(lines))
+                    label = f"closed ({s.why}) {duration(s.end - s.start)}"
+                lines.append(f"    {period}  {label}")
+    echo("\n".join(lines))
 
 
 # ------------------------------------------------------------------- queue
@@ -365,29 +240,19 @@ def queue(
     json_: bool = JSON_OPTION,
 ) -> None:
     """The agent's queue: open tickets, most urgent SLA deadline first."""
-    from supportctl.sla.engine import urgency_key, utc_text
-    from supportctl.base.timeutil import format_duration
+    from supportctl.services import sla
+    from supportctl.sla.engine import utc_text
 
-    d = desk()
     if mine and assignee:
         raise UsageError("--mine and --assignee both name the agent", hint="pass one of them")
+    s = session(now=now, actor=False)
     if mine:
-        from supportctl.cli.common import actor_name
-
-        assignee = actor_name(d, as_)
-    now_ts = _now(d, now)
-    engine = _engine(d)
-    tickets = _load(d, active_only=True)
-    if assignee is not None:
-        wanted = None if assignee in ("none", "-") else assignee
-        tickets = [t for t in tickets if t.meta.get("assignee") == wanted]
-    if group:
-        tickets = [t for t in tickets if t.meta.get("group") in group]
-    if priority:
-        tickets = [t for t in tickets if t.meta.get("priority") in priority]
-    results = sorted((engine.evaluate(t, now_ts) for t in tickets), key=urgency_key)
-    if limit is not None:
-        results = results[:limit]
+        assignee = actor_handle(s.desk, as_)
+        if assignee is None:
+            raise UsageError("--mine needs to know who you are", hint="pass --as AGENT or export SUPPORTCTL_AGENT")
+    queued = sla.queue(s, assignee=assignee, group=group, priority=priority, limit=limit)
+    _warn_skipped(queued)
+    results, now_ts, zone = queued.results, queued.now, s.zone
     if json_:
         out = []
         for r in results:
@@ -403,23 +268,22 @@ def queue(
     if not results:
         info("the queue is empty")
         return
-    zone = _zone(d)
     rows, styles = [], []
     for r in results:
         clock = r.next_clock()
         state = r.worst()
         if clock is not None:
-            due = f"{_when(clock.due, zone)} {clock.name}"
+            due = f"{when(clock.due, zone)} {clock.name}"
             left = _left(clock)
         else:
             due, left = ("paused" if state == "paused" else "-"), "-"
-        age = format_duration(now_ts - r.created) if r.created else "-"
+        age = duration(now_ts - r.created) if r.created else "-"
         rows.append([r.id, str(r.priority or "-"), r.status, r.assignee or "-", r.group or "-", state, due, left,
                      age, clip(r.title, 50)])
         styles.append({5: STATE_STYLE.get(state, {}), 7: STATE_STYLE.get(state, {})})
-    typer.echo(table(rows, ["ID", "PRIORITY", "STATUS", "ASSIGNEE", "GROUP", "SLA", "NEXT DUE", "LEFT", "AGE",
+    echo(table(rows, ["ID", "PRIORITY", "STATUS", "ASSIGNEE", "GROUP", "SLA", "NEXT DUE", "LEFT", "AGE",
                             "TITLE"], styles=styles))
     breached = sum(1 for r in results if r.worst() == "breached")
     warning = sum(1 for r in results if r.worst() == "warning")
     info(f"{len(results)} open ticket{'s' if len(results) != 1 else ''}: {breached} breached, {warning} at risk "
-         f"({_when(now_ts, zone)})")
+         f"({when(now_ts, zone)})")

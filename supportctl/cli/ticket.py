@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
-from supportctl.cli.common import (AS_OPTION, AT_OPTION, JSON_OPTION, NO_COMMIT_OPTION, actor_name, author_of, clip,
-                                   desk, emit_json, event_time, info, read_body, style, table)
-from supportctl.errors import SupportctlError, UsageError
+from supportctl.cli.common import (AS_OPTION, AT_OPTION, JSON_OPTION, NO_COMMIT_OPTION, NOW_OPTION, done, read_body,
+                                   session)
+from supportctl.cli.render import clip, echo, emit_json, info, plural, short_time, style, table, warn_problem
+from supportctl.errors import UsageError
 
 app = typer.Typer(no_args_is_help=True, help="Create, work and inspect tickets.")
-
-PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
-
-
-def _done(ticket_id: str, what: str, sha: str | None) -> None:
-    info(f"{ticket_id}: {what}" + (f" (commit {sha})" if sha else " (not committed)"))
-
-
-def _change(ref: str, as_: str | None, no_commit: bool, action) -> tuple[Any, str | None]:
-    """Resolve the actor, then apply `action(ticket, d, actor)` under the desk lock and commit."""
-    d = desk()
-    actor = actor_name(d, as_)
-    ticket, sha = d.change(ref, lambda t: action(t, d, actor).summary, author=author_of(d, actor),
-                           commit=not no_commit)
-    return ticket, sha
 
 
 # ------------------------------------------------------------------ create
@@ -50,12 +36,10 @@ def new(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Open a ticket; prints its id."""
-    from supportctl.tickets.actions import create_ticket
-    from supportctl.tickets.model import new_ticket_id
+    from supportctl.services import tickets
+    from supportctl.tickets.query import ticket_json
 
-    d = desk()
-    actor = actor_name(d, as_)
-    when = event_time(d, at)
+    s = session(as_, at)
     body = read_body(message, body_file, required=False)
     custom = {}
     for item in fields:
@@ -63,19 +47,14 @@ def new(
         if not sep:
             raise UsageError(f"--field {item!r} is not KEY=VALUE", hint="e.g. --field order_id=A-1042")
         custom[key.strip()] = value
-    with d.lock():
-        ticket_id = new_ticket_id(set(d.ids()))
-        ticket = create_ticket(d.config, ticket_id=ticket_id, path=f"tickets/{ticket_id}.md", title=title,
-                               requester=requester, actor=actor, at=when, body=body, priority=priority,
-                               channel=channel, type_=type_, group=group, assignee=assignee, tags=tags,
-                               fields=custom)
-        sha = d.save([ticket], f"ticket {ticket_id}: new ({channel}) {ticket.title}", author=author_of(d, actor),
-                     commit=not no_commit)
+    result = tickets.create(s, title=title, requester=requester, body=body, priority=priority, channel=channel,
+                            type_=type_, group=group, assignee=assignee, tags=tags, fields=custom,
+                            commit=not no_commit)
     if json_:
-        emit_json(ticket_json(ticket, d.config, full=True))
+        emit_json(ticket_json(result.ticket, s.config, full=True))
     else:
-        typer.echo(ticket_id)
-    _done(ticket_id, "created", sha)
+        echo(result.ticket.id)
+    done(result.ticket.id, "created", result.sha)
 
 
 # ---------------------------------------------------------------- messages
@@ -91,30 +70,16 @@ def message_cmd(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Add a customer message; it reopens a pending or solved ticket."""
-    from supportctl.tickets.actions import closed_follow_up, customer_message, format_person, open_follow_up, parse_requester
-    from supportctl.tickets.model import new_ticket_id
+    from supportctl.services import tickets
 
-    d = desk()
-    when = event_time(d, at)
+    s = session(at=at, actor=False)
     text = read_body(message, body_file) or ""
-    given = parse_requester(sender) if sender else None
-    with d.lock():
-        ticket = d.get(ref)
-        person = given or ticket.meta.get("requester") or {}
-        # The customer is the commit's author: their words, whoever typed them in.
-        author = (person.get("name") or person.get("email", "customer"), person.get("email", "customer@invalid"))
-        sender_text = format_person(given) if given else None
-        if closed_follow_up(ticket, d.config, when):
-            outcome = open_follow_up(ticket, d.config, ticket_id=new_ticket_id(set(d.ids())), at=when, text=text,
-                                     sender=sender_text)
-            follow = outcome.created[0]
-            sha = d.save([follow, ticket], outcome.summary, author=author, commit=not no_commit)
-            typer.echo(follow.id)
-            _done(follow.id, f"follow-up of closed ticket {ticket.id}", sha)
-            return
-        outcome = customer_message(ticket, d.config, at=when, text=text, author=sender_text)
-        sha = d.save([ticket], outcome.summary, author=author, commit=not no_commit)
-    _done(ticket.id, outcome.summary.split(": ", 1)[1], sha)
+    result = tickets.customer_message(s, ref, text=text, sender=sender, commit=not no_commit)
+    if result.follow_up is not None:
+        echo(result.follow_up.id)
+        done(result.follow_up.id, f"follow-up of closed ticket {result.ticket.id}", result.sha)
+        return
+    done(result.ticket.id, result.what, result.sha)
 
 
 @app.command("reply")
@@ -131,31 +96,14 @@ def reply(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Send a public reply to the customer."""
-    from supportctl.tickets.actions import agent_reply
+    from supportctl.services import tickets
 
     if template is not None and (message is not None or body_file is not None):
         raise UsageError("give -m, --body-file or --template, not several", hint="choose one source for the reply")
-    d = desk()
-    actor = actor_name(d, as_)
-    when = event_time(d, at)
+    s = session(as_, at)
     text = None if template else read_body(message, body_file, required=not kb)
-    with d.lock():
-        ticket = d.get(ref)
-        if template:
-            from supportctl.templating import render, ticket_context
-
-            text = render(d.templates_dir, template, ticket_context(d, ticket, actor))
-        articles: dict[str, str] = {}
-        if kb:  # the article links go into the reply, and ticket and article record each other
-            from supportctl.kb.model import kb_reply_links
-
-            text, articles, link = kb_reply_links(d, ticket, kb, text)
-        outcome = agent_reply(ticket, d.config, actor=actor, at=when, text=text or "", status=status)
-        if kb:
-            link(actor, when)
-        sha = d.save([ticket], outcome.summary + "".join(f", kb {s}" for s in kb), author=author_of(d, actor),
-                     commit=not no_commit, extra=articles)
-    _done(ticket.id, outcome.summary.split(": ", 1)[1], sha)
+    result = tickets.reply(s, ref, text=text, template=template, status=status, kb=kb, commit=not no_commit)
+    done(result.ticket.id, result.what, result.sha)
 
 
 @app.command("note")
@@ -168,12 +116,11 @@ def note(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Add an internal note (never shown to the customer)."""
-    from supportctl.tickets.actions import internal_note
+    from supportctl.services import tickets
 
-    text = read_body(message, body_file)
-    ticket, sha = _change(ref, as_, no_commit,
-                          lambda t, d, actor: internal_note(t, actor=actor, at=event_time(d, at), text=text or ""))
-    _done(ticket.id, "note added", sha)
+    text = read_body(message, body_file) or ""
+    result = tickets.note(session(as_, at), ref, text=text, commit=not no_commit)
+    done(result.ticket.id, "note added", result.sha)
 
 
 # ------------------------------------------------------------------ fields
@@ -189,11 +136,10 @@ def status_cmd(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Move a ticket to another status."""
-    from supportctl.tickets.actions import set_status
+    from supportctl.services import tickets
 
-    ticket, sha = _change(ref, as_, no_commit, lambda t, d, actor: set_status(
-        t, d.config, state=state, actor=actor, at=event_time(d, at), reason=reason))
-    _done(ticket.id, f"status {ticket.status}", sha)
+    result = tickets.set_status(session(as_, at), ref, state, reason=reason, commit=not no_commit)
+    done(result.ticket.id, f"status {result.ticket.status}", result.sha)
 
 
 @app.command("assign")
@@ -207,14 +153,15 @@ def assign_cmd(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Assign a ticket to an agent and/or a group."""
-    from supportctl.tickets.actions import assign
+    from supportctl.services import tickets
 
     if unassign and agent:
         raise UsageError("give an AGENT or --unassign, not both", hint="choose one")
-    ticket, sha = _change(ref, as_, no_commit, lambda t, d, actor: assign(
-        t, d.config, agent=agent, group=group, actor=actor, at=event_time(d, at), unassign=unassign))
-    _done(ticket.id, f"assignee {ticket.meta.get('assignee') or 'none'}, group {ticket.meta.get('group') or 'none'}",
-          sha)
+    result = tickets.assign(session(as_, at), ref, agent=agent, group=group, unassign=unassign,
+                            commit=not no_commit)
+    meta = result.ticket.meta
+    done(result.ticket.id, f"assignee {meta.get('assignee') or 'none'}, group {meta.get('group') or 'none'}",
+         result.sha)
 
 
 @app.command("priority")
@@ -226,11 +173,10 @@ def priority_cmd(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Change a ticket's priority."""
-    from supportctl.tickets.actions import set_priority
+    from supportctl.services import tickets
 
-    ticket, sha = _change(ref, as_, no_commit, lambda t, d, actor: set_priority(
-        t, priority=priority, actor=actor, at=event_time(d, at)))
-    _done(ticket.id, f"priority {priority}", sha)
+    result = tickets.set_priority(session(as_, at), ref, priority, commit=not no_commit)
+    done(result.ticket.id, f"priority {priority}", result.sha)
 
 
 @app.command("set")
@@ -243,11 +189,10 @@ def set_cmd(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Change the title, type or a custom field."""
-    from supportctl.tickets.actions import set_field
+    from supportctl.services import tickets
 
-    ticket, sha = _change(ref, as_, no_commit, lambda t, d, actor: set_field(
-        t, d.config, name=field, value=value, actor=actor, at=event_time(d, at)))
-    _done(ticket.id, f"{field} set", sha)
+    result = tickets.set_field(session(as_, at), ref, field, value, commit=not no_commit)
+    done(result.ticket.id, f"{field} set", result.sha)
 
 
 @app.command("tag")
@@ -260,13 +205,12 @@ def tag_cmd(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Add or remove tags."""
-    from supportctl.tickets.actions import tag
+    from supportctl.services import tickets
 
     add = [t.lstrip("+") for t in tags if not t.startswith("-") and not remove]
     drop = [t.lstrip("-") for t in tags if t.startswith("-") or remove]
-    ticket, sha = _change(ref, as_, no_commit, lambda t, d, actor: tag(
-        t, add=add, remove=drop, actor=actor, at=event_time(d, at)))
-    _done(ticket.id, "tags " + (", ".join(ticket.meta.get("tags") or []) or "(none)"), sha)
+    result = tickets.tag(session(as_, at), ref, add=add, remove=drop, commit=not no_commit)
+    done(result.ticket.id, "tags " + (", ".join(result.ticket.meta.get("tags") or []) or "(none)"), result.sha)
 
 
 @app.command("link")
@@ -280,36 +224,12 @@ def link_cmd(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Link a ticket to a KB article or to another ticket."""
-    from supportctl.tickets.actions import link
+    from supportctl.services import tickets
 
     if (kb is None) == (related is None):
         raise UsageError("give --kb SLUG or --related ID", hint="one link at a time")
-    d = desk()
-    actor = actor_name(d, as_)
-    when = event_time(d, at)
-    with d.lock():
-        ticket = d.get(ref)
-        extra: dict[str, str] = {}
-        if related is not None:
-            other = d.get(related)
-            outcome = link(ticket, kind="related", target=other.id, actor=actor, at=when, remove=remove)
-            # Related links go both ways, so each ticket shows the other.
-            try:
-                link(other, kind="related", target=ticket.id, actor=actor, at=when, remove=remove)
-                changed = [ticket, other]
-            except SupportctlError:
-                changed = [ticket]
-        else:
-            # The article must exist, and it records the ticket too (internal
-            # runbooks included: agents link those from tickets).
-            from supportctl.kb.model import desk_kb, forget_ticket, record_ticket
-
-            article = desk_kb(d).get(kb or "")
-            outcome = link(ticket, kind="kb", target=article.slug, actor=actor, at=when, remove=remove)
-            changed = [ticket]
-            extra = {article.path: (forget_ticket if remove else record_ticket)(article, ticket.id)}
-        sha = d.save(changed, outcome.summary, author=author_of(d, actor), commit=not no_commit, extra=extra)
-    _done(ticket.id, outcome.summary.split(": ", 1)[1], sha)
+    result = tickets.link(session(as_, at), ref, kb=kb, related=related, remove=remove, commit=not no_commit)
+    done(result.ticket.id, result.what, result.sha)
 
 
 @app.command("merge")
@@ -321,136 +241,30 @@ def merge_cmd(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Merge a duplicate into another ticket (the duplicate is closed and points to it)."""
-    from supportctl.tickets.actions import merge
+    from supportctl.services import tickets
 
-    d = desk()
-    actor = actor_name(d, as_)
-    when = event_time(d, at)
-    with d.lock():
-        source, target = d.get(ref), d.get(into)
-        outcome = merge(source, target, d.config, actor=actor, at=when)
-        sha = d.save([source, target], outcome.summary, author=author_of(d, actor), commit=not no_commit)
-    _done(source.id, f"merged into {target.id}", sha)
+    result = tickets.merge(session(as_, at), ref, into, commit=not no_commit)
+    done(result.ticket.id, f"merged into {result.ticket.meta.get('merged_into')}", result.sha)
 
 
 @app.command("sweep")
 def sweep(
-    now: Optional[str] = typer.Option(None, "--now", help="Evaluate at this time (default: the clock or "
-                                      "SUPPORTCTL_NOW)."),
+    now: Optional[str] = NOW_OPTION,
     no_commit: bool = NO_COMMIT_OPTION,
     json_: bool = JSON_OPTION,
 ) -> None:
     """Apply timed transitions that are due (e.g. close tickets solved 4 days ago)."""
-    from supportctl.tickets.actions import SYSTEM, apply_due_transition
-    from supportctl.cli.common import clock_now
+    from supportctl.services import tickets
 
-    d = desk()
-    when = clock_now(d, now)
-    timed = {name for name, state in d.config.lifecycle.states.items() if state.next_state}
-    changed, done = [], []
-    with d.lock():
-        entries, _ = d.load_index()
-        for entry in entries:
-            if entry.status not in timed:
-                continue
-            ticket = d.read(entry.path)
-            outcome = apply_due_transition(ticket, d.config, when)
-            if outcome is not None:
-                changed.append(ticket)
-                done.append({"id": ticket.id, "change": outcome.summary.split(": ", 1)[1]})
-        sha = None
-        if changed:
-            message = f"sweep: {len(changed)} timed transition{'s' if len(changed) != 1 else ''}\n\n" + \
-                "\n".join(f"ticket {c['id']}: {c['change']}" for c in done)
-            sha = d.save(changed, message, author=(SYSTEM, "supportctl@users.noreply.supportctl"),
-                         commit=not no_commit)
+    result = tickets.sweep(session(now=now, actor=False), commit=not no_commit)
     if json_:
-        emit_json(done)
-    for item in done:
+        emit_json(result.moved)
+    for item in result.moved:
         info(f"{item['id']}: {item['change']}")
-    info(f"{len(done)} ticket{'s' if len(done) != 1 else ''} moved on" +
-         (f" (commit {sha})" if sha else "" if not done or no_commit else ""))
+    info(f"{plural(len(result.moved), 'ticket')} moved on" + (f" (commit {result.sha})" if result.sha else ""))
 
 
 # ----------------------------------------------------------------- reading
-
-
-def ticket_json(ticket, config, *, full: bool = False) -> dict[str, Any]:
-    """A ticket as JSON: every front-matter field, plus category and counts (and history when full)."""
-    from supportctl.desk.store import json_value
-
-    data = {k: json_value(v) for k, v in ticket.meta.items()}
-    data["category"] = config.lifecycle.category(ticket.status)
-    data["path"] = ticket.path
-    data["messages"] = sum(1 for r in ticket.records if r.is_message)
-    if full:
-        data["history"] = [r.to_json() for r in ticket.records]
-    return data
-
-
-def entry_json(entry, categories: dict[str, str]) -> dict[str, Any]:
-    """An index entry as JSON: the same fields as `ticket_json`, without converting anything."""
-    data = dict(entry.meta)
-    data["category"] = categories.get(entry.status)
-    data["path"] = entry.path
-    data["messages"] = entry.messages
-    return data
-
-
-def emit_entries(entries, categories: dict[str, str]) -> None:
-    """The same JSON as `entry_json` for each entry, spliced from the text the index keeps."""
-    import json
-    import sys
-
-    if sys.stdout.isatty():  # people get it indented
-        emit_json([entry_json(e, categories) for e in entries])
-        return
-    dumps = json.dumps
-    parts = []
-    for e in entries:
-        head = e.meta_json[:-1] + (", " if len(e.meta_json) > 2 else "")
-        parts.append(f'{head}"category": {dumps(categories.get(e.status))}, "path": {dumps(e.path)}, '
-                     f'"messages": {e.messages}}}')
-    sys.stdout.write("[" + ", ".join(parts) + "]\n")
-
-
-def _matches(ticket, categories: dict[str, str], f: dict[str, Any]) -> bool:
-    meta = ticket.meta
-    category = categories.get(ticket.status)
-    if f["status"] and ticket.status not in f["status"]:
-        return False
-    if f["category"] and category not in f["category"]:
-        return False
-    if not f["status"] and not f["category"] and not f["all"] and category == "closed":
-        return False
-    if f["assignee"] is not None:
-        wanted = None if f["assignee"] in ("none", "-") else f["assignee"]
-        if meta.get("assignee") != wanted:
-            return False
-    if f["group"] and meta.get("group") not in f["group"]:
-        return False
-    if f["priority"] and meta.get("priority") not in f["priority"]:
-        return False
-    if f["channel"] and meta.get("channel") not in f["channel"]:
-        return False
-    if f["tag"] and not set(f["tag"]) <= set(meta.get("tags") or []):
-        return False
-    if f["requester"]:
-        req = meta.get("requester") or {}
-        hay = f"{req.get('name', '')} <{req.get('email', '')}>".lower() if isinstance(req, dict) else str(req)
-        if f["requester"].lower() not in hay:
-            return False
-    return True
-
-
-def _sort_key(field: str):
-    if field == "created":
-        return lambda entry: entry.created_ts
-    if field == "updated":
-        return lambda entry: entry.updated_ts
-    if field == "priority":
-        return lambda entry: PRIORITY_ORDER.get(str(entry.meta.get("priority")), 9)
-    return lambda entry: str(entry.meta.get(field) or "")
 
 
 @app.command("list")
@@ -478,50 +292,38 @@ def list_cmd(
     json_: bool = JSON_OPTION,
 ) -> None:
     """List tickets (closed ones only with --all or a status filter)."""
-    if sort not in ("created", "updated", "priority", "status", "id", "title"):
-        raise UsageError(f"cannot sort by {sort!r}", hint="sort by created, updated, priority, status, id or title")
-    d = desk()
-    categories = d.state_categories()
-    entries, problems = d.load_index()
-    for problem in problems:
-        from supportctl.cli.common import warn
+    import sys
 
-        warn(str(problem) + (f" (hint: {problem.hint})" if problem.hint else ""))
-    f = {"status": status, "category": category, "assignee": assignee, "group": group, "priority": priority,
-         "tag": tag, "channel": channel, "requester": requester, "all": all_}
-    tickets = [t for t in entries if _matches(t, categories, f)]
-    if text:
-        needle = text.lower()
-        tickets = [t for t in tickets if needle in t.title.lower() or needle in _full_text(d, t.path)]
-    # Newest activity first by default; priority sorts urgent first.
-    tickets.sort(key=_sort_key(sort), reverse=(sort in ("created", "updated")) != reverse)
-    if limit is not None:
-        tickets = tickets[:limit]
+    from supportctl.services import tickets
+    from supportctl.tickets.query import Filter, entries_json_text, entry_json
+
+    flt = Filter(status=status, category=category, assignee=assignee, group=group, priority=priority, tag=tag,
+                 channel=channel, requester=requester, all=all_)
+    found = tickets.find(session(actor=False), flt, text=text, sort=sort, reverse=reverse, limit=limit)
+    for problem in found.problems:
+        warn_problem(problem)
     if json_:
-        emit_entries(tickets, categories)
+        if sys.stdout.isatty():  # people get it indented
+            emit_json([entry_json(e, found.categories) for e in found.entries])
+        else:
+            sys.stdout.write(entries_json_text(found.entries, found.categories) + "\n")
         return
-    if not tickets:
+    if not found.entries:
         info("no tickets match")
         return
     rows = []
-    for t in tickets:
+    for t in found.entries:
         m = t.meta
         rows.append([t.id, str(m.get("status", "")), str(m.get("priority", "")), str(m.get("assignee") or "-"),
                      str(m.get("group") or "-"), str(m.get("updated") or "")[:16].replace("T", " "),
                      clip(t.title, 60)])
-    typer.echo(table(rows, ["ID", "STATUS", "PRIORITY", "ASSIGNEE", "GROUP", "UPDATED", "TITLE"]))
-    info(f"{len(tickets)} ticket{'s' if len(tickets) != 1 else ''}")
+    echo(table(rows, ["ID", "STATUS", "PRIORITY", "ASSIGNEE", "GROUP", "UPDATED", "TITLE"]))
+    info(plural(len(found.entries), "ticket"))
 
 
-def _full_text(d, rel: str) -> str:
-    try:
-        return (d.root / rel).read_text(encoding="utf-8").lower()
-    except OSError:
-        return ""
-
-
-def _short_time(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else str(value or "")
+KNOWN_FIELDS = {"id", "title", "status", "priority", "type", "channel", "requester", "assignee", "group", "tags",
+                "created", "updated", "kb", "related", "merged_into"}
+ROLE_COLOUR = {"customer": "blue", "agent": "green", "system": "magenta"}
 
 
 @app.command("show")
@@ -530,33 +332,33 @@ def show(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Show a ticket: its fields and the whole conversation."""
-    from supportctl.tickets.actions import format_person
     from supportctl.desk.store import json_value
+    from supportctl.services import tickets
+    from supportctl.tickets.actions import format_person
+    from supportctl.tickets.query import ticket_json
 
-    d = desk()
-    ticket = d.get(ref)
+    s = session(actor=False)
+    ticket = tickets.get(s, ref)
     if json_:
-        emit_json(ticket_json(ticket, d.config, full=True))
+        emit_json(ticket_json(ticket, s.config, full=True))
         return
     m = ticket.meta
     out = [style(f"{ticket.id}  {ticket.title}", bold=True)]
-    category = d.config.lifecycle.category(ticket.status)
+    category = s.config.lifecycle.category(ticket.status)
     out.append(f"status: {ticket.status} ({category})   priority: {m.get('priority')}   "
                f"type: {m.get('type') or '-'}   channel: {m.get('channel')}")
     out.append(f"requester: {format_person(m.get('requester'))}")
     out.append(f"assignee: {m.get('assignee') or '-'}   group: {m.get('group') or '-'}   "
                f"tags: {', '.join(m.get('tags') or []) or '-'}")
-    out.append(f"created: {_short_time(m.get('created'))}   updated: {_short_time(m.get('updated'))}")
+    out.append(f"created: {short_time(m.get('created'))}   updated: {short_time(m.get('updated'))}")
     links = [f"{key}: {', '.join(map(str, m[key]))}" for key in ("kb", "related") if m.get(key)]
     if m.get("merged_into"):
         links.append(f"merged into: {m['merged_into']}")
     if links:
         out.append("   ".join(links))
-    known = {"id", "title", "status", "priority", "type", "channel", "requester", "assignee", "group", "tags",
-             "created", "updated", "kb", "related", "merged_into"}
-    extra = {k: v for k, v in m.items() if k not in known}
-    for key, value in extra.items():
-        out.append(f"{key}: {json_value(value)}")
+    for key, value in m.items():
+        if key not in KNOWN_FIELDS:
+            out.append(f"{key}: {json_value(value)}")
     for record in ticket.records:
         when = record.at.strftime("%Y-%m-%d %H:%M %z")
         if record.kind == "event":
@@ -564,13 +366,11 @@ def show(
             out.append(style(f"  · {when}  {record.author}: {changes}", dim=True))
             continue
         label = "internal note" if record.kind == "note" else record.role
-        colour = {"customer": "blue", "agent": "green", "system": "magenta"}.get(record.role, "white")
-        if record.kind == "note":
-            colour = "yellow"
+        colour = "yellow" if record.kind == "note" else ROLE_COLOUR.get(record.role, "white")
         out.append("")
         out.append(style(f"── {when}  {record.author} ({label})", fg=colour, bold=True))
         out.append(record.body)
-    typer.echo("\n".join(out))
+    echo("\n".join(out))
 
 
 @app.command("log")
@@ -579,11 +379,9 @@ def log_cmd(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Who changed a ticket and when, from git history."""
-    from supportctl.desk import git as gitops
+    from supportctl.services import tickets
 
-    d = desk()
-    rel = d.resolve(ref)
-    entries = gitops.log(d.root, rel)
+    rel, entries = tickets.history(session(actor=False), ref)
     if json_:
         emit_json([e.__dict__ for e in entries])
         return
@@ -592,4 +390,4 @@ def log_cmd(
         return
     rows = [[e.commit, e.date[:16].replace("T", " "), f"{e.author} <{e.email}>", e.stat, e.subject]
             for e in entries]
-    typer.echo(table(rows, ["COMMIT", "DATE", "AUTHOR", "LINES", "CHANGE"]))
+    echo(table(rows, ["COMMIT", "DATE", "AUTHOR", "LINES", "CHANGE"]))

@@ -1,0 +1,110 @@
+"""How every command shows things to people: tables, colours, times, durations, JSON."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from datetime import datetime
+from typing import Any
+
+import typer
+
+from supportctl.errors import SupportctlError
+
+
+def emit_json(data: Any) -> None:
+    """Pure JSON on stdout (messages go to stderr); indented for a terminal, compact in a pipe.
+
+    Indenting switches json to its pure-Python encoder, several times slower
+    than the C one on a 10,000-ticket listing that a script reads anyway.
+    """
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent, default=str) + "\n")
+
+
+def echo(text: str) -> None:
+    typer.echo(text)
+
+
+def info(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def warn(message: str) -> None:
+    typer.echo(typer.style("warning: ", fg="yellow", bold=True) + message, err=True)
+
+
+def warn_problem(problem: SupportctlError) -> None:
+    """A file that was skipped, with its hint."""
+    warn(str(problem) + (f" (hint: {problem.hint})" if problem.hint else ""))
+
+
+def report_error(exc: SupportctlError) -> None:
+    typer.echo(typer.style("error: ", fg="red", bold=True) + str(exc), err=True)
+    if exc.hint:
+        typer.echo(typer.style("hint: ", fg="cyan", bold=True) + exc.hint, err=True)
+
+
+def colour_enabled() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def style(text: str, **kwargs: Any) -> str:
+    return typer.style(text, **kwargs) if colour_enabled() else text
+
+
+def plural(n: int, noun: str) -> str:
+    """`1 ticket`, `2 tickets`."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def clip(text: str, width: int) -> str:
+    """Cut `text` to `width` characters, marking the cut with an ellipsis."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def table(rows: list[list[str]], headers: list[str], *, styles: list[dict | None] | None = None) -> str:
+    """A plain aligned text table (pipes well; use --json for scripts)."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+    lines = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()]
+    colour = bool(styles) and colour_enabled()  # asked once: a queue can have thousands of rows
+    for n, row in enumerate(rows):
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row)]
+        if colour and styles[n]:
+            for i, st in styles[n].items():
+                cells[i] = typer.style(cells[i], **st)
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+@functools.lru_cache(maxsize=4096)
+def when(ts: int | None, zone) -> str:
+    """An instant for people, in the desk's time zone (memoised: deadlines repeat at closing times)."""
+    if ts is None:
+        return "-"
+    return datetime.fromtimestamp(ts, zone).strftime("%a %Y-%m-%d %H:%M %Z")
+
+
+def span(start: int, end: int, zone) -> str:
+    """`Mon 2026-03-02 09:00 → 12:45 CET`, the end's date only when it differs."""
+    a, b = datetime.fromtimestamp(start, zone), datetime.fromtimestamp(end, zone)
+    if a.date() == b.date():
+        return f"{a:%a %Y-%m-%d %H:%M} → {b:%H:%M %Z}"
+    return f"{a:%a %Y-%m-%d %H:%M %Z} → {b:%a %Y-%m-%d %H:%M %Z}"
+
+
+def short_time(value: Any) -> str:
+    """A front-matter time as `2026-03-02 09:00`."""
+    return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else str(value or "")
+
+
+def duration(seconds: float) -> str:
+    """`2h 30m`, `3d 4h`: a span of time for people."""
+    from supportctl.base.timeutil import format_duration
+
+    return format_duration(seconds)

@@ -1,0 +1,185 @@
+"""SLA use cases: evaluate clocks, check the desk for CI, explain one ticket, escalate, and the queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from supportctl.errors import SupportctlError
+from supportctl.services.session import SYSTEM, SYSTEM_EMAIL, Session, agent_author
+
+ACTIVE = ("new", "open", "pending")
+
+
+def engine(session: Session):
+    """The SLA engine for this desk, with public holidays cached beside the index."""
+    from supportctl.sla.engine import SlaEngine
+    from supportctl.sla.holidays import cached_holidays
+
+    return SlaEngine(session.config, holidays=cached_holidays(session.desk.cache_dir))
+
+
+def now_ts(session: Session) -> int:
+    """The evaluation time as POSIX seconds."""
+    from supportctl.sla.calendar import to_ts
+
+    return to_ts(session.now())
+
+
+@dataclass
+class Evaluated:
+    """Tickets evaluated at one instant, and the files that could not be read."""
+
+    now: int
+    results: list
+    tickets: list = field(default_factory=list)
+    problems: list[SupportctlError] = field(default_factory=list)
+
+
+def _load(session: Session, refs: list[str] | None = None, *, every: bool = False, active_only: bool = False):
+    """Tickets to evaluate: the named ones (parsed), or index entries for all but closed
+    (every: all; active_only: new/open/pending); the engine reads either."""
+    store = session.tickets
+    if refs:
+        return [store.read(store.resolve(ref)) for ref in refs], []
+    entries, problems = store.load_index()
+    category = session.config.lifecycle.category
+    if active_only:
+        keep = [e for e in entries if category(e.status) in ACTIVE]
+    elif every:
+        keep = entries
+    else:
+        keep = [e for e in entries if category(e.status) != "closed"]
+    return keep, problems
+
+
+def status(session: Session, refs: list[str] | None = None, *, every: bool = False) -> Evaluated:
+    """Each ticket's clocks at the session's time (named tickets, or all but closed)."""
+    at = now_ts(session)
+    eng = engine(session)
+    tickets, problems = _load(session, refs, every=every)
+    return Evaluated(at, [eng.evaluate(t, at) for t in tickets], tickets, problems)
+
+
+def at_risk(results) -> list[tuple[Any, Any]]:
+    """(ticket result, clock) for every live clock in warning or breach, most urgent first."""
+    from supportctl.sla.engine import CLOCKS
+
+    items = []
+    for r in results:
+        for name in CLOCKS:
+            clock = r.clocks[name]
+            if clock.live and clock.state in ("breached", "warning"):
+                items.append((r, clock))
+    items.sort(key=lambda rc: (rc[1].state != "breached", rc[1].due or 0, rc[0].id))
+    return items
+
+
+@dataclass
+class Checked:
+    """What `sla check` found: evaluated tickets, clocks at risk, escalations applied and their commit."""
+
+    evaluated: Evaluated
+    items: list
+    escalations: list[dict] = field(default_factory=list)
+    sha: str | None = None
+
+    @property
+    def breached(self) -> int:
+        return sum(1 for _, c in self.items if c.state == "breached")
+
+    def failed(self, fail_on: str) -> bool:
+        return (fail_on == "breach" and self.breached > 0) or (fail_on == "warning" and bool(self.items))
+
+
+def check(session: Session, *, escalate: bool = False, commit: bool = True) -> Checked:
+    """Open tickets whose SLA is breached or at risk; with `escalate`, apply due escalation rules first."""
+    evaluated = Evaluated(now_ts(session), [])
+    eng = engine(session)
+    tickets, evaluated.problems = _load(session, active_only=True)
+    evaluated.tickets = tickets
+    evaluated.results = [eng.evaluate(t, evaluated.now) for t in tickets]
+    out = Checked(evaluated, [])
+    if escalate:
+        out.escalations, out.sha, changed = _escalate(session, eng, tickets, evaluated.results, evaluated.now,
+                                                      commit)
+        if changed:
+            by_id = {r.id: i for i, r in enumerate(evaluated.results)}
+            for ticket in changed:
+                evaluated.results[by_id[ticket.id]] = eng.evaluate(ticket, evaluated.now)
+    out.items = at_risk(evaluated.results)
+    return out
+
+
+def _escalate(session: Session, eng, tickets, results, now: int, commit: bool):
+    """Apply due escalations under the desk lock; one commit for all of them."""
+    from supportctl import templating
+    from supportctl.sla.engine import escalate, pending_escalations
+
+    due = [t for t, r in zip(tickets, results) if pending_escalations(eng, t, now, r)]
+    if not due:
+        return [], None, []
+    desk = session.desk
+    # Escalations are the desk's own doing (role system, actor supportctl); the
+    # commit is authored by the agent when one was named, else by supportctl
+    # itself, so a scheduled CI sweep needs no agent identity.
+    if session.actor and session.actor != SYSTEM:
+        author = agent_author(desk, session.actor)
+    else:
+        author = (SYSTEM, SYSTEM_EMAIL)
+    zone = session.zone
+    when = datetime.fromtimestamp(now, zone)
+
+    def render_note(name: str, ticket, context: dict[str, Any]) -> str:
+        due_local = (datetime.fromisoformat(context["due"]).astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
+                     if context["due"] else "-")
+        full = {**templating.ticket_context(desk, ticket, None), **context, "due_local": due_local}
+        return templating.render(desk.templates_dir, name, full)
+
+    applied: list[dict] = []
+    changed = []
+    with desk.lock():
+        for light in due:
+            ticket = session.tickets.read(light.path)   # the full file: escalation rewrites it
+            done = escalate(eng, ticket, when, render_note)
+            if done:
+                changed.append(ticket)
+                applied.extend({"id": ticket.id, **e.to_json()} for e in done)
+        if not changed:
+            return [], None, []
+        keys = "\n".join(f"- {a['id']}: {a['key']}" for a in applied)
+        n = len(changed)
+        message = f"sla: escalate {n} ticket{'s' if n != 1 else ''}\n\n{keys}"
+        sha = desk.save(changed, message, author=author, commit=commit)
+    return applied, sha, changed
+
+
+def explain(session: Session, ref: str):
+    """(ticket, explanation, evaluation time) of one ticket's SLA timeline."""
+    from supportctl.sla.engine import explain as run
+
+    ticket = session.tickets.get(ref)
+    at = now_ts(session)
+    return ticket, run(engine(session), ticket, at), at
+
+
+def queue(session: Session, *, assignee: str | None = None, group: list[str] | None = None,
+          priority: list[str] | None = None, limit: int | None = None) -> Evaluated:
+    """Open tickets, most urgent SLA deadline first."""
+    from supportctl.sla.engine import urgency_key
+    from supportctl.tickets.query import assignee_is
+
+    at = now_ts(session)
+    eng = engine(session)
+    tickets, problems = _load(session, active_only=True)
+    if assignee is not None:
+        tickets = [t for t in tickets if assignee_is(t.meta, assignee)]
+    if group:
+        tickets = [t for t in tickets if t.meta.get("group") in group]
+    if priority:
+        tickets = [t for t in tickets if t.meta.get("priority") in priority]
+    results = sorted((eng.evaluate(t, at) for t in tickets), key=urgency_key)
+    if limit is not None:
+        results = results[:limit]
+    return Evaluated(at, results, tickets, problems)

@@ -1,0 +1,279 @@
+"""Ticket use cases: open, converse, change fields, link, merge and sweep."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from supportctl.errors import SupportctlError, UsageError
+from supportctl.services.session import SYSTEM, SYSTEM_EMAIL, Session
+from supportctl.tickets import actions
+from supportctl.tickets.model import Ticket, new_ticket_id
+
+
+@dataclass
+class Done:
+    """What a change did: the ticket, a one-line summary and the commit (None when not committed)."""
+
+    ticket: Ticket
+    summary: str
+    sha: str | None
+    follow_up: Ticket | None = None   # a new ticket opened instead of reopening a closed one
+
+    @property
+    def what(self) -> str:
+        """The summary without its `ticket ID: ` prefix."""
+        return self.summary.split(": ", 1)[-1]
+
+
+def _change(session: Session, ref: str, action: Callable[[Ticket, Any], actions.Outcome], *,
+            commit: bool = True) -> Done:
+    """Under the desk lock: read one ticket, apply `action(ticket, now)`, save and commit."""
+    author = session.author()
+    with session.desk.lock():
+        ticket = session.tickets.get(ref)
+        outcome = action(ticket, session.now())
+        sha = session.desk.save([ticket], outcome.summary, author=author, commit=commit)
+    return Done(ticket, outcome.summary, sha)
+
+
+def create(session: Session, *, title: str, requester: str, body: str | None = None, priority: str = "normal",
+           channel: str = "email", type_: str | None = None, group: str | None = None,
+           assignee: str | None = None, tags: list[str] | None = None, fields: dict[str, str] | None = None,
+           commit: bool = True) -> Done:
+    """Open a ticket for a customer."""
+    actor, author = session.agent(), session.author()
+    with session.desk.lock():
+        ticket_id = new_ticket_id(set(session.tickets.ids()))
+        ticket = actions.create_ticket(session.config, ticket_id=ticket_id, path=f"tickets/{ticket_id}.md",
+                                       title=title, requester=requester, actor=actor, at=session.now(), body=body,
+                                       priority=priority, channel=channel, type_=type_, group=group,
+                                       assignee=assignee, tags=tags or [], fields=fields or {})
+        summary = f"ticket {ticket_id}: new ({channel}) {ticket.title}"
+        sha = session.desk.save([ticket], summary, author=author, commit=commit)
+    return Done(ticket, summary, sha)
+
+
+def customer_message(session: Session, ref: str, *, text: str, sender: str | None = None,
+                     commit: bool = True) -> Done:
+    """A customer's message: reopens a pending or solved ticket, or opens a follow-up of a closed one."""
+    given = actions.parse_requester(sender) if sender else None
+    sender_text = actions.format_person(given) if given else None
+    desk = session.desk
+    with desk.lock():
+        ticket = session.tickets.get(ref)
+        when = session.now()
+        person = given or ticket.meta.get("requester") or {}
+        # The customer is the commit's author: their words, whoever typed them in.
+        author = (person.get("name") or person.get("email", "customer"), person.get("email", "customer@invalid"))
+        if actions.closed_follow_up(ticket, session.config, when):
+            outcome = actions.open_follow_up(ticket, session.config, ticket_id=new_ticket_id(set(session.tickets.ids())),
+                                             at=when, text=text, sender=sender_text)
+            follow = outcome.created[0]
+            sha = desk.save([follow, ticket], outcome.summary, author=author, commit=commit)
+            return Done(ticket, outcome.summary, sha, follow_up=follow)
+        outcome = actions.customer_message(ticket, session.config, at=when, text=text, author=sender_text)
+        sha = desk.save([ticket], outcome.summary, author=author, commit=commit)
+    return Done(ticket, outcome.summary, sha)
+
+
+def reply(session: Session, ref: str, *, text: str | None = None, template: str | None = None,
+          status: str | None = None, kb: list[str] | None = None, commit: bool = True) -> Done:
+    """A public reply, written or from a template, optionally with KB article links and a status change."""
+    if template is not None and text is not None:
+        raise UsageError("give -m, --body-file or --template, not several", hint="choose one source for the reply")
+    actor, author = session.agent(), session.author()
+    desk = session.desk
+    with desk.lock():
+        ticket = session.tickets.get(ref)
+        when = session.now()
+        if template:
+            from supportctl import templating
+
+            text = templating.render(desk.templates_dir, template, templating.ticket_context(desk, ticket, actor))
+        articles: dict[str, str] = {}
+        link = None
+        if kb:  # the article links go into the reply, and ticket and article record each other
+            from supportctl.kb.model import kb_reply_links
+
+            text, articles, link = kb_reply_links(desk, ticket, kb, text)
+        outcome = actions.agent_reply(ticket, session.config, actor=actor, at=when, text=text or "", status=status)
+        if link is not None:
+            link(actor, when)
+        summary = outcome.summary + "".join(f", kb {s}" for s in kb or [])
+        sha = desk.save([ticket], summary, author=author, commit=commit, extra=articles)
+    return Done(ticket, summary, sha)
+
+
+def note(session: Session, ref: str, *, text: str, commit: bool = True) -> Done:
+    """An internal note: never shown to the customer."""
+    actor = session.agent()
+    return _change(session, ref, lambda t, now: actions.internal_note(t, actor=actor, at=now, text=text),
+                   commit=commit)
+
+
+def set_status(session: Session, ref: str, state: str, *, reason: str | None = None, commit: bool = True) -> Done:
+    """Move a ticket to another state of the lifecycle."""
+    actor = session.agent()
+    return _change(session, ref, lambda t, now: actions.set_status(t, session.config, state=state, actor=actor,
+                                                                   at=now, reason=reason), commit=commit)
+
+
+def assign(session: Session, ref: str, *, agent: str | None = None, group: str | None = None,
+           unassign: bool = False, commit: bool = True) -> Done:
+    """Assign an agent and/or a group."""
+    if unassign and agent:
+        raise UsageError("give an AGENT or --unassign, not both", hint="choose one")
+    actor = session.agent()
+    return _change(session, ref, lambda t, now: actions.assign(t, session.config, agent=agent, group=group,
+                                                               actor=actor, at=now, unassign=unassign),
+                   commit=commit)
+
+
+def set_priority(session: Session, ref: str, priority: str, *, commit: bool = True) -> Done:
+    """Change the priority."""
+    actor = session.agent()
+    return _change(session, ref, lambda t, now: actions.set_priority(t, priority=priority, actor=actor, at=now),
+                   commit=commit)
+
+
+def set_field(session: Session, ref: str, name: str, value: str | None, *, commit: bool = True) -> Done:
+    """Change the title, type or a custom field."""
+    actor = session.agent()
+    return _change(session, ref, lambda t, now: actions.set_field(t, session.config, name=name, value=value,
+                                                                  actor=actor, at=now), commit=commit)
+
+
+def tag(session: Session, ref: str, *, add: list[str], remove: list[str], commit: bool = True) -> Done:
+    """Add and remove tags."""
+    actor = session.agent()
+    return _change(session, ref, lambda t, now: actions.tag(t, add=add, remove=remove, actor=actor, at=now),
+                   commit=commit)
+
+
+def link(session: Session, ref: str, *, kb: str | None = None, related: str | None = None, remove: bool = False,
+         commit: bool = True) -> Done:
+    """Link a ticket to a KB article (the article records it too) or to another ticket (both ways)."""
+    if (kb is None) == (related is None):
+        raise UsageError("give --kb SLUG or --related ID", hint="one link at a time")
+    actor, author = session.agent(), session.author()
+    desk = session.desk
+    with desk.lock():
+        ticket = session.tickets.get(ref)
+        when = session.now()
+        extra: dict[str, str] = {}
+        if related is not None:
+            other = session.tickets.get(related)
+            outcome = actions.link(ticket, kind="related", target=other.id, actor=actor, at=when, remove=remove)
+            # Related links go both ways, so each ticket shows the other.
+            try:
+                actions.link(other, kind="related", target=ticket.id, actor=actor, at=when, remove=remove)
+                changed = [ticket, other]
+            except SupportctlError:
+                changed = [ticket]
+        else:
+            # The article must exist, and it records the ticket too (internal
+            # runbooks included: agents link those from tickets).
+            from supportctl.kb.model import desk_kb, forget_ticket, record_ticket
+
+            article = desk_kb(desk).get(kb or "")
+            outcome = actions.link(ticket, kind="kb", target=article.slug, actor=actor, at=when, remove=remove)
+            changed = [ticket]
+            extra = {article.path: (forget_ticket if remove else record_ticket)(article, ticket.id)}
+        sha = desk.save(changed, outcome.summary, author=author, commit=commit, extra=extra)
+    return Done(ticket, outcome.summary, sha)
+
+
+def merge(session: Session, ref: str, into: str, *, commit: bool = True) -> Done:
+    """Close a duplicate as merged into another ticket; both keep their messages."""
+    actor, author = session.agent(), session.author()
+    with session.desk.lock():
+        source, target = session.tickets.get(ref), session.tickets.get(into)
+        outcome = actions.merge(source, target, session.config, actor=actor, at=session.now())
+        sha = session.desk.save([source, target], outcome.summary, author=author, commit=commit)
+    return Done(source, outcome.summary, sha)
+
+
+@dataclass
+class Swept:
+    """The timed transitions a sweep applied, one commit for all."""
+
+    moved: list[dict[str, str]] = field(default_factory=list)   # {"id", "change"}
+    sha: str | None = None
+
+
+def sweep(session: Session, *, commit: bool = True) -> Swept:
+    """Apply every timed transition that is due (e.g. close tickets solved four days ago)."""
+    desk = session.desk
+    timed = {name for name, state in session.config.lifecycle.states.items() if state.next_state}
+    result = Swept()
+    changed = []
+    with desk.lock():
+        when = session.now()
+        entries, _ = session.tickets.load_index()
+        for entry in entries:
+            if entry.status not in timed:
+                continue
+            ticket = session.tickets.read(entry.path)
+            outcome = actions.apply_due_transition(ticket, session.config, when)
+            if outcome is not None:
+                changed.append(ticket)
+                result.moved.append({"id": ticket.id, "change": outcome.summary.split(": ", 1)[1]})
+        if changed:
+            n = len(changed)
+            message = f"sweep: {n} timed transition{'s' if n != 1 else ''}\n\n" + \
+                "\n".join(f"ticket {c['id']}: {c['change']}" for c in result.moved)
+            result.sha = desk.save(changed, message, author=(SYSTEM, SYSTEM_EMAIL), commit=commit)
+    return result
+
+
+# ----------------------------------------------------------------- reading
+
+
+@dataclass
+class Listing:
+    """Tickets a listing kept (index entries), the files it skipped, and each state's category."""
+
+    entries: list
+    problems: list[SupportctlError]
+    categories: dict[str, str]
+
+
+def find(session: Session, flt, *, text: str | None = None, sort: str = "updated", reverse: bool = False,
+         limit: int | None = None) -> Listing:
+    """Tickets that pass a filter (and contain `text`), sorted, from the index."""
+    from supportctl.tickets.query import newest_first, sort_key
+
+    key = sort_key(sort)
+    categories = session.desk.state_categories()
+    entries, problems = session.tickets.load_index()
+    kept = [t for t in entries if flt.keeps(t, categories)]
+    if text:
+        needle = text.lower()
+        kept = [t for t in kept if needle in t.title.lower() or needle in _full_text(session, t.path)]
+    # Newest activity first by default; priority sorts urgent first.
+    kept.sort(key=key, reverse=newest_first(sort) != reverse)
+    if limit is not None:
+        kept = kept[:limit]
+    return Listing(kept, problems, categories)
+
+
+def _full_text(session: Session, rel: str) -> str:
+    try:
+        return (session.desk.root / rel).read_text(encoding="utf-8").lower()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def get(session: Session, ref: str) -> Ticket:
+    """One ticket, fully parsed, by id or unique prefix."""
+    return session.tickets.get(ref)
+
+
+def history(session: Session, ref: str) -> tuple[str, list]:
+    """(path, commits) for one ticket: who changed it and when, from git."""
+    from supportctl.desk import git
+
+    rel = session.tickets.resolve(ref)
+    return rel, git.log(session.desk.root, rel)

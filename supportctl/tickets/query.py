@@ -1,0 +1,112 @@
+"""Finding tickets: filters, sort orders and the JSON form every listing shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from supportctl.errors import UsageError
+
+PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+SORTS = ("created", "updated", "priority", "status", "id", "title")
+UNASSIGNED = ("none", "-")   # what `--assignee` takes to mean "nobody"
+
+
+@dataclass
+class Filter:
+    """What a listing keeps; empty fields keep everything (closed tickets only when asked for)."""
+
+    status: list[str] = field(default_factory=list)
+    category: list[str] = field(default_factory=list)
+    assignee: str | None = None
+    group: list[str] = field(default_factory=list)
+    priority: list[str] = field(default_factory=list)
+    tag: list[str] = field(default_factory=list)
+    channel: list[str] = field(default_factory=list)
+    requester: str | None = None
+    all: bool = False
+
+    def keeps(self, ticket: Any, categories: dict[str, str]) -> bool:
+        """True when a ticket (or index entry) passes every filter."""
+        meta = ticket.meta
+        category = categories.get(ticket.status)
+        if self.status and ticket.status not in self.status:
+            return False
+        if self.category and category not in self.category:
+            return False
+        if not self.status and not self.category and not self.all and category == "closed":
+            return False
+        if self.assignee is not None and not assignee_is(meta, self.assignee):
+            return False
+        if self.group and meta.get("group") not in self.group:
+            return False
+        if self.priority and meta.get("priority") not in self.priority:
+            return False
+        if self.channel and meta.get("channel") not in self.channel:
+            return False
+        if self.tag and not set(self.tag) <= set(meta.get("tags") or []):
+            return False
+        if self.requester:
+            req = meta.get("requester") or {}
+            hay = f"{req.get('name', '')} <{req.get('email', '')}>".lower() if isinstance(req, dict) else str(req)
+            if self.requester.lower() not in hay.lower():
+                return False
+        return True
+
+
+def assignee_is(meta: dict[str, Any], wanted: str) -> bool:
+    """Whether a ticket is assigned to `wanted` (`none` or `-`: to nobody)."""
+    return meta.get("assignee") == (None if wanted in UNASSIGNED else wanted)
+
+
+def sort_key(field_name: str):
+    """A key function for sorting tickets or index entries by one field."""
+    if field_name not in SORTS:
+        raise UsageError(f"cannot sort by {field_name!r}", hint=f"sort by {', '.join(SORTS)}")
+    if field_name == "created":
+        return lambda entry: entry.created_ts
+    if field_name == "updated":
+        return lambda entry: entry.updated_ts
+    if field_name == "priority":
+        return lambda entry: PRIORITY_ORDER.get(str(entry.meta.get("priority")), 9)
+    return lambda entry: str(entry.meta.get(field_name) or "")
+
+
+def newest_first(field_name: str) -> bool:
+    """Times sort newest first; everything else ascending."""
+    return field_name in ("created", "updated")
+
+
+def ticket_json(ticket, config, *, full: bool = False) -> dict[str, Any]:
+    """A ticket as JSON: every front-matter field, plus category and counts (and history when full)."""
+    from supportctl.desk.store import json_value
+
+    data = {k: json_value(v) for k, v in ticket.meta.items()}
+    data["category"] = config.lifecycle.category(ticket.status)
+    data["path"] = ticket.path
+    data["messages"] = sum(1 for r in ticket.records if r.is_message)
+    if full:
+        data["history"] = [r.to_json() for r in ticket.records]
+    return data
+
+
+def entry_json(entry, categories: dict[str, str]) -> dict[str, Any]:
+    """An index entry as JSON: the same fields as `ticket_json`, without converting anything."""
+    data = dict(entry.meta)
+    data["category"] = categories.get(entry.status)
+    data["path"] = entry.path
+    data["messages"] = entry.messages
+    return data
+
+
+def entries_json_text(entries, categories: dict[str, str]) -> str:
+    """The JSON list of `entry_json` objects, spliced from the text the index keeps (no re-encoding)."""
+    import json
+
+    dumps = json.dumps
+    parts = []
+    for e in entries:
+        head = e.meta_json[:-1] + (", " if len(e.meta_json) > 2 else "")
+        parts.append(f'{head}"category": {dumps(categories.get(e.status))}, "path": {dumps(e.path)}, '
+                     f'"messages": {e.messages}}}')
+    return "[" + ", ".join(parts) + "]"
