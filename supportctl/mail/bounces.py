@@ -103,9 +103,8 @@ def _parts(root: Message) -> list[Message]:
     while stack and len(out) < 10_000:
         part = stack.pop()
         out.append(part)
-        payload = part.get_payload()
-        if isinstance(payload, list) and _ctype(part) != "message/delivery-status":
-            stack.extend(reversed([p for p in payload if isinstance(p, Message)]))
+        if part.is_multipart() and _ctype(part) != "message/delivery-status":
+            stack.extend(reversed([p for p in part.get_payload() if isinstance(p, Message)]))
     return out
 
 
@@ -118,12 +117,13 @@ def _ctype(part: Message) -> str:
 
 def _blocks(part: Message) -> list[list[tuple[str, str]]]:
     """The field blocks of a delivery-status part: per message first, then one per recipient."""
-    payload = part.get_payload()
-    if isinstance(payload, list):
-        return [[(k, unfold(raw_text(v)).strip()) for k, v in b.raw_items()] for b in payload if isinstance(b, Message)]
+    # is_multipart() first: get_payload() of a text payload decodes it and can raise on odd charsets.
+    if part.is_multipart():
+        blocks = [b for b in part.get_payload() if isinstance(b, Message)]
+        return [[(k, unfold(raw_text(v)).strip()) for k, v in b.raw_items()] for b in blocks]
     # Not parsed into blocks (encoded, or malformed): read the text ourselves.
     data = part.get_payload(decode=True)
-    text = decode_bytes(data, "utf-8") if isinstance(data, bytes) else str(payload)
+    text = decode_bytes(data, "utf-8") if isinstance(data, bytes) else ""
     blocks: list[list[tuple[str, str]]] = [[]]
     for line in text.replace("\r\n", "\n").split("\n"):
         if not line.strip():
@@ -166,8 +166,8 @@ def _original_ids(msg: ParsedMessage, parts: list[Message]) -> list[str]:
     for part in parts:
         ctype = _ctype(part)
         if ctype in ("message/rfc822", "message/global"):
-            payload = part.get_payload()
-            if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+            payload = part.get_payload() if part.is_multipart() else []
+            if payload and isinstance(payload[0], Message):
                 ids += _message_id_of(payload[0])
         elif ctype in ("text/rfc822-headers", "message/rfc822-headers"):
             data = part.get_payload(decode=True)

@@ -14,10 +14,13 @@ from inscriptis.model.config import ParserConfig
 _CONFIG = ParserConfig(css=CSS_PROFILES["strict"].copy(), display_links=True, display_images=True)
 _SELF_LINK = re.compile(r"\[([^\[\]\n]+)\]\(([^()\s]+)\)")
 _BLANK_RUN = re.compile(r"\n{3,}")
+# Characters XML cannot hold: lxml refuses them when text is set on an element.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def html_to_text(markup: str) -> str:
     """Readable text of an HTML body: no scripts or styles, links as [text](url), quotes as '> ' lines."""
+    markup = _NOT_XML.sub("", markup)
     if not markup.strip():
         return ""
     try:

@@ -196,8 +196,9 @@ def _add_leaf(part: Message, ctype: str, body: _Body, text_wanted: bool) -> None
 
 def _add_message_part(part: Message, ctype: str, body: _Body) -> None:
     """An attached message (.eml) or a report part (delivery status): kept as a file."""
-    payload = part.get_payload()
-    if ctype in ("message/rfc822", "message/global") and isinstance(payload, list) and payload:
+    # is_multipart() first: get_payload() of a text payload decodes it and can raise on odd charsets.
+    payload = part.get_payload() if part.is_multipart() else None
+    if ctype in ("message/rfc822", "message/global") and payload:
         inner = payload[0]
         data = _serialize(inner)
         subject = decode_words(str(inner.get("Subject", "") or ""))
