@@ -172,6 +172,10 @@ def _walk(part: Message, body: _Body, defects: list[str], depth: int, text_wante
 
 
 def _add_leaf(part: Message, ctype: str, body: _Body, text_wanted: bool) -> None:
+    if ctype.startswith("multipart/"):
+        # A multipart whose boundary is missing or broken could not be split: its body is
+        # unreadable as parts but still readable as text, which beats hiding it in a file.
+        ctype = "text/plain"
     disposition = part.get_content_disposition()
     filename = _filename(part)
     if ctype in ("text/plain", "text/html") and disposition != "attachment" and not filename:
