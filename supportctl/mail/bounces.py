@@ -60,15 +60,18 @@ class Bounce:
 
     @property
     def status(self) -> str | None:
+        """The first failed recipient's enhanced status code."""
         first = self._first_failed()
         return first.status if first else None
 
     @property
     def diagnostic(self) -> str | None:
+        """The first failed recipient's diagnostic (the remote server's words)."""
         first = self._first_failed()
         return first.diagnostic if first else None
 
     def _first_failed(self) -> FailedRecipient | None:
+        """The first recipient whose delivery failed, else the first one reported."""
         for r in self.recipients:
             if r.action == "failed" or (r.status or "").startswith("5"):
                 return r
@@ -93,6 +96,7 @@ def detect_bounce(msg: ParsedMessage) -> Bounce | None:
 
 
 def _looks_like_classic_bounce(msg: ParsedMessage) -> bool:
+    """MAILER-DAEMON/postmaster sending a subject that says delivery failed."""
     sender = (msg.from_addr.email if msg.from_addr else "").lower().partition("@")[0]
     return sender in _ROBOTS and bool(_BOUNCE_SUBJECT.search(msg.subject))
 
@@ -109,6 +113,7 @@ def _parts(root: Message) -> list[Message]:
 
 
 def _ctype(part: Message) -> str:
+    """A part's content type, or octet-stream when its header cannot be read."""
     try:
         return part.get_content_type()
     except (ValueError, TypeError, IndexError, AttributeError):  # header parser bugs on garbage
@@ -138,6 +143,7 @@ def _blocks(part: Message) -> list[list[tuple[str, str]]]:
 
 
 def _recipients(part: Message) -> list[FailedRecipient]:
+    """The per-recipient blocks of a delivery-status part."""
     found = []
     for block in _blocks(part):
         fields = {name.lower(): value for name, value in block}
@@ -181,5 +187,6 @@ def _original_ids(msg: ParsedMessage, parts: list[Message]) -> list[str]:
 
 
 def _message_id_of(inner: Message) -> list[str]:
+    """The Message-ID of a returned message, read from its raw header."""
     value = next((v for k, v in inner.raw_items() if k.lower() == "message-id"), None)
     return list(parse_msgids(value))

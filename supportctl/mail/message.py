@@ -90,6 +90,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
 
 
 def _parse(raw: bytes) -> ParsedMessage:
+    """parse_message without the boundary that turns stdlib surprises into MailParseError."""
     defects: list[str] = []
     if raw.lower().count(b"multipart/") > _MAX_MULTIPARTS:
         mime = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
@@ -144,6 +145,8 @@ def _parse(raw: bytes) -> ParsedMessage:
 
 @dataclass
 class _Body:
+    """What the MIME walk collects: body texts in order, attachments, whether HTML was converted."""
+
     texts: list[str] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     html_converted: bool = False
@@ -172,6 +175,7 @@ def _walk(part: Message, body: _Body, defects: list[str], depth: int, text_wante
 
 
 def _add_leaf(part: Message, ctype: str, body: _Body, text_wanted: bool) -> None:
+    """A non-multipart part: body text (inline text/plain or text/html) or an attachment."""
     if ctype.startswith("multipart/"):
         # A multipart whose boundary is missing or broken could not be split: its body is
         # unreadable as parts but still readable as text, which beats hiding it in a file.
@@ -247,6 +251,7 @@ def _raw_header(part: Message, name: str) -> str | None:
 
 
 def _part_text(part: Message) -> str:
+    """A text part's payload decoded (transfer encoding, then charset with fallbacks)."""
     data = part.get_payload(decode=True)
     if not isinstance(data, bytes):
         return ""

@@ -57,6 +57,7 @@ def read_stdin(stream: BinaryIO | None = None) -> SourceItem:
 
 
 def _read_file(path: Path, label: str) -> SourceItem:
+    """One file as one message, or an error item."""
     try:
         return SourceItem(label, path.read_bytes())
     except OSError as exc:
@@ -110,6 +111,7 @@ def _mbox(path: Path) -> Iterator[SourceItem]:
 
 
 def _why(exc: BaseException) -> str:
+    """A short reason for an error item."""
     if isinstance(exc, OSError) and exc.strerror:
         return f"cannot read: {exc.strerror}"
     return f"cannot read: {exc}"

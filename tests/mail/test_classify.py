@@ -39,7 +39,8 @@ def test_mail_from_people(extra):
     assert automated_reason(_headers(extra), DESK) is None
 
 
-@pytest.mark.parametrize("sender", ["MAILER-DAEMON@mx.example.com", "postmaster@example.com", "Mail System <Postmaster@x.example>"])
+@pytest.mark.parametrize("sender", ["MAILER-DAEMON@mx.example.com", "postmaster@example.com",
+                                    "Mail System <Postmaster@x.example>"])
 def test_robot_senders(sender):
     assert automated_reason(_headers("", sender=sender), DESK).startswith("From ")
 

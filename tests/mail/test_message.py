@@ -149,5 +149,6 @@ def test_a_flood_of_multiparts_is_read_for_its_headers_only():
 
 def test_multipart_without_a_boundary_is_read_as_text():
     msg = parse_message(b"From: MAILER-DAEMON@mx.example\nSubject: Returned mail\n"
-                        b"Content-Type: multipart/report; report-type=delivery-status\n\nThe message could not be sent.\n")
+                        b"Content-Type: multipart/report; report-type=delivery-status\n\n"
+                        b"The message could not be sent.\n")
     assert msg.text == "The message could not be sent." and msg.attachments == ()
