@@ -63,6 +63,9 @@ app.add_typer(_site.app, name="site")
 from supportctl.cli import sla as _sla  # noqa: E402
 
 app.add_typer(_sla.app, name="sla")
+from supportctl.cli import mail as _mail  # noqa: E402
+
+app.add_typer(_mail.app, name="mail")
 app.command("queue")(_sla.queue)
 
 

@@ -8,6 +8,7 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from supportctl.config.mail import MailConfig
 from supportctl.errors import ConfigError
 from supportctl.tickets.model import CHANNELS, PRIORITIES
 
@@ -320,6 +321,7 @@ class Config(Strict):
     sla: SlaConfig = SlaConfig()
     kb: KbConfig = KbConfig()
     site: SiteConfig = SiteConfig()
+    mail: MailConfig | None = None
 
     @model_validator(mode="after")
     def _references(self) -> Config:

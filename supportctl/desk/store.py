@@ -257,36 +257,36 @@ class Desk:
         finally:
             fh.close()
 
-    def write_files(self, files: dict[str, str]) -> dict[str, str | None]:
-        """Write texts atomically; return the previous contents (None = did not exist).
+    def write_files(self, files: dict[str, str | bytes]) -> dict[str, bytes | None]:
+        """Write texts (or bytes: kept mail) atomically; return the previous contents (None = did not exist).
 
         Each file is replaced atomically; if a later one fails (disk full), the
         earlier ones are put back, so a change of two tickets is all or nothing.
         """
-        previous: dict[str, str | None] = {}
+        previous: dict[str, bytes | None] = {}
         for rel in files:
             path = self.root / rel
-            previous[rel] = path.read_text(encoding="utf-8") if path.exists() else None
-        written: dict[str, str | None] = {}
+            previous[rel] = path.read_bytes() if path.exists() else None
+        written: dict[str, bytes | None] = {}
         try:
-            for rel, text in files.items():
-                atomic_write(self.root / rel, text)
+            for rel, data in files.items():
+                atomic_write_bytes(self.root / rel, data if isinstance(data, bytes) else data.encode("utf-8"))
                 written[rel] = previous[rel]
         except BaseException:
             self.restore(written)
             raise
         return previous
 
-    def restore(self, previous: dict[str, str | None]) -> None:
-        for rel, text in previous.items():
+    def restore(self, previous: dict[str, bytes | None]) -> None:
+        for rel, data in previous.items():
             path = self.root / rel
-            if text is None:
+            if data is None:
                 path.unlink(missing_ok=True)
             else:
-                atomic_write(path, text)
+                atomic_write_bytes(path, data)
 
     def save(self, tickets: list[Ticket], message: str, *, author: tuple[str, str], commit: bool = True,
-             extra: dict[str, str] | None = None) -> str | None:
+             extra: dict[str, str | bytes] | None = None) -> str | None:
         """Write tickets (and `extra` files) and commit them; on failure restore every file."""
         files = {t.path: t.render() for t in tickets}
         files.update(extra or {})

@@ -139,12 +139,15 @@ def create_ticket(config: Config, *, ticket_id: str, path: str, title: str, requ
 
 
 def customer_message(ticket: Ticket, config: Config, *, at: datetime, text: str,
-                     author: str | None = None) -> Outcome:
-    """A message from the customer; it reopens a pending or solved ticket."""
+                     author: str | None = None, reopen: bool = True) -> Outcome:
+    """A message from the customer; it reopens a pending or solved ticket (unless `reopen` is off)."""
     sender = author or format_person(ticket.meta.get("requester"))
     ticket.add_record(_message_record("message", sender, "customer", at, text))
     category = config.lifecycle.category(ticket.status)
     summary = f"ticket {ticket.id}: customer message"
+    if not reopen:   # automated mail (an out-of-office) is kept but wakes nothing up
+        _touch(ticket, at)
+        return Outcome(summary)
     if category in ("pending", "solved") or (category == "closed" and _reopens_closed(ticket, config, at)):
         target = config.lifecycle.reopen_state()
         old = ticket.status
@@ -435,3 +438,29 @@ def merge(source: Ticket, target: Ticket, config: Config, *, actor: str, at: dat
 def _count(n: int, noun: str) -> str:
     """`1 message`, `2 messages`."""
     return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def add_cc(ticket: Ticket, addresses: list[str], *, at: datetime, actor: str = SYSTEM,
+           role: str = "system") -> list[str]:
+    """Add addresses to the ticket's cc (those not already there); returns the ones added."""
+    current = [str(a) for a in ticket.meta.get("cc") or []]
+    added = [a for a in dict.fromkeys(a.lower() for a in addresses) if a and a not in current]
+    if added:
+        _event(ticket, actor, role, at, [Change("cc", new=a, op="add") for a in added])
+        _touch(ticket, at, {"cc": current + added})
+    return added
+
+
+def automatic_reply(ticket: Ticket, *, at: datetime, text: str) -> Record:
+    """A public message the desk sends by itself (an acknowledgement); it is no agent's reply."""
+    record = _message_record("message", SYSTEM, "system", at, text)
+    ticket.add_record(record)
+    _touch(ticket, at)
+    return record
+
+
+def event(ticket: Ticket, *, at: datetime, body: str, actor: str = SYSTEM, role: str = "system") -> Record:
+    """An event with a ready-made body (one `field: value` line each), e.g. a mail receipt."""
+    record = Record("event", new_record_id(), at, actor, role, body)
+    ticket.add_record(record)
+    return record

@@ -1,0 +1,321 @@
+"""Mail intake: messages from files, mailboxes, stdin or IMAP become tickets and messages, each once."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from supportctl.errors import SupportctlError, UsageError
+from supportctl.services.session import SYSTEM, SYSTEM_EMAIL, Session
+
+UNPROCESSED = "mail/unprocessed"   # mail that made no ticket change is still kept, never dropped
+
+
+@dataclass
+class Intake:
+    """What became of one message (spec §10: message_id, action, ticket, automated, bounce, reason)."""
+
+    source: str
+    message_id: str | None = None
+    action: str = "skipped"          # created | appended | skipped
+    ticket: str | None = None
+    automated: bool = False
+    bounce: bool = False
+    reason: str | None = None
+    kept: str | None = None          # where the original was kept when nothing else was done with it
+
+    def to_json(self) -> dict[str, Any]:
+        return {"message_id": self.message_id, "action": self.action, "ticket": self.ticket,
+                "automated": self.automated, "bounce": self.bounce, "reason": self.reason, "source": self.source,
+                "kept": self.kept}
+
+
+@dataclass
+class IntakeRun:
+    """Every message's fate, and the one commit that recorded them."""
+
+    results: list[Intake] = field(default_factory=list)
+    sha: str | None = None
+    dry_run: bool = False
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.results if r.action == action)
+
+
+def mail_config(session: Session):
+    """The desk's `mail:` settings; an error that says how to add them when there are none."""
+    cfg = session.config.mail
+    if cfg is None:
+        raise UsageError("this desk has no mail settings",
+                         hint="add a mail: section to supportctl.yml (address, subject_tag, imap, smtp); "
+                              "see docs/mail.md")
+    return cfg
+
+
+def secret(env: Mapping[str, str], name: str | None) -> str:
+    """A password from the environment variable the config names (secrets never go in supportctl.yml)."""
+    if not name or not env.get(name):
+        raise SupportctlError(f"the password variable {name or '(none)'} is not set",
+                              hint=f"export {name or 'the variable named in password_env'} before running; "
+                                   "secrets never go in supportctl.yml")
+    return env[name]
+
+
+def fetch(session: Session, *, env: Mapping[str, str], dry_run: bool = False, commit: bool = True,
+          limit: int | None = None) -> IntakeRun:
+    """Import the IMAP folder's new mail, then file it away (moved to processed_folder, or marked seen)."""
+    from supportctl.mail.sources import SourceItem
+    from supportctl.mail.transport import imap_folder
+
+    cfg = mail_config(session)
+    if cfg.imap is None:
+        raise UsageError("no IMAP server to fetch from", hint="add mail.imap (host, username, password_env, folder) "
+                                                              "to supportctl.yml, or use `mail import`")
+    with imap_folder(cfg.imap, secret(env, cfg.imap.password_env)) as box:
+        fetched = box.messages(limit)
+        items = [SourceItem(f"imap:{cfg.imap.folder}#{f.uid}", f.data) for f in fetched]
+        run = intake(session, items, dry_run=dry_run, commit=commit)
+        if not dry_run:
+            # Filed away only once recorded: a message that could not even be kept stays for the next run.
+            box.done([f.uid for f, r in zip(fetched, run.results) if r.action != "skipped" or r.kept
+                      or r.reason == "duplicate"])
+    return run
+
+
+class _Run:
+    """One intake run under the desk lock: the tickets it touched and the files it writes."""
+
+    def __init__(self, session: Session) -> None:
+        from supportctl.mail.records import RECEIVED, SENT, events_of
+
+        self.session = session
+        self.cfg = mail_config(session)
+        self.store = session.tickets
+        self.now = session.now()
+        self.tickets: dict[str, Any] = {}        # ticket id -> Ticket changed in this run
+        self.files: dict[str, bytes] = {}
+        self.received: dict[str, str] = {}       # message id (or sha256:...) -> ticket id
+        self.sent: dict[str, str] = {}
+        entries, _ = self.store.load_index()
+        self.ids = {e.id for e in entries}
+        for entry in entries:
+            for event in events_of(entry.history()):
+                if event.kind == SENT:
+                    self.sent[event.message_id] = entry.id
+                elif event.kind == RECEIVED:
+                    self.received[event.message_id] = entry.id
+                else:   # a bounce is recorded under its own id, so it is skipped next time
+                    self.received[event.message_id] = entry.id
+
+    def ticket(self, ticket_id: str):
+        if ticket_id not in self.tickets:
+            self.tickets[ticket_id] = self.store.get(ticket_id)
+        return self.tickets[ticket_id]
+
+    def keep_unprocessed(self, raw: bytes) -> str:
+        path = f"{UNPROCESSED}/{hashlib.sha256(raw).hexdigest()[:20]}.eml"
+        self.files[path] = raw
+        return path
+
+
+def intake(session: Session, items: Iterable, *, dry_run: bool = False, commit: bool = True) -> IntakeRun:
+    """Turn messages into tickets and messages (threaded, deduplicated, automated mail and bounces marked)."""
+    out = IntakeRun(dry_run=dry_run)
+    desk = session.desk
+    with desk.lock():
+        run = _Run(session)
+        for item in items:
+            out.results.append(_one(run, item))
+        if dry_run or not (run.tickets or run.files):
+            return out
+        lines = [f"- {r.message_id or r.source}: {r.action}" + (f" {r.ticket}" if r.ticket else "") +
+                 (f" ({r.reason})" if r.reason else "") for r in out.results]
+        n = len(out.results)
+        summary = (f"mail: {n} message{'s' if n != 1 else ''} ({out.count('created')} created, "
+                   f"{out.count('appended')} appended, {out.count('skipped')} skipped)")
+        out.sha = desk.save(list(run.tickets.values()), summary + "\n\n" + "\n".join(lines),
+                            author=(SYSTEM, SYSTEM_EMAIL), commit=commit, extra=run.files)
+    return out
+
+
+def _one(run: _Run, item) -> Intake:
+    from supportctl.mail.errors import MailParseError
+    from supportctl.mail.message import parse_message
+    from supportctl.mail.records import safe_id
+
+    result = Intake(item.label)
+    if item.error is not None or item.data is None:
+        result.reason = f"unreadable: {item.error}"
+        return result
+    raw = bytes(item.data)
+    try:
+        msg = parse_message(raw)
+    except MailParseError as exc:
+        result.reason = f"unreadable: {exc.message}"
+        result.kept = run.keep_unprocessed(raw)
+        return result
+    result.message_id = safe_id(msg.message_id)
+    key = result.message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
+    if key in run.received or key in run.sent:
+        result.reason = "duplicate"
+        result.ticket = run.received.get(key) or run.sent.get(key)
+        return result
+    try:
+        _file(run, result, msg, raw, key)
+    except SupportctlError as exc:
+        result.action, result.ticket = "skipped", None
+        result.reason = exc.message
+        result.kept = run.keep_unprocessed(raw)
+    return result
+
+
+def _file(run: _Run, result: Intake, msg, raw: bytes, key: str) -> None:
+    """Append the message to its ticket, or open one, or record a bounce; fills in `result`."""
+    from supportctl.mail.bounces import detect_bounce
+    from supportctl.mail.classify import automated_reason
+
+    bounce = detect_bounce(msg)
+    if bounce is not None:
+        result.bounce = result.automated = True
+        _bounce(run, result, msg, raw, key, bounce)
+        return
+    reason = automated_reason(msg, run.cfg.address)
+    result.automated = reason is not None
+    ticket_id = _thread(run, msg)
+    sender = msg.from_addr or (msg.reply_to[0] if msg.reply_to else None)
+    if sender is None or "@" not in sender.email:
+        raise UsageError("no sender address", hint="a message needs a From address to become a ticket")
+    if ticket_id is not None:
+        _append(run, result, msg, raw, key, ticket_id, str(sender), reason)
+    else:
+        _create(run, result, msg, raw, key, str(sender), reason)
+
+
+def _thread(run: _Run, msg) -> str | None:
+    """The ticket a message belongs to: its subject tag, else a message id the desk recorded."""
+    from supportctl.mail.threads import candidate_ids, find_ticket_id
+
+    tagged = find_ticket_id(msg.subject, run.cfg.subject_tag)
+    if tagged is not None and (tagged in run.ids or tagged in run.tickets):
+        return tagged
+    for mid in candidate_ids(msg):
+        found = run.sent.get(mid) or run.received.get(mid)
+        if found:
+            return found
+    return None
+
+
+def _text(msg) -> str:
+    text = msg.text.strip() or msg.full_text.strip()
+    if text:
+        return text
+    return "(no text; see the attached files)" if msg.attachments else "(empty message)"
+
+
+def _received(run: _Run, ticket, record, msg, raw: bytes, key: str, reason: str | None) -> None:
+    """Keep the original and its attachments beside the ticket and record the receipt."""
+    from supportctl.mail.records import RECEIVED, MailEvent
+    from supportctl.tickets import actions
+
+    base = f"mail/{ticket.id}/{record.id}"
+    run.files[f"{base}.eml"] = raw
+    event = MailEvent(RECEIVED, key, record.id, [("file", f"{base}.eml")])
+    for attachment in msg.attachments:
+        path = f"{base}/{attachment.filename}"
+        run.files[path] = attachment.data
+        event.fields.append(("attachment", path))
+    if msg.date is not None:
+        event.fields.append(("date", msg.date.isoformat()))
+    if reason:
+        event.fields.append(("automated", reason))
+    actions.event(ticket, at=record.at, body=event.body())
+    run.received[key] = ticket.id
+    requester = (ticket.meta.get("requester") or {}).get("email", "")
+    copies = [a.email for a in (*msg.to, *msg.cc)
+              if a.email.lower() not in (run.cfg.address, str(requester).lower())]
+    # Only Cc'd people follow the ticket; other To addresses are usually the desk's aliases.
+    cc = [a.email for a in msg.cc if a.email in copies]
+    if cc:
+        actions.add_cc(ticket, cc, at=record.at)
+
+
+def _new_message(ticket, before: int):
+    """The message record an action just added (it is the one not read from the file)."""
+    return [r for r in ticket.records if r.raw is None and r.kind == "message"][before]
+
+
+def _append(run: _Run, result: Intake, msg, raw: bytes, key: str, ticket_id: str, sender: str,
+            reason: str | None) -> None:
+    from supportctl.tickets import actions
+    from supportctl.tickets.model import new_ticket_id
+
+    ticket = run.ticket(ticket_id)
+    config = run.session.config
+    text = _text(msg)
+    if reason is None and actions.closed_follow_up(ticket, config, run.now):
+        new_id = new_ticket_id(run.ids | set(run.tickets))
+        outcome = actions.open_follow_up(ticket, config, ticket_id=new_id, at=run.now, text=text, sender=sender)
+        follow = outcome.created[0]
+        run.tickets[follow.id] = follow
+        run.ids.add(follow.id)
+        _received(run, follow, _new_message(follow, 0), msg, raw, key, reason)
+        result.action, result.ticket = "created", follow.id
+        result.reason = f"follow-up of closed ticket {ticket.id}"
+        return
+    actions.customer_message(ticket, config, at=run.now, text=text, author=sender, reopen=reason is None)
+    _received(run, ticket, _new_message(ticket, -1), msg, raw, key, reason)
+    result.action, result.ticket = "appended", ticket.id
+
+
+def _create(run: _Run, result: Intake, msg, raw: bytes, key: str, sender: str, reason: str | None) -> None:
+    from supportctl.mail.threads import title_from_subject
+    from supportctl.tickets import actions
+    from supportctl.tickets.model import new_ticket_id
+
+    new_id = new_ticket_id(run.ids | set(run.tickets))
+    title = title_from_subject(msg.subject, run.cfg.subject_tag) or "(no subject)"
+    ticket = actions.create_ticket(run.session.config, ticket_id=new_id, path=f"tickets/{new_id}.md", title=title,
+                                   requester=sender, actor=SYSTEM, at=run.now, body=_text(msg), channel="email",
+                                   tags=["automated"] if reason else [])
+    run.tickets[new_id] = ticket
+    run.ids.add(new_id)
+    _received(run, ticket, _new_message(ticket, 0), msg, raw, key, reason)
+    result.action, result.ticket = "created", new_id
+    if reason is None and run.cfg.acknowledge:
+        _acknowledge(run, ticket)
+
+
+def _acknowledge(run: _Run, ticket) -> None:
+    """The automatic reply to a new ticket, from the configured template; `mail send` delivers it."""
+    from supportctl import templating
+    from supportctl.tickets import actions
+
+    desk = run.session.desk
+    text = templating.render(desk.templates_dir, run.cfg.acknowledge, templating.ticket_context(desk, ticket, None))
+    actions.automatic_reply(ticket, at=run.now, text=text)
+
+
+def _bounce(run: _Run, result: Intake, msg, raw: bytes, key: str, bounce) -> None:
+    """A delivery status notification: a `delivery failed` event on the ticket whose mail bounced."""
+    from supportctl.mail.records import FAILED, MailEvent
+    from supportctl.tickets import actions
+
+    ticket_id = next((run.sent[i] for i in bounce.original_message_ids if i in run.sent), None)
+    if ticket_id is None:
+        raise UsageError("a bounce of mail the desk did not send", hint="kept in " + UNPROCESSED)
+    ticket = run.ticket(ticket_id)
+    original = next(i for i in bounce.original_message_ids if i in run.sent)
+    path = f"mail/{ticket.id}/bounce-{hashlib.sha256(raw).hexdigest()[:12]}.eml"
+    run.files[path] = raw
+    event = MailEvent(FAILED, key, None, [("original", original), ("file", path)])
+    for r in bounce.recipients:
+        event.fields.append(("recipient", r.address))
+        if r.status:
+            event.fields.append(("dsn_status", r.status))
+        if r.diagnostic:
+            event.fields.append(("diagnostic", r.diagnostic))
+    actions.event(ticket, at=run.now, body=event.body())
+    run.received[key] = ticket.id
+    result.action, result.ticket = "appended", ticket.id
