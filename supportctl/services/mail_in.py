@@ -188,9 +188,19 @@ def _file(run: _Run, result: Intake, msg, raw: bytes, key: str) -> None:
     if sender is None or "@" not in sender.email:
         raise UsageError("no sender address", hint="a message needs a From address to become a ticket")
     if ticket_id is not None:
-        _append(run, result, msg, raw, key, ticket_id, str(sender), reason)
+        _append(run, result, msg, raw, key, ticket_id, _person(sender), reason)
     else:
-        _create(run, result, msg, raw, key, str(sender), reason)
+        _create(run, result, msg, raw, key, _person(sender), reason)
+
+
+def _person(address) -> str:
+    """`Name <email>`, the name quoted when it holds a comma or the like ("Peterson, Mark")."""
+    name = " ".join(address.name.split())
+    if not name:
+        return address.email
+    if any(c in name for c in ',;:<>@()[]"\\'):
+        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{name} <{address.email}>"
 
 
 def _thread(run: _Run, msg) -> str | None:
