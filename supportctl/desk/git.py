@@ -17,9 +17,9 @@ from supportctl.errors import SupportctlError
 
 
 def _run(root: Path, *args: str, env: dict[str, str] | None = None, check: bool = True,
-         ) -> subprocess.CompletedProcess[str]:
+         stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     try:
-        proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
+        proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, input=stdin,
                               env={**os.environ, **(env or {})})
     except FileNotFoundError:
         raise SupportctlError("git is not installed", hint="install git; supportctl keeps the desk in git") from None
@@ -52,8 +52,12 @@ def commit(root: Path, paths: list[str], message: str, *, author_name: str, auth
         env.update({"GIT_COMMITTER_NAME": author_name, "GIT_COMMITTER_EMAIL": author_email})
     # `git add` first so new files are known; `commit -- paths` (git's --only)
     # then records just these paths, whatever else the index holds.
-    _run(root, "add", "-A", "--", *paths)
-    proc = _run(root, "commit", "-q", "--no-verify", "-m", message, "--", *paths, env=env, check=False)
+    # Paths go through stdin (NUL-separated): a mail import can commit tens of
+    # thousands of files, more than a command line holds.
+    listed = "\0".join(paths)
+    _run(root, "add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul", stdin=listed)
+    proc = _run(root, "commit", "-q", "--no-verify", "-m", message, "--pathspec-from-file=-",
+                "--pathspec-file-nul", env=env, check=False, stdin=listed)
     if proc.returncode != 0:
         raise SupportctlError(f"git commit failed: {(proc.stderr or proc.stdout).strip()}",
                               hint="the files were restored; fix the repository and try again, "

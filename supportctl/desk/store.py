@@ -302,6 +302,10 @@ class Desk:
             gitops.unstage(self.root, [p for p, old in previous.items() if old is None])
             raise
 
+    def batch(self) -> Batch:
+        """Files written one by one during a long run (a mail import), committed together at the end."""
+        return Batch(self)
+
     def change(self, ref: str, action: Callable[[Ticket], str], *, author: tuple[str, str],
                commit: bool = True) -> tuple[Ticket, str | None]:
         """Read one ticket under the lock, apply `action`, save and commit."""
@@ -310,6 +314,38 @@ class Desk:
             message = action(ticket)
             sha = self.save([ticket], message, author=author, commit=commit)
         return ticket, sha
+
+
+class Batch:
+    """Writes that go to disk as they happen, so a long run's memory does not grow with its size,
+    then one commit for all of them; on failure every file is put back as it was."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self.previous: dict[str, bytes | None] = {}   # first contents of each file touched (None: new)
+
+    def write(self, files: dict[str, str | bytes]) -> None:
+        for rel, old in self.desk.write_files(files).items():
+            self.previous.setdefault(rel, old)
+
+    def rollback(self) -> None:
+        from supportctl.desk import git as gitops
+
+        self.desk.restore(self.previous)
+        gitops.unstage(self.desk.root, [p for p, old in self.previous.items() if old is None])
+        self.previous = {}
+
+    def commit(self, message: str, *, author: tuple[str, str], commit: bool = True) -> str | None:
+        if not self.previous or not commit:
+            return None
+        from supportctl.desk import git as gitops
+
+        try:
+            return gitops.commit(self.desk.root, list(self.previous), message, author_name=author[0],
+                                 author_email=author[1])
+        except BaseException:
+            self.rollback()
+            raise
 
 
 def markdown_files(folder: Path, base: Path, *, stat: bool = True, skip: tuple[str, ...] = (".",),

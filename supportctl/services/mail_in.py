@@ -73,7 +73,7 @@ def fetch(session: Session, *, env: Mapping[str, str], dry_run: bool = False, co
     if cfg.imap is None:
         raise UsageError("no IMAP server to fetch from", hint="add mail.imap (host, username, password_env, folder) "
                                                               "to supportctl.yml, or use `mail import`")
-    with imap_folder(cfg.imap, secret(env, cfg.imap.password_env)) as box:
+    with imap_folder(cfg.imap, secret(env, cfg.imap.password_env), base=session.desk.root) as box:
         fetched = box.messages(limit)
         items = [SourceItem(f"imap:{cfg.imap.folder}#{f.uid}", f.data) for f in fetched]
         run = intake(session, items, dry_run=dry_run, commit=commit)
@@ -87,10 +87,12 @@ def fetch(session: Session, *, env: Mapping[str, str], dry_run: bool = False, co
 class _Run:
     """One intake run under the desk lock: the tickets it touched and the files it writes."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, dry_run: bool) -> None:
         from supportctl.mail.records import RECEIVED, SENT, events_of
 
         self.session = session
+        self.dry_run = dry_run
+        self.batch = session.desk.batch()
         self.cfg = mail_config(session)
         self.store = session.tickets
         self.now = session.now()
@@ -114,6 +116,15 @@ class _Run:
             self.tickets[ticket_id] = self.store.get(ticket_id)
         return self.tickets[ticket_id]
 
+    def flush(self) -> None:
+        """Write what the last message changed and forget it: memory stays flat over a large mailbox."""
+        if self.dry_run:   # nothing is written: tickets stay in memory for later messages of the run
+            self.files = {}
+            return
+        if self.tickets or self.files:
+            self.batch.write({**{t.path: t.render() for t in self.tickets.values()}, **self.files})
+        self.tickets, self.files = {}, {}
+
     def keep_unprocessed(self, raw: bytes) -> str:
         path = f"{UNPROCESSED}/{hashlib.sha256(raw).hexdigest()[:20]}.eml"
         self.files[path] = raw
@@ -123,20 +134,22 @@ class _Run:
 def intake(session: Session, items: Iterable, *, dry_run: bool = False, commit: bool = True) -> IntakeRun:
     """Turn messages into tickets and messages (threaded, deduplicated, automated mail and bounces marked)."""
     out = IntakeRun(dry_run=dry_run)
-    desk = session.desk
-    with desk.lock():
-        run = _Run(session)
-        for item in items:
-            out.results.append(_one(run, item))
-        if dry_run or not (run.tickets or run.files):
-            return out
-        lines = [f"- {r.message_id or r.source}: {r.action}" + (f" {r.ticket}" if r.ticket else "") +
-                 (f" ({r.reason})" if r.reason else "") for r in out.results]
-        n = len(out.results)
-        summary = (f"mail: {n} message{'s' if n != 1 else ''} ({out.count('created')} created, "
-                   f"{out.count('appended')} appended, {out.count('skipped')} skipped)")
-        out.sha = desk.save(list(run.tickets.values()), summary + "\n\n" + "\n".join(lines),
-                            author=(SYSTEM, SYSTEM_EMAIL), commit=commit, extra=run.files)
+    with session.desk.lock():
+        run = _Run(session, dry_run)
+        try:
+            for item in items:
+                out.results.append(_one(run, item))
+                run.flush()
+            lines = [f"- {r.message_id or r.source}: {r.action}" + (f" {r.ticket}" if r.ticket else "") +
+                     (f" ({r.reason})" if r.reason else "") for r in out.results]
+            n = len(out.results)
+            summary = (f"mail: {n} message{'s' if n != 1 else ''} ({out.count('created')} created, "
+                       f"{out.count('appended')} appended, {out.count('skipped')} skipped)")
+            out.sha = run.batch.commit(summary + "\n\n" + "\n".join(lines), author=(SYSTEM, SYSTEM_EMAIL),
+                                       commit=commit)
+        except BaseException:
+            run.batch.rollback()   # a failed run leaves every file as it was
+            raise
     return out
 
 
