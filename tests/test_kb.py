@@ -9,8 +9,12 @@ from pathlib import Path
 import pytest
 
 from supportctl.config.model import Config
-from supportctl.kb.model import (check_articles, edit_front_matter, links_of, load_kb, new_article, parse_article, pii_findings,
-                           record_ticket, set_status)
+from supportctl.kb.checks import check_articles
+from supportctl.kb.edits import edit_front_matter, new_article, record_ticket, set_status
+from supportctl.kb.links import links_of
+from supportctl.kb.load import load_kb
+from supportctl.kb.model import parse_article
+from supportctl.kb.privacy import pii_findings
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)

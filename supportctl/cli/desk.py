@@ -93,12 +93,13 @@ def paths(json_: bool = JSON_OPTION) -> None:
 def check(json_: bool = JSON_OPTION) -> None:
     """Validate the config, every ticket and the KB; exit 1 if anything is wrong."""
     from supportctl.tickets.checks import check_desk
-    from supportctl.kb.model import check_kb
+    from supportctl.cli.common import clock_now
+    from supportctl.kb.load import check_kb
 
     d = desk()
     problems = check_desk(d)
     if not any(p.path == "supportctl.yml" for p in problems):  # the KB checks need a valid config
-        problems.extend(check_kb(d))
+        problems.extend(check_kb(d, clock_now(d, None)))
     if json_:
         emit_json([{"path": p.path, "line": p.line, "message": p.message, "hint": p.hint} for p in problems])
     else:

@@ -19,7 +19,7 @@ STATUS_STYLE = {"published": {"fg": "green"}, "review": {"fg": "yellow"}, "draft
 
 
 def _load(d) -> Any:
-    from supportctl.kb.model import desk_kb
+    from supportctl.kb.load import desk_kb
 
     return desk_kb(d)
 
@@ -49,7 +49,8 @@ def new(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Write a new draft article from a template; prints its path."""
-    from supportctl.kb.model import CATEGORY_FILE, category_file_text, new_article, parse_article
+    from supportctl.kb.edits import category_file_text, new_article
+    from supportctl.kb.model import CATEGORY_FILE, parse_article
 
     d = desk()
     actor = actor_name(d, as_)
@@ -62,9 +63,9 @@ def new(
         extra = {rel: text}
         if category not in kb.categories:
             order = max((c.order for c in kb.categories.values() if c.order < 1000), default=0) + 10
-            from supportctl.kb.model import _title_from_name
+            from supportctl.kb.load import title_from_name
 
-            extra[f"kb/{category}/{CATEGORY_FILE}"] = category_file_text(category_title or _title_from_name(category),
+            extra[f"kb/{category}/{CATEGORY_FILE}"] = category_file_text(category_title or title_from_name(category),
                                                                          order)
             info(f"new category {category} (kb/{category}/{CATEGORY_FILE})")
         sha = d.save([], f"kb {parse_article(text, rel).slug}: new {visibility} draft", author=author_of(d, actor),
@@ -94,7 +95,9 @@ def list_(
     json_: bool = JSON_OPTION,
 ) -> None:
     """List articles."""
-    from supportctl.kb.model import STATUSES, VISIBILITIES, _months_between, default_now
+    from supportctl.cli.common import clock_now
+    from supportctl.kb.checks import months_between
+    from supportctl.kb.model import STATUSES, VISIBILITIES
 
     for s in status:
         if s not in STATUSES:
@@ -105,7 +108,7 @@ def list_(
     kb = _load(d)
     for problem in kb.problems:
         warn(str(problem))
-    today = default_now().date()
+    today = clock_now(d, None).date()
     months = d.config.kb.stale_after_months
     rows = []
     for a in sorted(kb.articles, key=lambda a: (a.category, a.slug)):
@@ -119,13 +122,13 @@ def list_(
             continue
         if owner and a.owner != owner:
             continue
-        if stale and not (a.status == "published" and (a.updated is None or _months_between(a.updated, today)
+        if stale and not (a.status == "published" and (a.updated is None or months_between(a.updated, today)
                                                         >= months)):
             continue
         rows.append(a)
     counts: dict[str, dict[str, int]] = {}
     if used:
-        from supportctl.kb.model import usage_counts
+        from supportctl.kb.usage import usage_counts
 
         counts = usage_counts(rows, d.load_all().tickets, d.config)
         rows.sort(key=lambda a: (-counts[a.slug]["resolved"], -counts[a.slug]["linked"], a.slug))
@@ -164,7 +167,7 @@ def show(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Show an article: its fields, public link and text."""
-    from supportctl.site.build import public_url
+    from supportctl.kb.model import public_url
 
     d = desk()
     kb = _load(d)
@@ -201,7 +204,8 @@ def status(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Move an article to draft, review, published or archived; publishing checks it first."""
-    from supportctl.kb.model import publish_problems, set_status
+    from supportctl.kb.checks import publish_problems
+    from supportctl.kb.edits import set_status
 
     d = desk()
     actor = actor_name(d, as_)
@@ -231,7 +235,7 @@ def reviewed(
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Mark an article as reviewed today (sets `updated`, so it is no longer stale)."""
-    from supportctl.kb.model import mark_reviewed
+    from supportctl.kb.edits import mark_reviewed
 
     d = desk()
     actor = actor_name(d, as_)
@@ -246,11 +250,11 @@ def reviewed(
 @app.command("check")
 def check(json_: bool = JSON_OPTION) -> None:
     """Check every article: front matter, links, duplicates, descriptions, staleness, personal data."""
-    from supportctl.cli.common import report_error
-    from supportctl.kb.model import check_kb
+    from supportctl.cli.common import clock_now, report_error
+    from supportctl.kb.load import check_kb
 
     d = desk()
-    problems = check_kb(d)
+    problems = check_kb(d, clock_now(d, None))
     if json_:
         emit_json([p.to_json() if hasattr(p, "to_json") else {"path": p.path, "line": p.line, "message": p.message,
                                                               "hint": p.hint} for p in problems])

@@ -21,9 +21,11 @@ def build(
     from supportctl.site.build import SiteCheckFailed
     from supportctl.site.build import build as run
 
+    from supportctl.cli.common import clock_now
+
     d = desk()
     try:
-        report = run(d.root, d.config, out=out)
+        report = run(d.root, d.config, out=out, now=clock_now(d, None))
     except SiteCheckFailed as exc:
         for p in exc.problems:
             report_error(p)

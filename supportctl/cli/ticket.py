@@ -147,12 +147,18 @@ def reply(
             text = render(d.templates_dir, template, ticket_context(d, ticket, actor))
         articles: dict[str, str] = {}
         if kb:  # the article links go into the reply, and ticket and article record each other
-            from supportctl.kb.model import kb_reply_links
+            from supportctl.kb.load import desk_kb
+            from supportctl.kb.reply import reply_links
 
-            text, articles, link = kb_reply_links(d, ticket, kb, text)
+            linked = reply_links(desk_kb(d), d.config, ticket.id, kb, text)
+            text, articles = linked.text, linked.files
         outcome = agent_reply(ticket, d.config, actor=actor, at=when, text=text or "", status=status)
         if kb:
-            link(actor, when)
+            from supportctl.kb.model import str_list
+            from supportctl.tickets.actions import link
+
+            for slug in linked.new_links(str_list(ticket.meta.get("kb"))):
+                link(ticket, kind="kb", target=slug, actor=actor, at=when)
         sha = d.save([ticket], outcome.summary + "".join(f", kb {s}" for s in kb), author=author_of(d, actor),
                      commit=not no_commit, extra=articles)
     _done(ticket.id, outcome.summary.split(": ", 1)[1], sha)
@@ -302,7 +308,8 @@ def link_cmd(
         else:
             # The article must exist, and it records the ticket too (internal
             # runbooks included: agents link those from tickets).
-            from supportctl.kb.model import desk_kb, forget_ticket, record_ticket
+            from supportctl.kb.edits import forget_ticket, record_ticket
+            from supportctl.kb.load import desk_kb
 
             article = desk_kb(d).get(kb or "")
             outcome = link(ticket, kind="kb", target=article.slug, actor=actor, at=when, remove=remove)
