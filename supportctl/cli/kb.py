@@ -50,6 +50,7 @@ def new(
 ) -> None:
     """Write a new draft article from a template; prints its path."""
     from supportctl.kb.edits import category_file_text, new_article
+    from supportctl.kb.load import article_template
     from supportctl.kb.model import CATEGORY_FILE, parse_article
 
     d = desk()
@@ -57,9 +58,9 @@ def new(
     when = event_time(d, at)
     with d.lock():
         kb = _load(d)
-        rel, text = new_article(d.root, kb, title=title, category=category, slug=slug, description=description,
+        rel, text = new_article(kb, title=title, category=category, slug=slug, description=description,
                                 tags=tags, owner=owner or actor, visibility=visibility, today=when.date(),
-                                template=template, desk_name=d.config.desk.name)
+                                template=article_template(d.root, template), desk_name=d.config.desk.name)
         extra = {rel: text}
         if category not in kb.categories:
             order = max((c.order for c in kb.categories.values() if c.order < 1000), default=0) + 10

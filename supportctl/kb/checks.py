@@ -7,13 +7,17 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from supportctl.base.yamlio import Ambiguous
-from supportctl.kb.links import SCHEME_RE, anchors_of, links_of, resolve
-from supportctl.kb.model import (FIELDS, REQUIRED, SITE_FIELDS, SLUG_RE, STATUSES, TAG_RE, VISIBILITIES, Article, Kb,
-                                 KbProblem, parse_article)
+from supportctl.kb.links import SCHEME_RE, anchors_of, links_of, raw_html, resolve
+from supportctl.kb.model import (FIELDS, HOME_FILE, REQUIRED, SITE_FIELDS, SLUG_RE, STATUSES, TAG_RE, VISIBILITIES,
+                                 Article, Kb, KbProblem, parse_article)
 from supportctl.kb.privacy import pii_findings
 
 if TYPE_CHECKING:
     from supportctl.config.model import Config
+
+# Front-matter text the help site shows (tags are slugs, so they cannot hold an address).
+PUBLISHED_FIELDS = ("title", "description", "subtitle")
+PII_HINT = "remove it, use an example.com address or 555-01xx number, or list it under kb.pii_allow"
 
 
 def check_articles(kb: Kb, config: Config | None, now: datetime) -> list[KbProblem]:
@@ -25,6 +29,8 @@ def check_articles(kb: Kb, config: Config | None, now: datetime) -> list[KbProbl
         allow.append(config.desk.support_email)
     custom = set(config.kb.extra_fields) if config else set()
     agents = set(config.agent_map()) if config else set()
+    allow_html = bool(config and config.kb.allow_html)
+    symlinks = {p.path for p in kb.problems if p.code == "symlink"}
     today = now.date()
 
     slugs: dict[str, list[Article]] = {}
@@ -135,7 +141,10 @@ def check_articles(kb: Kb, config: Config | None, now: datetime) -> list[KbProbl
                 if anchor and anchor not in anchors_of(a):
                     add("anchor", f"broken anchor #{anchor}", "anchors are heading ids", line=link.line,
                         blocking=a.public)
-            elif not path.startswith("kb/") or not _asset_exists(kb, path):
+            elif any(path == s or path.startswith(s + "/") for s in symlinks):
+                add("link", f"link {target!r} leads through a symbolic link", "the help site does not publish "
+                    "links: put the file itself in kb/", line=link.line)
+            elif not path.startswith("kb/") or path not in kb.assets:
                 add("link", f"broken link {target!r}", "link to an article's .md file or to a file in kb/",
                     line=link.line, blocking=a.public)
         for slug in a.related:
@@ -149,17 +158,46 @@ def check_articles(kb: Kb, config: Config | None, now: datetime) -> list[KbProbl
                 add("leak", f"related: {slug} is {dest.status} {dest.visibility}, not on the help site",
                     "remove it from related, or publish it as public", key="related")
 
+        # -- raw HTML: the site publishes it as written, scripts included
+        if not allow_html:
+            for line, what in raw_html(a):
+                add("html", f"{what} in the body", "write it in Markdown (`<` as &lt;), or let authors publish "
+                    "raw HTML with kb.allow_html: true in supportctl.yml", line=line, blocking=a.public)
+
         # -- personal data
         if a.public:
             for n, kind, value in pii_findings(a.body, allow):
-                add("personal-data", f"{kind} {value!r} in a public article",
-                    "remove it, use an example.com address or 555-01xx number, or list it under kb.pii_allow",
-                    line=a.body_line + n)
-            for key in ("title", "description"):
-                for _, kind, value in pii_findings(str(a.meta.get(key) or ""), allow):
+                add("personal-data", f"{kind} {value!r} in a public article", PII_HINT, line=a.body_line + n)
+            for key in PUBLISHED_FIELDS:
+                for _, kind, value in pii_findings(_text(a.meta.get(key)), allow):
                     add("personal-data", f"{kind} {value!r} in the {key}", "remove it", key=key)
+    problems.extend(_published_text_problems(kb, config, allow))
     problems.sort(key=lambda e: (e.path or "", e.line or 0))
     return problems
+
+
+def _published_text_problems(kb: Kb, config: Config | None, allow: list[str]) -> list[KbProblem]:
+    """Personal data in what the site shows besides articles: categories with public articles, the home page."""
+    out = []
+    configured = config.kb.categories if config else {}
+    shown = {a.category for a in kb.public()}
+    for cat in kb.categories.values():
+        if cat.name not in shown:
+            continue
+        for key in ("title", "description"):
+            for _, kind, value in pii_findings(getattr(cat, key), allow):
+                in_config = cat.name in configured and getattr(configured[cat.name], key, None) is not None
+                out.append(KbProblem("personal-data", f"{kind} {value!r} in the {key} of category {cat.name}",
+                                     PII_HINT, path="supportctl.yml" if in_config else cat.path,
+                                     line=None if in_config else cat.lines.get(key)))
+    for n, kind, value in pii_findings(kb.home or "", allow):
+        out.append(KbProblem("personal-data", f"{kind} {value!r} on the home page", PII_HINT,
+                             path=f"kb/{HOME_FILE}", line=n + 1))
+    return out
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def _required_hint(key: str) -> str:
@@ -168,11 +206,8 @@ def _required_hint(key: str) -> str:
             "visibility": "add visibility: public (or internal, for agents only)"}[key]
 
 
-def _asset_exists(kb: Kb, path: str) -> bool:
-    return kb.root is not None and (kb.root / path).is_file()
-
-
 def months_between(earlier: date, later: date) -> int:
+    """Whole months from `earlier` to `later`."""
     months = (later.year - earlier.year) * 12 + later.month - earlier.month
     if later.day < earlier.day:
         months -= 1

@@ -1,7 +1,8 @@
-"""Links and anchors in article bodies, as the help site will render them."""
+"""Links, anchors and raw HTML in article bodies, as the help site will render them."""
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 import unicodedata
@@ -17,6 +18,12 @@ _REFDEF_RE = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+.*)?$")
 _HTML_HREF_RE = re.compile(r"""<(?:a|img)\b[^>]*?\b(?:href|src)\s*=\s*["']([^"']+)["']""", re.I)
 _HEADING_RE = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _ATTR_ID_RE = re.compile(r"\{\s*[^}]*#([\w-]+)[^}]*\}\s*$")
+# An HTML tag, comment excepted: `<https://...>` and `<a@b.c>` are Markdown autolinks, not tags.
+_HTML_TAG_RE = re.compile(r"<(?:/?([A-Za-z][A-Za-z0-9-]*)(?=[\s/>]|$)|(![A-Za-z\[])|(\?))")
+# An attribute list (attr_list extension) that sets an event handler: `{ onclick="..." }`.
+_EVENT_ATTR_RE = re.compile(r"\{[^}]*\bon[a-z]+\s*=", re.I)
+# Schemes that run script or embed content in the page instead of linking.
+_SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
 # A URL scheme (https:, mailto:): such a link leaves the KB and is not checked.
 SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
@@ -109,3 +116,20 @@ def resolve(article: Article, target: str) -> tuple[str, str]:
         return article.path, anchor
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(article.path), unquote(path)))
     return joined, anchor
+
+
+def raw_html(article: Article) -> list[tuple[int, str]]:
+    """(line in the file, what) for raw HTML, event-handler attributes and script links in the body (code excluded)."""
+    out = []
+    for n, line in enumerate(strip_code(article.body).split("\n")):
+        tags = [f"<{m.group(1).lower()}>" if m.group(1) else ("<!...>" if m.group(2) else "<?...>")
+                for m in _HTML_TAG_RE.finditer(line)] if "<" in line else []
+        if tags:
+            out.append((article.body_line + n, "raw HTML " + ", ".join(dict.fromkeys(tags))))
+        if "{" in line and _EVENT_ATTR_RE.search(line):
+            out.append((article.body_line + n, "an event-handler attribute"))
+    for link in links_of(article):
+        target = re.sub(r"[\x00-\x20]", "", html.unescape(link.target)).lower()
+        if target.startswith(_SCRIPT_SCHEMES):
+            out.append((link.line, f"a {target.split(':', 1)[0]}: link"))
+    return sorted(out)
