@@ -52,6 +52,8 @@ def strip_code(body: str) -> str:
 
 @dataclass(frozen=True)
 class Link:
+    """A link or image target in an article body."""
+
     target: str
     line: int                      # 1-based line in the file
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from supportctl.base.yamlio import load_fast
 from supportctl.errors import NotFound, SupportctlError, UsageError
 from supportctl.kb.checks import check_articles
 from supportctl.kb.model import CATEGORY_FIELDS, CATEGORY_FILE, HOME_FILE, Category, Kb, KbProblem, parse_article
@@ -79,6 +80,7 @@ def article_files(kb_dir: Path) -> dict[str, os.stat_result]:
 
 
 def symlink_problem(rel: str, target: str) -> KbProblem:
+    """The problem reported for a symbolic link found in kb/."""
     return KbProblem("symlink", f"{rel} is a symbolic link (to {target}); supportctl does not follow links",
                      hint="put the file itself there: a link can point outside the repository, and the help site "
                           "would publish whatever it points to", path=rel)
@@ -101,8 +103,7 @@ def regular_file(root: Path, rel: str) -> bool:
 
 
 def load_categories(kb_dir: Path, config: Config | None) -> tuple[dict[str, Category], list[KbProblem]]:
-    from supportctl.base.yamlio import load_fast
-
+    """Category folders of kb/ with their _category.yml and supportctl.yml settings (config wins)."""
     cats: dict[str, Category] = {}
     problems: list[KbProblem] = []
     configured = dict(config.kb.categories) if config else {}

@@ -16,6 +16,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import yaml
+
+from supportctl.base.yamlio import load_fast, load_with_lines, yaml_error_line
+from supportctl.base.yamlio import split_front_matter as split
 from supportctl.errors import NotFound, SupportctlError, UsageError
 
 if TYPE_CHECKING:
@@ -57,6 +61,8 @@ class KbProblem(SupportctlError):
 
 @dataclass
 class Category:
+    """A folder of kb/ and how the help site shows it."""
+
     name: str                      # folder name under kb/
     title: str
     order: int = 1000
@@ -68,6 +74,8 @@ class Category:
 
 @dataclass
 class Article:
+    """One article file: its front matter (`meta`, as read) and its Markdown body."""
+
     path: str                      # relative to the desk root: kb/<category>/<slug>.md
     category: str
     slug: str
@@ -139,10 +147,6 @@ class Article:
     @cached_property
     def lines(self) -> dict[tuple, int]:
         """Front-matter key -> line in the file (computed only when a problem needs it)."""
-        import yaml
-
-        from supportctl.base.yamlio import load_with_lines
-
         try:
             _, lines = load_with_lines(self.fm_text)
         except yaml.YAMLError:  # the parse error itself is reported elsewhere
@@ -162,6 +166,7 @@ class Article:
 
 
 def str_list(value: Any) -> list[str]:
+    """A front-matter value as a list of strings (one value becomes a list of one)."""
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
@@ -214,8 +219,6 @@ class Kb:
 
 def split_front_matter(text: str, path: str) -> tuple[str, str, int]:
     """(front matter text, body, 1-based line where the body starts)."""
-    from supportctl.base.yamlio import split_front_matter as split
-
     try:
         fm, body = split(text)
     except ValueError as exc:
@@ -226,10 +229,7 @@ def split_front_matter(text: str, path: str) -> tuple[str, str, int]:
 
 
 def parse_article(text: str, path: str, mtime: float = 0.0) -> Article:
-    import yaml
-
-    from supportctl.base.yamlio import load_fast, yaml_error_line
-
+    """The article in `text`, stored at `path`; raises KbProblem (with a line) when it cannot be read."""
     text = text.replace("\r\n", "\n")
     parts = path.split("/")
     if len(parts) != 3 or parts[0] != "kb":
