@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 # Front-matter text the help site shows (tags are slugs, so they cannot hold an address).
 PUBLISHED_FIELDS = ("title", "description", "subtitle")
+HTML_HINT = ("write it in Markdown (`<` as &lt;), or let authors publish raw HTML with kb.allow_html: true "
+             "in supportctl.yml")
 PII_HINT = "remove it, use an example.com address or 555-01xx number, or list it under kb.pii_allow"
 
 
@@ -160,9 +162,8 @@ def check_articles(kb: Kb, config: Config | None, now: datetime) -> list[KbProbl
 
         # -- raw HTML: the site publishes it as written, scripts included
         if not allow_html:
-            for line, what in raw_html(a):
-                add("html", f"{what} in the body", "write it in Markdown (`<` as &lt;), or let authors publish "
-                    "raw HTML with kb.allow_html: true in supportctl.yml", line=line, blocking=a.public)
+            for line, what in raw_html(a.body, a.body_line):
+                add("html", f"{what} in the body", HTML_HINT, line=line, blocking=a.public)
 
         # -- personal data
         if a.public:
@@ -172,6 +173,9 @@ def check_articles(kb: Kb, config: Config | None, now: datetime) -> list[KbProbl
                 for _, kind, value in pii_findings(_text(a.meta.get(key)), allow):
                     add("personal-data", f"{kind} {value!r} in the {key}", "remove it", key=key)
     problems.extend(_published_text_problems(kb, config, allow))
+    if kb.home and not allow_html:
+        problems.extend(KbProblem("html", f"{what} on the home page", HTML_HINT, path=f"kb/{HOME_FILE}", line=line)
+                        for line, what in raw_html(kb.home))
     problems.sort(key=lambda e: (e.path or "", e.line or 0))
     return problems
 

@@ -60,16 +60,21 @@ class Link:
 
 def links_of(article: Article) -> list[Link]:
     """Every link and image target in the body (code excluded), with its line in the file."""
+    return links_in(article.body, article.body_line)
+
+
+def links_in(markdown: str, first_line: int = 1) -> list[Link]:
+    """Every link and image target in Markdown text (code excluded); its first line is `first_line`."""
     out = []
-    for n, line in enumerate(strip_code(article.body).split("\n")):
+    for n, line in enumerate(strip_code(markdown).split("\n")):
         if "](" in line:
-            out.extend(Link(m.group(1), article.body_line + n) for m in _LINK_RE.finditer(line))
+            out.extend(Link(m.group(1), first_line + n) for m in _LINK_RE.finditer(line))
         if "]:" in line:
             m = _REFDEF_RE.match(line)
             if m:
-                out.append(Link(m.group(1), article.body_line + n))
+                out.append(Link(m.group(1), first_line + n))
         if "<" in line:
-            out.extend(Link(m.group(1), article.body_line + n) for m in _HTML_HREF_RE.finditer(line))
+            out.extend(Link(m.group(1), first_line + n) for m in _HTML_HREF_RE.finditer(line))
     return out
 
 
@@ -120,17 +125,17 @@ def resolve(article: Article, target: str) -> tuple[str, str]:
     return joined, anchor
 
 
-def raw_html(article: Article) -> list[tuple[int, str]]:
-    """(line in the file, what) for raw HTML, event-handler attributes and script links in the body (code excluded)."""
+def raw_html(markdown: str, first_line: int = 1) -> list[tuple[int, str]]:
+    """(line, what) for raw HTML, event-handler attributes and script links in Markdown text (code excluded)."""
     out = []
-    for n, line in enumerate(strip_code(article.body).split("\n")):
+    for n, line in enumerate(strip_code(markdown).split("\n")):
         tags = [f"<{m.group(1).lower()}>" if m.group(1) else ("<!...>" if m.group(2) else "<?...>")
                 for m in _HTML_TAG_RE.finditer(line)] if "<" in line else []
         if tags:
-            out.append((article.body_line + n, "raw HTML " + ", ".join(dict.fromkeys(tags))))
+            out.append((first_line + n, "raw HTML " + ", ".join(dict.fromkeys(tags))))
         if "{" in line and _EVENT_ATTR_RE.search(line):
-            out.append((article.body_line + n, "an event-handler attribute"))
-    for link in links_of(article):
+            out.append((first_line + n, "an event-handler attribute"))
+    for link in links_in(markdown, first_line):
         target = re.sub(r"[\x00-\x20]", "", html.unescape(link.target)).lower()
         if target.startswith(_SCRIPT_SCHEMES):
             out.append((link.line, f"a {target.split(':', 1)[0]}: link"))

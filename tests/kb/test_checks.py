@@ -135,6 +135,8 @@ def test_raw_html_is_refused_unless_the_desk_allows_it(tmp_path):
     messages = [p.message for p in problems(tmp_path) if p.code == "html"]
     assert messages[1] == "raw HTML <script> in the body" and messages[4] == "a javascript: link in the body"
     assert [p for p in problems(tmp_path, config(allow_html=True)) if p.code == "html"] == []
+    write(tmp_path, {"kb/_home.md": "Welcome.\n\n<script>steal()</script>\n"})
+    assert [(p.path, p.line) for p in problems(tmp_path) if p.code == "html"][0] == ("kb/_home.md", 3)
 
 
 def test_publishing_runs_the_html_check(tmp_path):
