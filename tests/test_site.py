@@ -13,7 +13,8 @@ import pytest
 
 from supportctl.config.model import Config
 from supportctl.errors import SupportctlError
-from supportctl.kb.model import GENERATED_MARK, load_kb
+from supportctl.kb.load import load_kb
+from supportctl.kb.model import GENERATED_MARK
 from supportctl.site.build import SiteCheckFailed, build, read_mkdocs, run_engine, stage, starter_files
 
 REPO = Path(__file__).resolve().parent.parent

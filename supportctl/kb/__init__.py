@@ -1,0 +1,1 @@
+"""The knowledge base: articles and categories, their checks, edits, search and ticket links."""

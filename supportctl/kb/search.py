@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from supportctl.kb.model import Article, KbProblem, article_files, parse_article
+from supportctl.kb.load import article_files
+from supportctl.kb.model import Article, KbProblem, parse_article
 
 SCHEMA_VERSION = 2
 # Column weights for bm25(), in column order (slug and the unindexed columns first).

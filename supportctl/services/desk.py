@@ -58,7 +58,7 @@ def init(path: Path, *, name: str, timezone: str, agent: str | None, url: str | 
 
 def check(session: Session) -> list[SupportctlError]:
     """Every problem in the config, the tickets and the KB, each with path, line and hint."""
-    from supportctl.kb.model import check_kb
+    from supportctl.kb.load import check_kb
     from supportctl.tickets.checks import check_desk
 
     problems = check_desk(session.desk)

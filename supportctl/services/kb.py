@@ -11,7 +11,7 @@ from supportctl.services.session import Session
 
 def load(session: Session):
     """The desk's knowledge base as it is on disk."""
-    from supportctl.kb.model import desk_kb
+    from supportctl.kb.load import desk_kb
 
     return desk_kb(session.desk)
 
@@ -35,21 +35,24 @@ def new(session: Session, *, title: str, category: str, slug: str | None = None,
         tags: list[str] | None = None, owner: str | None = None, visibility: str = "public",
         template: str | None = None, category_title: str | None = None, commit: bool = True) -> Written:
     """A new draft article from a template (and its category, when new)."""
-    from supportctl.kb.model import CATEGORY_FILE, _title_from_name, category_file_text, new_article, parse_article
+    from supportctl.kb.edits import category_file_text, new_article
+    from supportctl.kb.load import article_template, title_from_name
+    from supportctl.kb.model import CATEGORY_FILE, parse_article
 
     actor, author = session.agent(), session.author()
     desk = session.desk
     with desk.lock():
         kb = load(session)
-        rel, text = new_article(desk.root, kb, title=title, category=category, slug=slug, description=description,
+        rel, text = new_article(kb, title=title, category=category, slug=slug, description=description,
                                 tags=tags or [], owner=owner or actor, visibility=visibility,
-                                today=session.now().date(), template=template, desk_name=session.config.desk.name)
+                                today=session.now().date(), template=article_template(desk.root, template),
+                                desk_name=session.config.desk.name)
         files = {rel: text}
         created = None
         if category not in kb.categories:
             order = max((c.order for c in kb.categories.values() if c.order < 1000), default=0) + 10
             created = f"kb/{category}/{CATEGORY_FILE}"
-            files[created] = category_file_text(category_title or _title_from_name(category), order)
+            files[created] = category_file_text(category_title or title_from_name(category), order)
         sha = desk.save([], f"kb {parse_article(text, rel).slug}: new {visibility} draft", author=author,
                         commit=commit, extra=files)
     return Written(rel, text, sha, created)
@@ -75,7 +78,8 @@ class Edited:
 
 def set_status(session: Session, slug: str, state: str, *, commit: bool = True) -> Edited:
     """Move an article to draft, review, published or archived; publishing checks it first."""
-    from supportctl.kb.model import publish_problems, set_status as change
+    from supportctl.kb.checks import publish_problems
+    from supportctl.kb.edits import set_status as change
 
     author = session.author()
     desk = session.desk
@@ -94,7 +98,7 @@ def set_status(session: Session, slug: str, state: str, *, commit: bool = True) 
 
 def reviewed(session: Session, slug: str, *, commit: bool = True) -> Edited:
     """Mark an article as reviewed today, so it is no longer stale."""
-    from supportctl.kb.model import mark_reviewed
+    from supportctl.kb.edits import mark_reviewed
 
     author = session.author()
     desk = session.desk
@@ -118,8 +122,9 @@ def find(session: Session, *, status: list[str] | None = None, visibility: str |
          category: str | None = None, tag: list[str] | None = None, owner: str | None = None,
          stale: bool = False, used: bool = False) -> Found:
     """Articles that pass the filters, by category and slug (by usage with `used`)."""
-    from supportctl.kb.model import STATUSES, VISIBILITIES, _months_between
     from supportctl.errors import UsageError
+    from supportctl.kb.checks import months_between
+    from supportctl.kb.model import STATUSES, VISIBILITIES
 
     for s in status or []:
         if s not in STATUSES:
@@ -141,13 +146,13 @@ def find(session: Session, *, status: list[str] | None = None, visibility: str |
             continue
         if owner and a.owner != owner:
             continue
-        if stale and not (a.status == "published" and (a.updated is None or _months_between(a.updated, today)
+        if stale and not (a.status == "published" and (a.updated is None or months_between(a.updated, today)
                                                         >= months)):
             continue
         rows.append(a)
     out = Found(rows, problems=list(kb.problems))
     if used:
-        from supportctl.kb.model import usage_counts
+        from supportctl.kb.usage import usage_counts
 
         out.counts = usage_counts(rows, session.tickets.load_all().tickets, session.config)
         rows.sort(key=lambda a: (-out.counts[a.slug]["resolved"], -out.counts[a.slug]["linked"], a.slug))
@@ -156,7 +161,7 @@ def find(session: Session, *, status: list[str] | None = None, visibility: str |
 
 def show(session: Session, slug: str) -> tuple[Any, str | None]:
     """(article, its public link or None when it is not on the help site)."""
-    from supportctl.site.build import public_url
+    from supportctl.kb.model import public_url
 
     article = load(session).get(slug)
     return article, (public_url(article, session.config) if article.public else None)
@@ -164,7 +169,7 @@ def show(session: Session, slug: str) -> tuple[Any, str | None]:
 
 def check(session: Session) -> list[SupportctlError]:
     """Every problem in the knowledge base: front matter, links, duplicates, staleness, personal data."""
-    from supportctl.kb.model import check_kb
+    from supportctl.kb.load import check_kb
 
     return check_kb(session.desk, session.now())
 

@@ -11,7 +11,7 @@ def build(session: Session, *, out: Path | None = None):
     """Check the KB, stage it and build the site in strict mode; a BuildReport."""
     from supportctl.site.build import build as run
 
-    return run(session.desk.root, session.config, out=out)
+    return run(session.desk.root, session.config, out=out, now=session.now())
 
 
 def stage(session: Session):

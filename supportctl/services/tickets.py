@@ -93,14 +93,19 @@ def reply(session: Session, ref: str, *, text: str | None = None, template: str 
 
             text = templating.render(desk.templates_dir, template, templating.ticket_context(desk, ticket, actor))
         articles: dict[str, str] = {}
-        link = None
+        linked = None
         if kb:  # the article links go into the reply, and ticket and article record each other
-            from supportctl.kb.model import kb_reply_links
+            from supportctl.kb.load import desk_kb
+            from supportctl.kb.reply import reply_links
 
-            text, articles, link = kb_reply_links(desk, ticket, kb, text)
+            linked = reply_links(desk_kb(desk), session.config, ticket.id, kb, text)
+            text, articles = linked.text, linked.files
         outcome = actions.agent_reply(ticket, session.config, actor=actor, at=when, text=text or "", status=status)
-        if link is not None:
-            link(actor, when)
+        if linked is not None:
+            from supportctl.kb.model import str_list
+
+            for slug in linked.new_links(str_list(ticket.meta.get("kb"))):
+                actions.link(ticket, kind="kb", target=slug, actor=actor, at=when)
         summary = outcome.summary + "".join(f", kb {s}" for s in kb or [])
         sha = desk.save([ticket], summary, author=author, commit=commit, extra=articles)
     return Done(ticket, summary, sha)
@@ -175,7 +180,8 @@ def link(session: Session, ref: str, *, kb: str | None = None, related: str | No
         else:
             # The article must exist, and it records the ticket too (internal
             # runbooks included: agents link those from tickets).
-            from supportctl.kb.model import desk_kb, forget_ticket, record_ticket
+            from supportctl.kb.edits import forget_ticket, record_ticket
+            from supportctl.kb.load import desk_kb
 
             article = desk_kb(desk).get(kb or "")
             outcome = actions.link(ticket, kind="kb", target=article.slug, actor=actor, at=when, remove=remove)

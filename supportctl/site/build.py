@@ -33,13 +33,17 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from supportctl.errors import SupportctlError
-from supportctl.kb.model import DEFAULT_TEMPLATE, GENERATED_MARK, SITE_FIELDS, Article, Kb, KbProblem, check_articles, load_kb
+from supportctl.kb.checks import check_articles
+from supportctl.kb.edits import DEFAULT_TEMPLATE
+from supportctl.kb.load import load_kb
+from supportctl.kb.model import GENERATED_MARK, SITE_FIELDS, Article, Kb, KbProblem
 
 DESK_CONFIG = ".desk.yml"
 SHIM_PATH = "assets/javascripts/iframe-worker-shim.js"
@@ -136,19 +140,6 @@ class Stage:
 
 def public_url_base(config: Any) -> str | None:
     return config.desk.url if config is not None else None
-
-
-def article_href(article: Article, offline: bool) -> str:
-    """The article's address relative to the site root."""
-    return f"{article.category}/{article.slug}.html" if offline else f"{article.category}/{article.slug}/"
-
-
-def public_url(article: Article, config: Any) -> str:
-    """The link a customer gets for an article (`ticket reply --kb`)."""
-    offline = bool(config and config.site.offline)
-    base = (config.desk.url if config is not None else None) or ""
-    rel = article_href(article, offline)
-    return (base.rstrip("/") + "/" + rel) if base else "/" + rel
 
 
 def _front_matter(fields: dict[str, Any]) -> str:
@@ -249,7 +240,7 @@ def plan(kb: Kb, config: Any, *, tags_plugin: bool = True) -> dict[str, str | by
 
 def _assets_of(article: Article, kb: Kb) -> list[str]:
     """Files in kb/ (not articles) that a public article links or shows."""
-    from supportctl.kb.model import _SCHEME_RE, _resolve, links_of
+    from supportctl.kb.links import SCHEME_RE as _SCHEME_RE, links_of, resolve as _resolve
 
     out = []
     for link in links_of(article):
@@ -431,12 +422,11 @@ def engine_env(config: Any) -> dict[str, str]:
 
 def build(root: Path, config: Any, *, out: Path | None = None, now: Any = None) -> BuildReport:
     """Check the KB, stage it and run the engine in strict mode; raise on any problem."""
-    from supportctl.kb.model import default_now
-
     mk = read_mkdocs(root)
     t0 = time.perf_counter()
     kb = load_kb(root, config)
-    problems = check_articles(kb, config, now or default_now())
+    # Callers pass their `now`; the clock is only a fallback for library use.
+    problems = check_articles(kb, config, now or datetime.now(timezone.utc))
     blocking = [p for p in problems if p.blocking]
     check_seconds = time.perf_counter() - t0
     if blocking:

@@ -174,3 +174,26 @@ def test_init_url_goes_into_the_config(tmp_path, cli):
     cli("init", root, "--timezone", "UTC", "--agent", "al", "--url", "https://help.acme.example")
     assert "  url: https://help.acme.example" in (root / "supportctl.yml").read_text()
     assert cli("-C", root, "check", ok=False).exit_code == 0
+
+
+def test_new_refuses_an_owner_that_would_add_keys_and_writes_nothing(desk, cli):
+    before = git(desk, "rev-parse", "HEAD")
+    r = cli("kb", "new", "Refunds", "--category", "billing", "--owner", "bob\nstatus: published", ok=False)
+    assert r.exit_code == 2 and "one line" in r.stderr
+    assert not (desk / "kb/billing").exists() and git(desk, "rev-parse", "HEAD") == before
+
+
+def test_new_reads_templates_from_templates_kb_only(desk, cli):
+    (desk / "templates/outside.md").write_text("---\ntitle: x\nstatus: draft\nvisibility: public\n---\nSECRET\n")
+    r = cli("kb", "new", "Refunds", "--category", "billing", "--template", "../outside", ok=False)
+    assert r.exit_code == 2 and "plain name" in r.stderr and not (desk / "kb/billing").exists()
+
+
+def test_check_reports_symlinks_in_kb_and_the_rest_keeps_working(desk, cli):
+    import os
+
+    os.symlink("/proc/self/environ", desk / "kb/getting-started/env.txt")
+    for args in (("kb", "check"), ("check",)):
+        r = cli(*args, ok=False)
+        assert r.exit_code == 1 and "kb/getting-started/env.txt" in r.stderr and "symbolic link" in r.stderr
+    assert "welcome" in cli("kb", "list").stdout

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from supportctl.kb.model import load_kb
+from supportctl.kb.load import load_kb
 from supportctl.kb.search import KbIndex, open_index, query_terms, suggest, ticket_text
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parent.parent.parent
 
 
 def art(title: str, body: str, *, status: str = "published", visibility: str = "public", tags: str = "[]") -> str:
