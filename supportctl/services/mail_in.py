@@ -11,6 +11,7 @@ from supportctl.errors import SupportctlError, UsageError
 from supportctl.services.session import SYSTEM, SYSTEM_EMAIL, Session
 
 UNPROCESSED = "mail/unprocessed"   # mail that made no ticket change is still kept, never dropped
+ATTACHMENT_MB = 25                  # default for mail.max_attachment_mb: larger files stay only in the .eml
 
 
 @dataclass
@@ -237,7 +238,8 @@ def _text(msg) -> str:
     return "(no text; see the attached files)" if msg.attachments else "(empty message)"
 
 
-def _received(run: _Run, ticket, record, msg, raw: bytes, key: str, reason: str | None) -> None:
+def _received(run: _Run, ticket, record, msg, raw: bytes, key: str, reason: str | None,
+              unknown: str | None = None) -> None:
     """Keep the original and its attachments beside the ticket and record the receipt."""
     from supportctl.mail.records import RECEIVED, MailEvent
     from supportctl.tickets import actions
@@ -245,7 +247,13 @@ def _received(run: _Run, ticket, record, msg, raw: bytes, key: str, reason: str 
     base = f"mail/{ticket.id}/{record.id}"
     run.files[f"{base}.eml"] = raw
     event = MailEvent(RECEIVED, key, record.id, [("file", f"{base}.eml")])
+    limit = (getattr(run.cfg, "max_attachment_mb", None) or ATTACHMENT_MB) * 1_000_000
     for attachment in msg.attachments:
+        if len(attachment.data) > limit:
+            # Still in the original message, byte for byte: only not unpacked as a file.
+            event.fields.append(("attachment_too_large",
+                                 f"{attachment.filename} ({len(attachment.data) / 1_000_000:.1f} MB)"))
+            continue
         path = f"{base}/{attachment.filename}"
         run.files[path] = attachment.data
         event.fields.append(("attachment", path))
@@ -253,6 +261,8 @@ def _received(run: _Run, ticket, record, msg, raw: bytes, key: str, reason: str 
         event.fields.append(("date", msg.date.isoformat()))
     if reason:
         event.fields.append(("automated", reason))
+    if unknown:
+        event.fields.append(("unknown_sender", unknown))
     actions.event(ticket, at=record.at, body=event.body())
     run.received[key] = ticket.id
     requester = (ticket.meta.get("requester") or {}).get("email", "")
@@ -260,7 +270,7 @@ def _received(run: _Run, ticket, record, msg, raw: bytes, key: str, reason: str 
               if a.email.lower() not in (run.cfg.address, str(requester).lower())]
     # Only Cc'd people follow the ticket; other To addresses are usually the desk's aliases.
     cc = [a.email for a in msg.cc if a.email in copies]
-    if cc:
+    if cc and not unknown:
         actions.add_cc(ticket, cc, at=record.at)
 
 
@@ -277,7 +287,7 @@ def _append(run: _Run, result: Intake, msg, raw: bytes, key: str, ticket_id: str
     ticket = run.ticket(ticket_id)
     config = run.session.config
     text = _text(msg)
-    if reason is None and actions.closed_follow_up(ticket, config, run.now):
+    if reason is None and actions.closed_follow_up(ticket, config, run.now) and not _unknown_sender(ticket, sender):
         new_id = new_ticket_id(run.ids | set(run.tickets))
         outcome = actions.open_follow_up(ticket, config, ticket_id=new_id, at=run.now, text=text, sender=sender)
         follow = outcome.created[0]
@@ -287,9 +297,26 @@ def _append(run: _Run, result: Intake, msg, raw: bytes, key: str, ticket_id: str
         result.action, result.ticket = "created", follow.id
         result.reason = f"follow-up of closed ticket {ticket.id}"
         return
-    actions.customer_message(ticket, config, at=run.now, text=text, author=sender, reopen=reason is None)
-    _received(run, ticket, _new_message(ticket, -1), msg, raw, key, reason)
+    unknown = _unknown_sender(ticket, sender)
+    # Mail from an address the ticket does not know is kept and marked for an agent
+    # to judge, but changes nothing: anyone who saw the subject tag could send it.
+    actions.customer_message(ticket, config, at=run.now, text=text, author=sender,
+                             reopen=reason is None and unknown is None)
+    _received(run, ticket, _new_message(ticket, -1), msg, raw, key, reason, unknown)
     result.action, result.ticket = "appended", ticket.id
+    if unknown:
+        result.reason = f"from {unknown}, who is not on the ticket: kept, did not reopen it"
+
+
+def _unknown_sender(ticket, sender: str) -> str | None:
+    """The sender's address when it is neither the requester nor in the ticket's cc, else None."""
+    from email.utils import parseaddr
+
+    address = parseaddr(sender)[1].lower()
+    requester = ticket.meta.get("requester") or {}
+    known = {str(requester.get("email", "")).lower() if isinstance(requester, dict) else ""}
+    known |= {str(c).lower() for c in ticket.meta.get("cc") or []}
+    return None if address in known else address
 
 
 def _create(run: _Run, result: Intake, msg, raw: bytes, key: str, sender: str, reason: str | None) -> None:

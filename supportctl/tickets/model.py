@@ -117,7 +117,8 @@ class Change:
             return cls(name, None, decode_value(rest[1:]), "add")
         if rest.startswith("-") and len(rest) > 1 and not rest[1:2].isspace():
             return cls(name, decode_value(rest[1:]), None, "remove")
-        return cls(name, None, rest, "info")
+        # A JSON-quoted value (written by encode_value) reads back as its text.
+        return cls(name, None, decode_value(rest) if rest.startswith("\"") else rest, "info")
 
 
 @dataclass

@@ -223,3 +223,33 @@ def test_fetch_without_the_password_variable_says_which(mail_desk, cli, imap_ser
 def test_a_desk_without_mail_settings_says_how_to_add_them(desk, cli, tmp_path):
     result = cli("mail", "outbox", ok=False)
     assert result.exit_code == 2 and "mail:" in result.stderr
+
+
+def test_a_reply_from_someone_not_on_the_ticket_is_kept_but_changes_nothing(mail_desk, cli, tmp_path):
+    [first] = intake(cli, tmp_path, mail("Refund", "Please refund."))
+    ticket_id = first["ticket"]
+    cli("ticket", "status", ticket_id, "pending")
+    [other] = intake(cli, tmp_path, mail(f"Re: Refund [Test #{ticket_id}]", "Refund me too!",
+                                         sender="Mallory <mallory@elsewhere.example>"))
+    assert other["action"] == "appended" and "mallory@elsewhere.example" in other["reason"]
+    ticket = show(cli, ticket_id)
+    assert ticket["status"] == "pending"
+    assert ticket["history"][-2]["body"] == "Refund me too!"
+    marks = [c for c in ticket["history"][-1]["changes"] if c["field"] == "unknown_sender"]
+    assert marks and marks[0]["new"] == "mallory@elsewhere.example"
+
+
+def test_a_large_attachment_stays_in_the_original_only(mail_desk, cli, tmp_path):
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "dana@example.com", "support@desk.example", "Big file"
+    msg["Message-ID"] = make_msgid(domain="example.com")
+    msg.set_content("See the attached log.")
+    msg.add_attachment(b"x" * 26_000_000, maintype="application", subtype="octet-stream",
+                       filename="../../etc/huge.log")
+    [result] = intake(cli, tmp_path, bytes(msg))
+    assert result["action"] == "created"
+    receipt = next(r for r in show(cli, result["ticket"])["history"] if r["kind"] == "event")
+    fields = {c["field"]: c["new"] for c in receipt["changes"]}
+    assert "attachment" not in fields and fields["attachment_too_large"].startswith("huge.log (26.0 MB)")
+    assert not list(mail_desk.glob("mail/*/*/huge.log"))
+    assert not (mail_desk.parent / "etc").exists()
