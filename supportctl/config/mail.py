@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -23,10 +23,31 @@ def _env_name(value: str | None) -> str | None:
     return value
 
 
-class ImapConfig(_Strict):
+class _Server(_Strict):
+    """What IMAP and SMTP settings share: how the server's TLS certificate is checked.
+
+    ``ca_file`` names the CA certificate(s) (PEM) that signed the server's certificate, for a
+    private relay with its own CA: a path relative to the desk's root, or absolute. Without
+    it, the system's trust store. The certificate and the host name are always checked;
+    there is deliberately no setting to turn that off.
+    """
+
+    @model_validator(mode="after")
+    def _ca_file(self):
+        ca_file = getattr(self, "ca_file", None)
+        if ca_file is not None and not ca_file.strip():
+            raise ValueError("ca_file: give the path of a PEM file (relative to the desk, or absolute), "
+                             "or leave ca_file out")
+        if ca_file is not None and self.security == "none":
+            raise ValueError("ca_file needs security: ssl or starttls (with security: none nothing is verified)")
+        return self
+
+
+class ImapConfig(_Server):
     host: str
     port: int = Field(993, ge=1, le=65535)
     security: Literal["ssl", "starttls", "none"] = "ssl"
+    ca_file: str | None = None           # PEM CA for a private server (see _Server); default: system trust store
     username: str
     password_env: str
     folder: str = "INBOX"
@@ -35,10 +56,11 @@ class ImapConfig(_Strict):
     _env = field_validator("password_env")(_env_name)
 
 
-class SmtpConfig(_Strict):
+class SmtpConfig(_Server):
     host: str
     port: int = Field(587, ge=1, le=65535)
     security: Literal["ssl", "starttls", "none"] = "starttls"
+    ca_file: str | None = None           # PEM CA for a private relay (see _Server); default: system trust store
     username: str | None = None
     password_env: str | None = None
 

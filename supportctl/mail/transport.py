@@ -8,6 +8,7 @@ import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
+from pathlib import Path
 
 from supportctl.errors import SupportctlError
 
@@ -18,8 +19,48 @@ class TransportError(SupportctlError):
     """The mail server could not be reached, refused the login, or refused a command."""
 
 
-def _context() -> ssl.SSLContext:
-    return ssl.create_default_context()
+def ssl_context(cfg, base: Path | str | None = None) -> ssl.SSLContext:
+    """The TLS context for a server in the config: certificate and host name always verified.
+
+    Trusted: the CA certificates in ``cfg.ca_file`` (a path relative to ``base``, the desk's
+    root, or absolute) when set, else the system's trust store. There is no way to turn
+    verification off.
+    """
+    ca_file = getattr(cfg, "ca_file", None)
+    if not ca_file:
+        return ssl.create_default_context()
+    path = Path(ca_file).expanduser()
+    if not path.is_absolute() and base is not None:
+        path = Path(base) / path
+    if not path.is_file():
+        raise TransportError(f"the CA file {path} does not exist",
+                             hint="ca_file is a PEM file, relative to the desk's root or absolute")
+    try:
+        return ssl.create_default_context(cafile=str(path))
+    except (ssl.SSLError, ValueError, OSError) as exc:
+        raise TransportError(f"the CA file {path} holds no usable PEM certificate: {exc}",
+                             hint="ca_file must be the CA certificate(s) in PEM form "
+                                  "(-----BEGIN CERTIFICATE-----)") from None
+
+
+def _failure(exc: BaseException) -> str:
+    """Why a connection failed, in words: an untrusted certificate says which setting fixes it."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"the server's TLS certificate is not trusted ({exc.verify_message or exc.reason})"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS failed ({exc.reason or exc})"
+    if isinstance(exc, smtplib.SMTPException):
+        return _smtp_reason(exc)
+    return str(exc) or type(exc).__name__
+
+
+def _tls_hint(exc: BaseException, section: str, default: str) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (f"if the server uses a private CA, set {section}.ca_file to its CA certificate (PEM, relative to "
+                f"the desk or absolute); check that {section}.host is the name on the certificate")
+    if isinstance(exc, ssl.SSLError):
+        return f"check {section}.port and {section}.security (ssl is TLS from the start, starttls upgrades)"
+    return default
 
 
 @dataclass
@@ -65,27 +106,45 @@ class Mailbox:
 
 
 @contextlib.contextmanager
-def imap_folder(cfg, password: str) -> Iterator[Mailbox]:
-    """Log in to the configured IMAP server and select the intake folder."""
+def imap_folder(cfg, password: str, *, base: Path | str | None = None,
+                context: ssl.SSLContext | None = None) -> Iterator[Mailbox]:
+    """Log in to the configured IMAP server and select the intake folder.
+
+    TLS uses ``context``, or one built by :func:`ssl_context` from ``cfg`` (``base``: the
+    directory a relative ``ca_file`` is under).
+    """
     from imapclient import IMAPClient
-    from imapclient.exceptions import IMAPClientError
+    from imapclient.exceptions import IMAPClientError, LoginError
 
     where = f"{cfg.host}:{cfg.port}"
+    if cfg.security != "none" and context is None:
+        context = ssl_context(cfg, base)
     try:
         client = IMAPClient(cfg.host, port=cfg.port, ssl=cfg.security == "ssl",
-                            ssl_context=_context() if cfg.security == "ssl" else None, timeout=TIMEOUT)
+                            ssl_context=context if cfg.security == "ssl" else None, timeout=TIMEOUT)
     except (OSError, IMAPClientError) as exc:
-        raise TransportError(f"cannot reach the IMAP server {where}: {exc}",
-                             hint="check mail.imap host, port and security in supportctl.yml") from None
+        raise TransportError(f"cannot reach the IMAP server {where}: {_failure(exc)}",
+                             hint=_tls_hint(exc, "mail.imap", "check mail.imap host, port and security in "
+                                                              "supportctl.yml")) from None
     try:
         if cfg.security == "starttls":
-            client.starttls(_context())
-        client.login(cfg.username, password)
+            try:
+                client.starttls(context)
+            except (OSError, IMAPClientError) as exc:
+                raise TransportError(f"IMAP {where}: STARTTLS failed: {_failure(exc)}",
+                                     hint=_tls_hint(exc, "mail.imap", "the server may not offer STARTTLS; "
+                                                                      "try security: ssl")) from None
+        try:
+            client.login(cfg.username, password)
+        except LoginError as exc:
+            raise TransportError(f"the IMAP server {where} refused the login of {cfg.username}: {exc}",
+                                 hint=f"check mail.imap.username and the password in ${cfg.password_env}") from None
         client.select_folder(cfg.folder)
         yield Mailbox(client, cfg.folder, cfg.processed_folder)
     except (OSError, IMAPClientError) as exc:
-        raise TransportError(f"IMAP {where}: {exc}", hint="check the username, the password variable and the "
-                                                          "folder names in mail.imap") from None
+        raise TransportError(f"IMAP {where}: {_failure(exc)}",
+                             hint=_tls_hint(exc, "mail.imap", "check the username, the password variable and "
+                                                              "the folder names in mail.imap")) from None
     finally:
         with contextlib.suppress(Exception):
             client.logout()
@@ -136,23 +195,47 @@ def _smtp_reason(exc: smtplib.SMTPException) -> str:
 
 
 @contextlib.contextmanager
-def smtp_connection(cfg, password: str | None) -> Iterator[Smtp]:
-    """Connect (and log in, when a username is set) to the configured SMTP server."""
+def smtp_connection(cfg, password: str | None, *, base: Path | str | None = None,
+                    context: ssl.SSLContext | None = None) -> Iterator[Smtp]:
+    """Connect (and log in, when a username is set) to the configured SMTP server.
+
+    TLS uses ``context``, or one built by :func:`ssl_context` from ``cfg`` (``base``: the
+    directory a relative ``ca_file`` is under).
+    """
     where = f"{cfg.host}:{cfg.port}"
+    if cfg.security != "none" and context is None:
+        context = ssl_context(cfg, base)
+    client: smtplib.SMTP | None = None
     try:
         if cfg.security == "ssl":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=TIMEOUT, context=_context())
+            client = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=TIMEOUT, context=context)
         else:
             client = smtplib.SMTP(cfg.host, cfg.port, timeout=TIMEOUT)
             if cfg.security == "starttls":
-                client.starttls(context=_context())
+                client.starttls(context=context)
         if cfg.username:
             client.login(cfg.username, password or "")
+    except smtplib.SMTPAuthenticationError as exc:
+        _close(client)
+        raise TransportError(f"the SMTP server {where} refused the login of {cfg.username}: {_smtp_reason(exc)}",
+                             hint=f"check mail.smtp.username and the password in ${cfg.password_env}") from None
+    except smtplib.SMTPNotSupportedError as exc:
+        _close(client)
+        raise TransportError(f"cannot use the SMTP server {where}: {exc}",
+                             hint="check mail.smtp.security (STARTTLS, AUTH) and port") from None
     except (OSError, smtplib.SMTPException) as exc:
-        raise TransportError(f"cannot use the SMTP server {where}: {_smtp_reason(exc) if isinstance(exc, smtplib.SMTPException) else exc}",
-                             hint="check mail.smtp host, port, security and the password variable") from None
+        _close(client)
+        raise TransportError(f"cannot use the SMTP server {where}: {_failure(exc)}",
+                             hint=_tls_hint(exc, "mail.smtp", "check mail.smtp host, port, security and the "
+                                                              "password variable")) from None
     try:
         yield Smtp(client, where)
     finally:
         with contextlib.suppress(Exception):
             client.quit()
+
+
+def _close(client: smtplib.SMTP | None) -> None:
+    if client is not None:
+        with contextlib.suppress(Exception):
+            client.close()

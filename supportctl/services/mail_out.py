@@ -114,7 +114,7 @@ def send(session: Session, *, env: Mapping[str, str], dry_run: bool = False, com
             result.sent = [o.to_json() for o in queue] if dry_run else []
             return result
         password = secret(env, cfg.smtp.password_env) if cfg.smtp.username else None
-        with smtp_connection(cfg.smtp, password) as smtp:
+        with smtp_connection(cfg.smtp, password, base=desk.root) as smtp:
             for item in queue:
                 message = build_reply(desk_address=cfg.address, desk_name=cfg.name or session.config.desk.name,
                                       to=item.to, cc=item.cc, title=item.title, subject_tag=cfg.subject_tag,

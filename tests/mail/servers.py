@@ -10,6 +10,12 @@ user, so mailbox and folder state never leaks between tests. ``smtp_server`` yie
 :class:`SmtpServer`, a fresh aiosmtpd server per test that collects what it receives and can
 refuse messages on demand.
 
+TLS and AUTH, tested for real: ``tls_certificates`` makes a throwaway CA and a server
+certificate it signed for 127.0.0.1/localhost (with the ``openssl`` command, once per session).
+``smtp_tls_server`` is an aiosmtpd server that requires STARTTLS and then AUTH (PLAIN or
+LOGIN) with :data:`SMTP_USER`/:data:`PASSWORD`; ``imaps_server`` is a second Dovecot with
+that certificate on an IMAPS (implicit TLS) port and STARTTLS on its plain port.
+
 Nothing here touches the system's Dovecot: the config, sockets, state, logs and mail all
 live in one temporary directory, and the server only listens on 127.0.0.1 on a free port.
 """
@@ -24,6 +30,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -35,6 +42,7 @@ import pytest
 HOST = "127.0.0.1"
 START_TIMEOUT = 10.0
 PASSWORD = "s3cret-pass"
+SMTP_USER = "relay-user@desk.example"
 
 
 def free_port() -> int:
@@ -51,6 +59,77 @@ def _wait_for_port(port: int, deadline: float, alive=lambda: True) -> bool:
             return sock.recv(64).startswith(b"* OK")  # Dovecot's greeting
         time.sleep(0.05)
     return False
+
+
+def _wait_for_tcp(port: int, deadline: float) -> bool:
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.5):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+# --------------------------------------------------------------------------------------------
+# TLS: a throwaway CA and a server certificate
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Certificates:
+    """PEM files: a private CA (``ca_cert``) and the certificate it signed for 127.0.0.1 and localhost."""
+
+    ca_cert: Path
+    cert: Path      # the server's certificate
+    key: Path       # its private key (unencrypted)
+
+    def server_context(self) -> ssl.SSLContext:
+        """What a server presents: this certificate and key."""
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert, self.key)
+        return context
+
+
+def make_certificates(folder: Path) -> Certificates:
+    """A new CA and server certificate (EC P-256, valid for two days) written to ``folder``."""
+    openssl = shutil.which("openssl")
+    if not openssl:
+        pytest.fail("the openssl command is needed to make the test certificates (Debian package openssl)")
+    folder.mkdir(parents=True, exist_ok=True)
+    ca_key, ca_cert = folder / "ca.key", folder / "ca.pem"
+    key, csr, cert = folder / "server.key", folder / "server.csr", folder / "server.pem"
+    ext = folder / "server.ext"
+    # Python's default context checks these extensions (keyUsage on the CA, key identifiers, SAN).
+    ext.write_text("basicConstraints = critical, CA:FALSE\n"
+                   "keyUsage = critical, digitalSignature, keyEncipherment\n"
+                   "extendedKeyUsage = serverAuth\n"
+                   "subjectAltName = IP:127.0.0.1, DNS:localhost\n"
+                   "subjectKeyIdentifier = hash\n"
+                   "authorityKeyIdentifier = keyid, issuer\n")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+    def run(*args: str) -> None:
+        proc = subprocess.run([openssl, *args], capture_output=True, text=True)
+        if proc.returncode != 0:
+            pytest.fail(f"openssl {' '.join(args)} failed:\n{proc.stderr}")
+
+    run("req", "-x509", *ec, "-keyout", str(ca_key), "-out", str(ca_cert), "-days", "2",
+        "-subj", "/O=supportctl tests/CN=supportctl test CA",
+        "-addext", "basicConstraints = critical, CA:TRUE",
+        "-addext", "keyUsage = critical, keyCertSign, cRLSign",
+        "-addext", "subjectKeyIdentifier = hash")
+    run("req", "-new", *ec, "-keyout", str(key), "-out", str(csr), "-subj", "/O=supportctl tests/CN=localhost")
+    run("x509", "-req", "-in", str(csr), "-CA", str(ca_cert), "-CAkey", str(ca_key), "-CAcreateserial",
+        "-out", str(cert), "-days", "2", "-sha256", "-extfile", str(ext))
+    for path in (ca_cert, cert, key):
+        path.chmod(0o644)  # Dovecot's config process reads them, as root or as us
+    return Certificates(ca_cert=ca_cert, cert=cert, key=key)
+
+
+@pytest.fixture(scope="session")
+def tls_certificates(tmp_path_factory) -> Certificates:
+    """A throwaway CA and a server certificate for 127.0.0.1/localhost, made once per test session."""
+    folder = tmp_path_factory.mktemp("tls")
+    folder.chmod(0o755)
+    return make_certificates(folder)
 
 
 # --------------------------------------------------------------------------------------------
@@ -97,7 +176,8 @@ def _mail_owner() -> tuple[int, int]:
 class Dovecot:
     """One Dovecot master process running from a private temporary directory."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: Certificates | None = None) -> None:
+        self.tls = tls
         self.binary = _dovecot_binary()
         self.version = _dovecot_version(self.binary)
         if self.version >= (2, 4):  # 2.4 renamed most settings (mail_location, passdb args, ...)
@@ -117,6 +197,7 @@ class Dovecot:
         self.mail_uid, self.mail_gid = _mail_owner()
         os.chown(self.mail_root, self.mail_uid, self.mail_gid)
         self.port = 0
+        self.ssl_port = 0  # the IMAPS listener, with ``tls`` only
         self.process: subprocess.Popen | None = None
         self._users = itertools.count(1)
 
@@ -125,7 +206,7 @@ class Dovecot:
         uid, gid = self.mail_uid, self.mail_gid
         return f"""\
 # Written by tests/mail/servers.py for one test session. Not the system's Dovecot.
-instance_name = supportctl-test-{os.getpid()}
+instance_name = supportctl-test-{os.getpid()}{"-tls" if self.tls else ""}
 base_dir = {self.base_dir}
 state_dir = {self.state_dir}
 log_path = {self.log_path}
@@ -133,7 +214,7 @@ info_log_path = {self.log_path}
 debug_log_path = {self.log_path}
 protocols = imap
 listen = {HOST}
-ssl = no
+{self._ssl_settings()}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
@@ -169,7 +250,8 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = {HOST}
+    port = {self.ssl_port}
   }}
   process_min_avail = 1
 }}
@@ -178,11 +260,20 @@ service anvil {{
 }}
 """
 
+    def _ssl_settings(self) -> str:
+        if not self.tls:
+            return "ssl = no"
+        # ssl = yes, not required: the plain port offers STARTTLS, and the test helpers
+        # (ImapServer.connect) still log in there without TLS.
+        return (f"ssl = yes\nssl_cert = <{self.tls.cert}\nssl_key = <{self.tls.key}\n"
+                f"ssl_min_protocol = TLSv1.2")
+
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
         errors = []
         for _attempt in range(3):  # another process may grab the free port before Dovecot does
             self.port = free_port()
+            self.ssl_port = free_port() if self.tls else 0
             self.config_path.write_text(self.config())
             with self.log_path.open("ab") as log:
                 self.process = subprocess.Popen(
@@ -190,7 +281,8 @@ service anvil {{
                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                     start_new_session=True)  # its own process group: teardown kills all of it
             deadline = time.monotonic() + START_TIMEOUT
-            if _wait_for_port(self.port, deadline, alive=lambda: self.process.poll() is None):
+            if _wait_for_port(self.port, deadline, alive=lambda: self.process.poll() is None) and (
+                    not self.ssl_port or _wait_for_tcp(self.ssl_port, deadline)):
                 return
             errors.append(f"attempt on port {self.port}: exit code {self.process.poll()}")
             self.stop()
@@ -253,6 +345,8 @@ class ImapServer:
     maildir: Path  # this user's Maildir (INBOX is cur/new/tmp here; folder X is ".X")
     log_path: Path  # Dovecot's log, handy when a test fails
     dovecot: Dovecot = field(repr=False)
+    ssl_port: int | None = None  # imaps_server only: implicit TLS here; ``port`` offers STARTTLS
+    ca_cert: Path | None = None  # imaps_server only: the CA that signed the server's certificate
 
     @contextlib.contextmanager
     def connect(self):
@@ -318,46 +412,64 @@ def _quote(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-_dovecot: Dovecot | None = None
+_dovecots: dict[str, Dovecot] = {}  # "plain" and "tls": at most one of each per pytest run
 
 
-def _session_dovecot(config: pytest.Config) -> Dovecot:
-    """The one Dovecot of this pytest run: started on first use, stopped when pytest ends."""
-    global _dovecot
-    if _dovecot is None or _dovecot.process is None or _dovecot.process.poll() is not None:
-        if _dovecot is not None:
-            _dovecot.cleanup()
-        server = Dovecot()
+def _session_dovecot(config: pytest.Config, tls: Certificates | None = None) -> Dovecot:
+    """The Dovecot of this pytest run (one plain, one with TLS): started on first use, stopped when pytest ends."""
+    kind = "tls" if tls else "plain"
+    current = _dovecots.get(kind)
+    if current is None or current.process is None or current.process.poll() is not None:
+        if current is not None:
+            current.cleanup()
+        server = Dovecot(tls)
         try:
             server.start()
         except BaseException:
             server.cleanup()
             raise
-        _dovecot = server
-        config.add_cleanup(_stop_session_dovecot)
-    return _dovecot
+        _dovecots[kind] = server
+        config.add_cleanup(lambda: _stop_session_dovecot(kind))
+    return _dovecots[kind]
 
 
-def _stop_session_dovecot() -> None:
-    global _dovecot
-    if _dovecot is not None:
-        _dovecot.cleanup()
-        _dovecot = None
+def _stop_session_dovecot(kind: str | None = None) -> None:
+    for name in [kind] if kind else list(_dovecots):
+        server = _dovecots.pop(name, None)
+        if server is not None:
+            server.cleanup()
 
 
 atexit.register(_stop_session_dovecot)  # belt and braces if pytest dies before its cleanup
+
+
+def _imap_user(dovecot: Dovecot) -> ImapServer:
+    username = dovecot.new_user()
+    return ImapServer(host=HOST, port=dovecot.port, username=username, password=PASSWORD,
+                      maildir=dovecot.mail_root / username / "Maildir", log_path=dovecot.log_path,
+                      dovecot=dovecot, ssl_port=dovecot.ssl_port or None,
+                      ca_cert=dovecot.tls.ca_cert if dovecot.tls else None)
 
 
 @pytest.fixture
 def imap_server(request: pytest.FixtureRequest) -> ImapServer:
     """A real Dovecot IMAP server on 127.0.0.1 with a fresh, empty user for this test."""
     dovecot = _session_dovecot(request.config)
-    username = dovecot.new_user()
-    server = ImapServer(host=HOST, port=dovecot.port, username=username, password=PASSWORD,
-                        maildir=dovecot.mail_root / username / "Maildir",
-                        log_path=dovecot.log_path, dovecot=dovecot)
+    server = _imap_user(dovecot)
     yield server
-    shutil.rmtree(dovecot.mail_root / username, ignore_errors=True)
+    shutil.rmtree(dovecot.mail_root / server.username, ignore_errors=True)
+
+
+@pytest.fixture
+def imaps_server(request: pytest.FixtureRequest, tls_certificates: Certificates) -> ImapServer:
+    """Dovecot with the test CA's certificate: IMAPS on ``ssl_port``, STARTTLS on ``port``; a fresh user.
+
+    The helpers (``append``, ``list_messages``, ...) still use the plain port without TLS.
+    """
+    dovecot = _session_dovecot(request.config, tls_certificates)
+    server = _imap_user(dovecot)
+    yield server
+    shutil.rmtree(dovecot.mail_root / server.username, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -372,6 +484,8 @@ class ReceivedMessage:
     rcpt_tos: list[str]
     data: bytes  # the raw message as sent (after SMTP dot-unstuffing), CRLF line ends
     peer: tuple | None = None
+    tls: bool = False          # the session was encrypted (STARTTLS) when the message came
+    login: str | None = None   # the user the session logged in as (AUTH), if any
 
 
 class _Handler:
@@ -392,9 +506,11 @@ class _Handler:
         raw = envelope.original_content or envelope.content
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
+        auth_data = session.auth_data if session.authenticated else None
+        login = auth_data.login.decode(errors="replace") if hasattr(auth_data, "login") else None
         self.server.messages.append(ReceivedMessage(
             mail_from=envelope.mail_from, rcpt_tos=list(envelope.rcpt_tos), data=bytes(raw),
-            peer=session.peer))
+            peer=session.peer, tls=session.ssl is not None, login=login))
         return "250 Message accepted for delivery"
 
 
@@ -407,9 +523,15 @@ class SmtpServer:
       ``fail_always = "550 5.7.1 no"`` refuses every message until set back to None.
       ``fail_stage = "rcpt"`` moves the refusal to RCPT TO. A refused message is not recorded.
     * ``refused``: how many messages were refused so far.
+
+    With ``tls`` (a :class:`Certificates`) the server offers STARTTLS with that certificate
+    and requires it before MAIL FROM; with ``auth`` (user, password) it also requires AUTH,
+    only over TLS (``mechanisms``: the ones it offers, default PLAIN and LOGIN). Every AUTH
+    attempt is recorded in ``logins`` as (mechanism, user, accepted).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, tls: Certificates | None = None, auth: tuple[str, str] | None = None,
+                 mechanisms: tuple[str, ...] = ("PLAIN", "LOGIN")) -> None:
         from aiosmtpd.controller import Controller
 
         self.host = HOST
@@ -418,9 +540,28 @@ class SmtpServer:
         self.fail_always: str | None = None
         self.fail_stage = "data"
         self.refused = 0
+        self.tls = tls
+        self.ca_cert = tls.ca_cert if tls else None  # the CA a client must trust (its ca_file)
+        self.auth = auth
+        self.logins: list[tuple[str, str, bool]] = []
         self.port = free_port()
+        options: dict = {}
+        if tls:
+            options.update(tls_context=tls.server_context(), require_starttls=True)
+        if auth:
+            options.update(auth_required=True, auth_require_tls=True, authenticator=self._authenticate,
+                           auth_exclude_mechanism=[m for m in ("PLAIN", "LOGIN") if m not in mechanisms])
         self._controller = Controller(_Handler(self), hostname=HOST, port=self.port,
-                                      enable_SMTPUTF8=True, ready_timeout=START_TIMEOUT)
+                                      enable_SMTPUTF8=True, ready_timeout=START_TIMEOUT, **options)
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        ok = (isinstance(auth_data, LoginPassword) and self.auth is not None
+              and (auth_data.login.decode(), auth_data.password.decode()) == self.auth)
+        user = auth_data.login.decode(errors="replace") if isinstance(auth_data, LoginPassword) else "?"
+        self.logins.append((mechanism, user, ok))
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
     def _take_refusal(self, stage: str) -> str | None:
         if stage != self.fail_stage:
@@ -448,6 +589,16 @@ class SmtpServer:
 def smtp_server() -> SmtpServer:
     """A real SMTP server on 127.0.0.1 that collects what it receives, fresh for this test."""
     server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_tls_server(tls_certificates: Certificates) -> SmtpServer:
+    """An SMTP server that requires STARTTLS (the test CA's certificate) and then AUTH as
+    :data:`SMTP_USER` with :data:`PASSWORD`; fresh for this test. ``ca_cert`` names the CA file."""
+    server = SmtpServer(tls=tls_certificates, auth=(SMTP_USER, PASSWORD))
     server.start()
     yield server
     server.stop()
