@@ -55,6 +55,14 @@ def _engine(d):
     return SlaEngine(d.config, holidays=cached_holidays(d.cache_dir))
 
 
+def _evaluate(engine, tickets, now_ts: int):
+    """(tickets, results) of those the engine can evaluate; each one it cannot is reported and skipped."""
+    evaluated, failures = engine.evaluate_many(tickets, now_ts)
+    for failure in failures:
+        warn(str(failure) + (f" (hint: {failure.hint})" if failure.hint else ""))
+    return [t for t, _ in evaluated], [r for _, r in evaluated]
+
+
 def _zone(d):
     from zoneinfo import ZoneInfo
 
@@ -114,12 +122,12 @@ def status(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Show each ticket's SLA clocks: state, due, time left and the policy."""
-    from supportctl.sla.engine import CLOCKS
+    from supportctl.sla.results import CLOCKS
 
     d = desk()
     now_ts = _now(d, now)
     engine = _engine(d)
-    results = [engine.evaluate(t, now_ts) for t in _load(d, refs, every=all_)]
+    _, results = _evaluate(engine, _load(d, refs, every=all_), now_ts)
     if json_:
         emit_json([r.to_json() for r in results])
         return
@@ -144,7 +152,7 @@ def status(
 
 def _at_risk(results) -> list[tuple[Any, Any]]:
     """(ticket result, clock) for every live clock in warning or breach, most urgent first."""
-    from supportctl.sla.engine import CLOCKS
+    from supportctl.sla.results import CLOCKS
 
     items = []
     for r in results:
@@ -157,7 +165,7 @@ def _at_risk(results) -> list[tuple[Any, Any]]:
 
 
 def _item_json(r, clock) -> dict[str, Any]:
-    from supportctl.sla.engine import utc_text
+    from supportctl.sla.results import utc_text
 
     return {"id": r.id, "title": r.title, "status": r.status, "priority": r.priority, "assignee": r.assignee,
             "group": r.group, "policy": r.policy, "clock": clock.name, "state": clock.state,
@@ -210,8 +218,7 @@ def check(
     d = desk()
     now_ts = _now(d, now)
     engine = _engine(d)
-    tickets = _load(d, active_only=True)
-    results = [engine.evaluate(t, now_ts) for t in tickets]
+    tickets, results = _evaluate(engine, _load(d, active_only=True), now_ts)
     applied: list[dict] = []
     sha = None
     if escalate:
@@ -225,7 +232,7 @@ def check(
     failed = (fail_on == "breach" and breached > 0) or (fail_on == "warning" and bool(items))
     zone = _zone(d)
     if fmt == "json":
-        from supportctl.sla.engine import utc_text
+        from supportctl.sla.results import utc_text
 
         emit_json({"now": utc_text(now_ts), "checked": len(results), "fail_on": fail_on, "failed": failed,
                    "counts": {"breached": breached, "warning": len(items) - breached},
@@ -257,7 +264,7 @@ def _escalate(d, engine, tickets, results, now_ts: int, as_: str | None, no_comm
 
     from supportctl import templating as templates
     from supportctl.cli.common import actor_name, author_of
-    from supportctl.sla.engine import escalate, pending_escalations
+    from supportctl.sla.escalation import escalate, pending_escalations
 
     due = [t for t, r in zip(tickets, results) if pending_escalations(engine, t, now_ts, r)]
     if not due:
@@ -306,7 +313,7 @@ def explain_cmd(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Explain one ticket's SLA timeline: what counted, what paused, and why it is due when it is."""
-    from supportctl.sla.engine import explain
+    from supportctl.sla.explain import explain
     from supportctl.base.timeutil import format_duration
 
     d = desk()
@@ -365,7 +372,7 @@ def queue(
     json_: bool = JSON_OPTION,
 ) -> None:
     """The agent's queue: open tickets, most urgent SLA deadline first."""
-    from supportctl.sla.engine import urgency_key, utc_text
+    from supportctl.sla.results import urgency_key, utc_text
     from supportctl.base.timeutil import format_duration
 
     d = desk()
@@ -385,7 +392,7 @@ def queue(
         tickets = [t for t in tickets if t.meta.get("group") in group]
     if priority:
         tickets = [t for t in tickets if t.meta.get("priority") in priority]
-    results = sorted((engine.evaluate(t, now_ts) for t in tickets), key=urgency_key)
+    results = sorted(_evaluate(engine, tickets, now_ts)[1], key=urgency_key)
     if limit is not None:
         results = results[:limit]
     if json_:
