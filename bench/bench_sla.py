@@ -178,7 +178,8 @@ def main() -> None:
         print(f"built a desk of {args.tickets} tickets in {time.perf_counter() - t0:.1f} s at {root}")
 
     from supportctl.sla.calendar import to_ts
-    from supportctl.sla.engine import CLOCKS, SlaEngine
+    from supportctl.sla.engine import SlaEngine
+    from supportctl.sla.results import CLOCKS
     from supportctl.desk.store import Desk
     from supportctl.base.timeutil import parse_timestamp
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -106,3 +109,18 @@ def case_ticket(case: dict) -> Ticket:
             if builder.ticket.meta["status"] == "new":   # as `ticket reply` does
                 builder.status(at, "open")
     return builder.build()
+
+
+@contextmanager
+def within(seconds: float) -> Iterator[None]:
+    """Fail the test with TimeoutError when the block runs longer than `seconds` (a hang is a failure, fast)."""
+    def expired(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

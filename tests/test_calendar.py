@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from supportctl.sla.calendar import BusinessCalendar, to_ts
+from supportctl.sla.calendar import MAX_TABLE_DAYS, BusinessCalendar, DateOutOfRange, to_ts
 from supportctl.config.model import CalendarConfig
 from supportctl.errors import ConfigError
 from supportctl.base.timeutil import parse_duration
-from tests.slakit import calendar_config, cases_of, instant
+from tests.slakit import calendar_config, cases_of, instant, within
 
 UTC = timezone.utc
 
@@ -134,6 +134,58 @@ def test_add_far_ahead_and_far_back():
     assert cal.elapsed(start, far) == 3000 * 3600
     old = berlin(2019, 5, 6, 8)                                   # grows the table backwards
     assert cal.elapsed(old, start) == cal.elapsed(old, berlin(2020, 1, 1)) + cal.elapsed(berlin(2020, 1, 1), start)
+
+
+# ------------------------------------------------------------ bounds (issue 9)
+
+
+@pytest.mark.parametrize("when", [datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, tzinfo=UTC),
+                                  datetime(1899, 12, 31, tzinfo=UTC), datetime(3000, 1, 1, tzinfo=UTC)])
+def test_instants_beyond_the_covered_years_are_an_error_not_a_crash(when):
+    cal = make(**OFFICE)
+    now = berlin(2026, 3, 2, 9)
+    with within(5), pytest.raises(DateOutOfRange, match="outside the years 1900-2999") as info:
+        cal.elapsed(min(when, now), max(when, now))
+    assert info.value.hint
+    with within(5), pytest.raises(DateOutOfRange):
+        cal.add(when, 3600)
+
+
+@pytest.mark.parametrize("hours", ["all", OFFICE["hours"]])
+def test_an_enormous_target_fails_at_once_instead_of_building_centuries(hours):
+    cal = make(hours=hours)
+    start = berlin(2026, 3, 2, 9)
+    with within(2), pytest.raises(DateOutOfRange, match="deadline lies after 2999-12-31"):
+        cal.add(start, 999_999_999_999)
+    with within(2), pytest.raises(DateOutOfRange, match="deadline lies after 2030-01-01"):
+        cal.instant_at(cal.worked(to_ts(start)) + 10 * 366 * 86400, to_ts(berlin(2030, 1, 1, 12)))
+    assert len(cal._days) < 2 * 366                                # nothing was built towards the far deadline
+    assert cal.add(start, 3600) == berlin(2026, 3, 2, 10)
+
+
+def test_a_deadline_just_past_the_limit_is_refused_and_one_before_it_is_not():
+    cal = make(hours="all")
+    start = to_ts(berlin(2026, 3, 2, 9))
+    base = cal.worked(start)
+    assert cal.instant_at(base + 3600, start + 3600) == start + 3600
+    with pytest.raises(DateOutOfRange):
+        cal.instant_at(base + 3601, start + 3600)
+
+
+def test_the_day_table_never_spans_more_than_its_bound():
+    cal = make(**OFFICE)
+    cal.elapsed(berlin(1901, 1, 1), berlin(1901, 2, 1))
+    with within(5), pytest.raises(DateOutOfRange, match="more than 100 years"):
+        cal.elapsed(berlin(1901, 1, 1), berlin(2026, 3, 2))
+    assert len(cal._days) <= MAX_TABLE_DAYS
+
+
+@pytest.mark.parametrize("holiday", ["2026-13-01", "2026-02-30", "13-45", "x", "2026--1", "1" * 300 + "-01-01"])
+def test_a_holiday_that_is_not_a_date_is_a_config_error(holiday):
+    # Built without validation: the calendar must hold even if the configuration let it through.
+    config = CalendarConfig.model_construct(timezone=None, hours="all", holidays=[holiday], holidays_from=None)
+    with pytest.raises(ConfigError, match="is not a date"):
+        BusinessCalendar(config, "UTC", "test")
 
 
 def test_intervals_iterates_opening_hours_clipped():

@@ -14,10 +14,13 @@ from hypothesis import strategies as st
 from supportctl.sla.calendar import to_ts
 from supportctl.config.model import Config
 from supportctl.errors import ConfigError
-from supportctl.sla.engine import (CLOCKS, SlaEngine, escalate, explain, fired_keys, pending_escalations, urgency_key,
-                            utc_text)
+from supportctl.sla.calendar import DateOutOfRange
+from supportctl.sla.engine import HORIZON_YEARS, SlaEngine
+from supportctl.sla.escalation import escalate, fired_keys, pending_escalations
+from supportctl.sla.explain import explain
+from supportctl.sla.results import CLOCKS, SlaFailure, urgency_key, utc_text
 from tests.conftest import TEST_CONFIG
-from tests.slakit import TicketBuilder, case_config, case_ticket, cases_of, utc
+from tests.slakit import TicketBuilder, case_config, case_ticket, cases_of, utc, within
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -463,6 +466,109 @@ def test_closed_tickets_and_stopped_clocks_do_not_escalate():
     assert [e.clock for e in pending_escalations(engine, late_reply, b(3, 10))] == []
     closed = _full(TicketBuilder(b(2, 9)).customer(b(2, 9)).status(b(9, 9), "closed"))
     assert pending_escalations(engine, closed, b(10, 9)) == []
+
+
+# ------------------------------------------------- bad tickets (issue 9)
+
+UTC_ = ZoneInfo("UTC")
+
+
+def far(year: int, month: int = 1, day: int = 1, hour: int = 0) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=UTC_)
+
+
+@pytest.mark.parametrize("created, message", [
+    (far(1), far(1)),                          # created: 0001-01-01
+    (b(2, 9), far(1900)),                      # a record far in the past drags the start back
+    (far(1990), far(1990)),                    # 36 years before now: beyond the horizon
+])
+def test_a_ticket_from_long_ago_is_reported_not_a_crash_or_a_hang(created, message):
+    engine = SlaEngine(config())
+    ticket = TicketBuilder(created).customer(message).build()
+    with within(3), pytest.raises(DateOutOfRange, match=f"more than {HORIZON_YEARS} years before now") as info:
+        engine.evaluate(ticket, b(2, 10))
+    assert "created:" in info.value.hint
+    failure = engine.try_evaluate(ticket, b(2, 10))
+    assert isinstance(failure, SlaFailure)
+    assert failure.path == "tickets/T1CKET.md" and failure.id == "T1CKET" and failure.hint
+    assert str(failure).startswith("tickets/T1CKET.md: its history starts ")
+
+
+def test_a_ticket_within_the_horizon_still_evaluates():
+    engine = SlaEngine(config())
+    old = TicketBuilder(far(2000)).customer(far(2000)).build()
+    clock = engine.evaluate(old, b(2, 10)).clocks["resolution"]
+    assert clock.state == "breached" and clock.elapsed > 20 * 250 * 8 * 3600
+
+
+@pytest.mark.parametrize("created", [far(9999, 12, 31), far(3500)])
+def test_a_ticket_from_the_far_future_did_not_exist_yet(created):
+    result = SlaEngine(config()).evaluate(TicketBuilder(created).customer(created).build(), b(2, 10))
+    assert all(c.state == "none" for c in result.clocks.values())
+
+
+def test_records_far_in_the_future_are_ignored():
+    ticket = TicketBuilder(b(2, 9)).customer(b(2, 9)).reply(far(9999, 12, 31)).status(far(9999, 12, 31), "solved")
+    with within(3):
+        clock = SlaEngine(config()).evaluate(ticket.build(), b(2, 10)).clocks["first_response"]
+    assert clock.state == "running"
+
+
+@pytest.mark.parametrize("now", [far(9999, 12, 31, 23), far(3001), far(1899, 6, 1)])
+def test_now_far_away_is_a_failure_per_ticket_not_a_hang(now):
+    engine = SlaEngine(config())
+    ticket = TicketBuilder(now).customer(now).build()     # even a ticket of that very time
+    with within(3):
+        failure = engine.try_evaluate(ticket, now)
+    assert isinstance(failure, SlaFailure)
+    assert "1900-2999" in failure.message
+
+
+@pytest.mark.parametrize("calendar", ["office", "always"])
+def test_an_enormous_target_is_a_failure_at_once_not_a_hang(calendar):
+    cfg = Config.model_validate({**yaml.safe_load(TEST_CONFIG), "sla": policies(
+        {"name": "huge", "calendar": calendar, "first_response": "1h", "resolution": "1h"}, base=False)})
+    engine = SlaEngine(cfg)
+    # The configuration may refuse such a target; the engine must not rely on it.
+    engine._targets["huge"]["first_response"] = (999_999_999_999, 0)
+    ticket = TicketBuilder(b(2, 9)).customer(b(2, 9)).build()
+    with within(3):
+        failure = engine.try_evaluate(ticket, b(2, 10))
+    assert isinstance(failure, SlaFailure)
+    assert "deadline lies after" in failure.message and "targets" in failure.hint
+
+
+def test_a_field_of_the_wrong_type_does_not_stop_the_engine():
+    cfg = Config.model_validate({**yaml.safe_load(TEST_CONFIG), "sla": policies(
+        {"name": "tagged", "calendar": "always", "first_response": "1h", "match": {"tags": ["5", "vip"]}})})
+    engine = SlaEngine(cfg)
+    for tags in (5, "vip", None, {"a": 1}):
+        ticket = TicketBuilder(b(2, 9), tags=tags).customer(b(2, 9)).build()
+        assert engine.evaluate(ticket, b(2, 10)).policy == ("tagged" if tags in (5, "vip") else "standard")
+
+
+def test_evaluate_many_skips_the_bad_ticket_and_keeps_the_others():
+    engine = SlaEngine(config())
+    good = TicketBuilder(b(2, 9), tid="GOOD01").customer(b(2, 9)).build()
+    bad = TicketBuilder(far(1), tid="BAD001").customer(far(1)).build()
+    later = TicketBuilder(b(2, 9, 30), tid="GOOD02").customer(b(2, 9, 30)).build()
+    with within(3):
+        evaluated, failures = engine.evaluate_many([good, bad, later], b(2, 10))
+    assert [(t.id, r.id) for t, r in evaluated] == [("GOOD01", "GOOD01"), ("GOOD02", "GOOD02")]
+    assert [f.id for f in failures] == ["BAD001"]
+    assert failures[0].to_json()["path"] == "tickets/BAD001.md"
+    # The bad ticket did not disturb the others: the same as evaluated alone.
+    assert evaluated[1][1].to_json() == SlaEngine(config()).evaluate(later, b(2, 10)).to_json()
+
+
+def test_a_bad_configuration_still_fails_the_whole_run():
+    every_day = [f"{m:02d}-{d:02d}" for m in range(1, 13) for d in range(1, 32)
+                 if not (m in (4, 6, 9, 11) and d == 31) and not (m == 2 and d > 29)]
+    data = yaml.safe_load(TEST_CONFIG)
+    data["calendars"]["office"]["holidays"] = every_day
+    engine = SlaEngine(Config.model_validate(data))
+    with pytest.raises(ConfigError, match="no opening time"):
+        engine.try_evaluate(TicketBuilder(b(2, 9)).customer(b(2, 9)).build(), b(2, 10))
 
 
 # --------------------------------------------------------------- properties

@@ -33,7 +33,8 @@ def test_sla_clocks_are_the_same_from_the_index_and_from_the_files(tmp_path, mon
     """sla check evaluates index entries; they must give exactly what the parsed files give."""
     from pathlib import Path
 
-    from supportctl.sla.engine import SlaEngine, fired_keys
+    from supportctl.sla.engine import SlaEngine
+    from supportctl.sla.escalation import fired_keys
 
     monkeypatch.setenv("SUPPORTCTL_CACHE_DIR", str(tmp_path / "cache"))
     desk = Desk(Path(__file__).resolve().parent.parent)   # the sample desk: 50 real tickets

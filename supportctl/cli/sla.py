@@ -58,7 +58,7 @@ def status(
 ) -> None:
     """Show each ticket's SLA clocks: state, due, time left and the policy."""
     from supportctl.services import sla
-    from supportctl.sla.engine import CLOCKS
+    from supportctl.sla.results import CLOCKS
 
     s = session(now=now, actor=False)
     evaluated = sla.status(s, refs, every=all_)
@@ -86,7 +86,7 @@ def status(
 
 
 def _item_json(r, clock) -> dict[str, Any]:
-    from supportctl.sla.engine import utc_text
+    from supportctl.sla.results import utc_text
 
     return {"id": r.id, "title": r.title, "status": r.status, "priority": r.priority, "assignee": r.assignee,
             "group": r.group, "policy": r.policy, "clock": clock.name, "state": clock.state,
@@ -148,7 +148,7 @@ def check(
     breached = checked.breached
     failed = checked.failed(fail_on)
     if fmt == "json":
-        from supportctl.sla.engine import utc_text
+        from supportctl.sla.results import utc_text
 
         emit_json({"now": utc_text(now_ts), "checked": len(results), "fail_on": fail_on, "failed": failed,
                    "counts": {"breached": breached, "warning": len(items) - breached},
@@ -241,7 +241,7 @@ def queue(
 ) -> None:
     """The agent's queue: open tickets, most urgent SLA deadline first."""
     from supportctl.services import sla
-    from supportctl.sla.engine import utc_text
+    from supportctl.sla.results import utc_text
 
     if mine and assignee:
         raise UsageError("--mine and --assignee both name the agent", hint="pass one of them")

@@ -54,17 +54,21 @@ def _load(session: Session, refs: list[str] | None = None, *, every: bool = Fals
     return keep, problems
 
 
+def _evaluate(eng, tickets, at: int, problems: list) -> Evaluated:
+    """Evaluate every ticket the engine can; each one it cannot joins the problems (reported, skipped)."""
+    evaluated, failures = eng.evaluate_many(tickets, at)
+    return Evaluated(at, [r for _, r in evaluated], [t for t, _ in evaluated], [*problems, *failures])
+
+
 def status(session: Session, refs: list[str] | None = None, *, every: bool = False) -> Evaluated:
     """Each ticket's clocks at the session's time (named tickets, or all but closed)."""
-    at = now_ts(session)
-    eng = engine(session)
     tickets, problems = _load(session, refs, every=every)
-    return Evaluated(at, [eng.evaluate(t, at) for t in tickets], tickets, problems)
+    return _evaluate(engine(session), tickets, now_ts(session), problems)
 
 
 def at_risk(results) -> list[tuple[Any, Any]]:
     """(ticket result, clock) for every live clock in warning or breach, most urgent first."""
-    from supportctl.sla.engine import CLOCKS
+    from supportctl.sla.results import CLOCKS
 
     items = []
     for r in results:
@@ -95,15 +99,13 @@ class Checked:
 
 def check(session: Session, *, escalate: bool = False, commit: bool = True) -> Checked:
     """Open tickets whose SLA is breached or at risk; with `escalate`, apply due escalation rules first."""
-    evaluated = Evaluated(now_ts(session), [])
     eng = engine(session)
-    tickets, evaluated.problems = _load(session, active_only=True)
-    evaluated.tickets = tickets
-    evaluated.results = [eng.evaluate(t, evaluated.now) for t in tickets]
+    tickets, problems = _load(session, active_only=True)
+    evaluated = _evaluate(eng, tickets, now_ts(session), problems)
     out = Checked(evaluated, [])
     if escalate:
-        out.escalations, out.sha, changed = _escalate(session, eng, tickets, evaluated.results, evaluated.now,
-                                                      commit)
+        out.escalations, out.sha, changed = _escalate(session, eng, evaluated.tickets, evaluated.results,
+                                                      evaluated.now, commit)
         if changed:
             by_id = {r.id: i for i, r in enumerate(evaluated.results)}
             for ticket in changed:
@@ -115,7 +117,7 @@ def check(session: Session, *, escalate: bool = False, commit: bool = True) -> C
 def _escalate(session: Session, eng, tickets, results, now: int, commit: bool):
     """Apply due escalations under the desk lock; one commit for all of them."""
     from supportctl import templating
-    from supportctl.sla.engine import escalate, pending_escalations
+    from supportctl.sla.escalation import escalate, pending_escalations
 
     due = [t for t, r in zip(tickets, results) if pending_escalations(eng, t, now, r)]
     if not due:
@@ -157,7 +159,7 @@ def _escalate(session: Session, eng, tickets, results, now: int, commit: bool):
 
 def explain(session: Session, ref: str):
     """(ticket, explanation, evaluation time) of one ticket's SLA timeline."""
-    from supportctl.sla.engine import explain as run
+    from supportctl.sla.explain import explain as run
 
     ticket = session.tickets.get(ref)
     at = now_ts(session)
@@ -167,11 +169,9 @@ def explain(session: Session, ref: str):
 def queue(session: Session, *, assignee: str | None = None, group: list[str] | None = None,
           priority: list[str] | None = None, limit: int | None = None) -> Evaluated:
     """Open tickets, most urgent SLA deadline first."""
-    from supportctl.sla.engine import urgency_key
+    from supportctl.sla.results import urgency_key
     from supportctl.tickets.query import assignee_is
 
-    at = now_ts(session)
-    eng = engine(session)
     tickets, problems = _load(session, active_only=True)
     if assignee is not None:
         tickets = [t for t in tickets if assignee_is(t.meta, assignee)]
@@ -179,7 +179,8 @@ def queue(session: Session, *, assignee: str | None = None, group: list[str] | N
         tickets = [t for t in tickets if t.meta.get("group") in group]
     if priority:
         tickets = [t for t in tickets if t.meta.get("priority") in priority]
-    results = sorted((eng.evaluate(t, at) for t in tickets), key=urgency_key)
+    out = _evaluate(engine(session), tickets, now_ts(session), problems)
+    out.results.sort(key=urgency_key)
     if limit is not None:
-        results = results[:limit]
-    return Evaluated(at, results, tickets, problems)
+        out.results = out.results[:limit]
+    return out

@@ -9,7 +9,9 @@ For speed the calendar keeps a table of days: for each local day its start
 instant, its opening intervals and the working seconds accrued since the
 table's first day. `elapsed` is then a difference of two lookups and `add` a
 binary search, however far apart the instants are; the table grows on demand
-in both directions.
+in both directions, within bounds: instants between FIRST_YEAR and LAST_YEAR,
+a table of at most MAX_TABLE_DAYS days, so a typo such as `created:
+0001-01-01` or an enormous target is a DateOutOfRange error, not a hang.
 
 Pure domain code: no clock, no disk, no CLI.
 """
@@ -22,7 +24,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from supportctl.errors import ConfigError
+from supportctl.errors import ConfigError, SupportctlError
 
 if TYPE_CHECKING:
     from supportctl.config.model import CalendarConfig
@@ -34,6 +36,25 @@ DAY = 86400
 # 30 days, we allow a little more than a year so a holiday-heavy calendar works.
 MAX_CLOSED_DAYS = 400
 _CHUNK = 64  # days added to the table at a time
+# Working time is computed for instants in these years only: further out a
+# date is a typo, and Python's datetime ends at 9999.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+MIN_TS = int(datetime(FIRST_YEAR, 1, 1, tzinfo=timezone.utc).timestamp())
+MAX_TS = int(datetime(LAST_YEAR + 1, 1, 1, tzinfo=timezone.utc).timestamp())   # exclusive
+# A day of the table costs ~40 µs to build: a century (~1.5 s) is the most one calendar may spend.
+MAX_TABLE_DAYS = 100 * 366
+
+
+class DateOutOfRange(SupportctlError):
+    """An instant or a deadline beyond what working-time arithmetic covers."""
+
+
+def day_text(ts: int) -> str:
+    """The UTC date of `ts` for a message, whatever its size."""
+    try:
+        return datetime.fromtimestamp(ts, timezone.utc).date().isoformat()
+    except (OverflowError, ValueError, OSError):
+        return f"{ts} POSIX seconds"
 
 
 def _seconds_of_day(text: str) -> int:
@@ -95,11 +116,16 @@ class BusinessCalendar:
         self._once: set[date] = set()
         self._yearly: set[tuple[int, int]] = set()
         for text in config.holidays:
-            parts = [int(p) for p in str(text).split("-")]
-            if len(parts) == 3:
-                self._once.add(date(*parts))
-            else:
-                self._yearly.add((parts[0], parts[1]))
+            try:
+                parts = [int(p) for p in str(text).split("-")]
+                if len(parts) == 3:
+                    self._once.add(date(*parts))
+                else:
+                    date(2000, parts[0], parts[1])   # a leap year: 02-29 is a real yearly date
+                    self._yearly.add((parts[0], parts[1]))
+            except (ValueError, IndexError, OverflowError):
+                raise ConfigError(f"calendar {name}: holiday {text!r} is not a date",
+                                  hint="write YYYY-MM-DD for one day or MM-DD for every year") from None
         self._source = config.holidays_from
         self._lookup = holidays or package_holidays
         self._public_years: dict[int, dict[date, str]] = {}
@@ -200,8 +226,18 @@ class BusinessCalendar:
         self._days = []
         self._extend_forward(_CHUNK)
 
+    def _check_size(self, count: int) -> None:
+        if len(self._days) + count > MAX_TABLE_DAYS:
+            self._too_wide(self._starts[0], self._starts[-1])
+
+    def _too_wide(self, first: int, last: int) -> None:
+        raise DateOutOfRange(f"calendar {self.name}: working time asked from {day_text(first)} to "
+                             f"{day_text(last)}, more than {MAX_TABLE_DAYS // 366} years",
+                             hint="a ticket date or an SLA target is far off: check them")
+
     def _extend_forward(self, count: int) -> int:
         """Append `count` days; return the working seconds they add."""
+        self._check_size(count)
         ordinal = self._ord0 + len(self._days)
         added = 0
         for _ in range(count):
@@ -216,6 +252,7 @@ class BusinessCalendar:
         return added
 
     def _extend_backward(self, count: int) -> None:
+        self._check_size(count)
         first = self._ord0 - count
         starts, days, works = [], [], []
         for ordinal in range(first, self._ord0):
@@ -234,8 +271,15 @@ class BusinessCalendar:
         self._ord0 = first
 
     def _cover(self, ts: int) -> None:
+        if not MIN_TS <= ts < MAX_TS:
+            raise DateOutOfRange(f"calendar {self.name}: {day_text(ts)} is outside the years "
+                                 f"{FIRST_YEAR}-{LAST_YEAR} that working time is computed for",
+                                 hint="a ticket date (created:, a record time) or --now is mistyped")
         if not self._starts:
             self._init_table(ts)
+        # Refuse at once what the table could only reach by growing past its bound.
+        if ts < self._starts[-1] - MAX_TABLE_DAYS * DAY or ts > self._starts[0] + MAX_TABLE_DAYS * DAY:
+            self._too_wide(min(ts, self._starts[0]), max(ts, self._starts[-1]))
         while ts < self._starts[0]:
             self._extend_backward(_CHUNK)
         while ts >= self._starts[-1]:
@@ -286,11 +330,20 @@ class BusinessCalendar:
             return start
         return self.instant_at(self._worked(start) + seconds)
 
-    def instant_at(self, target: int) -> int:
-        """The earliest instant at which `worked()` reaches `target` (the inverse of `worked`)."""
+    def instant_at(self, target: int, limit: int | None = None) -> int:
+        """The earliest instant at which `worked()` reaches `target` (the inverse of `worked`).
+
+        Raises DateOutOfRange when that instant lies after `limit` (by default
+        the end of LAST_YEAR), without building the table that far when it can.
+        """
+        limit = MAX_TS - 1 if limit is None else min(limit, MAX_TS - 1)
         cum = self._cum
         barren = 0
         while cum[-1] < target:
+            # Working time never accrues faster than the wall clock: when more
+            # of it is missing than seconds are left before `limit`, give up now.
+            if target - cum[-1] > limit - self._starts[-1]:
+                self._beyond(limit)
             if self._extend_forward(_CHUNK) == 0:
                 barren += _CHUNK
                 if barren >= MAX_CLOSED_DAYS:
@@ -305,9 +358,16 @@ class BusinessCalendar:
         rest = target - cum[i]
         for a, b in self._days[i]:
             if rest <= b - a:
+                if a + rest > limit:
+                    self._beyond(limit)
                 return a + rest
             rest -= b - a
         raise AssertionError("working-time table is inconsistent")  # pragma: no cover
+
+    def _beyond(self, limit: int) -> None:
+        raise DateOutOfRange(f"calendar {self.name}: the deadline lies after {day_text(limit)}, too far to compute",
+                             hint="check the policy's targets (first_response, next_reply, resolution) "
+                                  "and the calendar's hours")
 
     def _day_index(self, ts: int) -> int:
         return bisect_right(self._starts, ts) - 1

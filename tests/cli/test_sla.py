@@ -355,3 +355,26 @@ def test_an_earlier_late_reply_stays_visible_while_the_next_exchange_runs(desk, 
     clock = data["clocks"]["next_reply"]
     assert clock["state"] == "running" and clock["breached_cycles"] == 1
     assert "(1 earlier late)" in cli("sla", "status", tid, "--now", now).stdout
+
+
+# ------------------------------------------------------------ bad tickets (issue 9)
+
+
+@pytest.mark.parametrize("created", ["0001-01-01T00:00:00+00:00", "1900-01-01T00:00:00+00:00"])
+def test_a_ticket_the_engine_cannot_evaluate_is_reported_and_the_rest_still_work(desk, cli, created):
+    good = new_ticket(cli, at=at(2, "09:00"))
+    bad = new_ticket(cli, title="Typo in created", at=at(2, "09:30"))
+    path = desk / "tickets" / f"{bad}.md"
+    text = path.read_text(encoding="utf-8")
+    stamp = next(line for line in text.splitlines() if line.startswith("created: "))
+    path.write_text(text.replace(stamp, f"created: {created}"), encoding="utf-8")
+    now = at(2, "14:30")
+    for args in (["sla", "check", "--now", now, "--fail-on", "never"], ["sla", "check", "--json", "--now", now,
+                                                                      "--fail-on", "never"],
+                 ["sla", "status", "--now", now], ["sla", "status", "--all", "--json", "--now", now],
+                 ["queue", "--now", now], ["queue", "--json", "--now", now]):
+        result = cli(*args)
+        assert good in result.stdout and bad not in result.stdout, args
+        assert f"tickets/{bad}.md: its history starts" in result.stderr and "hint:" in result.stderr, args
+    data = json.loads(cli("sla", "check", "--json", "--now", now, "--fail-on", "never").stdout)
+    assert data["checked"] == 1 and data["items"][0]["id"] == good

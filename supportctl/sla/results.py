@@ -1,0 +1,127 @@
+"""What the SLA engine returns: one Clock per clock, a TicketSla per ticket, a SlaFailure per bad ticket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+CLOCKS = ("first_response", "next_reply", "resolution")
+STATES = ("running", "warning", "paused", "met", "breached", "none")
+ACTIVE_CATEGORIES = ("new", "open", "pending")
+DONE_CATEGORIES = ("solved", "closed")
+
+
+def utc_text(ts: int | None) -> str | None:
+    """POSIX seconds -> ISO 8601 in UTC, the form of every instant in the JSON output."""
+    return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).isoformat()
+
+
+@dataclass(slots=True)
+class Clock:
+    """One clock of one ticket at `now`."""
+
+    name: str
+    state: str = "none"
+    target: int | None = None        # working seconds allowed
+    elapsed: int = 0                 # working seconds accrued (until the stop, if stopped)
+    due: int | None = None           # POSIX seconds; None when not applicable or paused
+    warn: int = 0                    # working seconds before the deadline that count as warning
+    started: int | None = None
+    stopped: int | None = None       # when a reply (or solving the ticket) stopped it
+    stop_reason: str | None = None   # "agent reply" | "solved" | "closed" ...
+    breached_cycles: int = 0         # next_reply: earlier exchanges answered late
+
+    @property
+    def remaining(self) -> int | None:
+        """Working seconds left before the deadline (negative: overdue)."""
+        return None if self.target is None or self.state == "none" else self.target - self.elapsed
+
+    @property
+    def live(self) -> bool:
+        """Still counting down (or overdue) rather than stopped or not applicable."""
+        return self.state != "none" and self.stopped is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "due": utc_text(self.due),
+            "target_seconds": self.target,
+            "elapsed_seconds": self.elapsed,
+            "remaining_seconds": self.remaining,
+            "started": utc_text(self.started),
+            "stopped": utc_text(self.stopped),
+            # next_reply shows the latest exchange; earlier late answers stay
+            # visible here, since each was breached for good.
+            "breached_cycles": self.breached_cycles,
+        }
+
+
+@dataclass(slots=True)
+class TicketSla:
+    """The SLA picture of one ticket at `now` (shared/spec.md §8 gives the JSON)."""
+
+    id: str
+    status: str
+    category: str | None
+    policy: str | None
+    calendar: str | None
+    now: int
+    clocks: dict[str, Clock]
+    title: str = ""
+    priority: str | None = None
+    assignee: str | None = None
+    group: str | None = None
+    created: int | None = None
+
+    @property
+    def active(self) -> bool:
+        """The ticket is still being worked (new, open or pending category)."""
+        return self.category in ACTIVE_CATEGORIES
+
+    def worst(self) -> str:
+        """The most serious state among the live clocks: breached > warning > running > paused > none."""
+        order = {"breached": 0, "warning": 1, "running": 2, "paused": 3}
+        states = [c.state for c in self.clocks.values() if c.live]
+        return min(states, key=lambda s: order.get(s, 9)) if states else "none"
+
+    def next_clock(self) -> Clock | None:
+        """The live clock with the earliest deadline (the one the agent must beat next)."""
+        best = None
+        for clock in self.clocks.values():
+            if clock.live and clock.due is not None and (best is None or clock.due < best.due):
+                best = clock
+        return best
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "policy": self.policy,
+            "status": self.status,
+            "clocks": {name: clock.to_json() for name, clock in self.clocks.items()},
+            "calendar": self.calendar,
+        }
+
+
+def urgency_key(result: TicketSla) -> tuple:
+    """Sort key for the queue: earliest live deadline first, then clocks without one, oldest first."""
+    clock = result.next_clock()
+    if clock is not None:
+        return (0, clock.due, result.created or 0, result.id)
+    return (1, 0, result.created or 0, result.id)
+
+
+@dataclass(slots=True)
+class SlaFailure:
+    """A ticket the engine could not evaluate: reported with its file and a hint, then skipped."""
+
+    id: str
+    path: str
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "path": self.path, "error": self.message, "hint": self.hint}
