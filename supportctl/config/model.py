@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from datetime import date, datetime
 from typing import Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-
-from supportctl.errors import ConfigError
-from supportctl.tickets.model import CHANNELS, PRIORITIES
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 CONFIG_FILE = "supportctl.yml"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CATEGORIES = ("new", "open", "pending", "solved", "closed")
 _INTERVAL = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
-_HOLIDAY = re.compile(r"^(\d{4}-)?\d{2}-\d{2}$")
+_HOLIDAY = re.compile(r"^(?:(\d{4})-)?(\d{2})-(\d{2})$")
+# Names that end up in ticket records, front matter, commit messages and file
+# paths: one token, so none of them can forge a record line or a YAML key.
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+# Bounds that keep every later computation over dates finite and quick: a
+# target longer than two years is a typo, and no calendar may need more than
+# five years of weeks to reach one. Holiday years stay where calendars make sense.
+DAY = 86400
+MAX_DURATION = 2 * 365 * DAY
+MAX_REACH_WEEKS = 5 * 52
+YEARS = (1900, 2200)
 
 
 class Strict(BaseModel):
@@ -32,7 +40,29 @@ def _duration(value: Any) -> int:
         raise ValueError(f"{exc.message}; {exc.hint}") from None
     if seconds <= 0:
         raise ValueError("must be longer than zero")
+    if seconds > MAX_DURATION:
+        raise ValueError(f"{_show(value)} is longer than {MAX_DURATION // DAY} days, the longest duration allowed")
     return seconds
+
+
+def _show(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 24 else text[:20] + "..."
+
+
+def _names(value: Any, what: str) -> Any:
+    """Check the keys (or items) that are names: one token of letters, digits, `.`, `_`, `-`."""
+    for name in value:
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise ValueError(f"{what} {_show(name)!r} is not a name: use letters, digits, '.', '_' or '-' "
+                             "(at most 64, no spaces)")
+    return value
+
+
+def _one_line(value: str | None) -> str | None:
+    if value is not None and any(ord(c) < 32 or c in "\x7f\u2028\u2029" for c in value):
+        raise ValueError(f"{_show(value)!r} must be one line of text without control characters")
+    return value
 
 
 # ------------------------------------------------------------------- desk
@@ -51,13 +81,26 @@ class DeskConfig(Strict):
     def _zone(cls, value: str) -> str:
         return check_zone(value)
 
+    _line = field_validator("name", "url", "repo_url", "support_email", "language")(
+        lambda cls, v: _one_line(v))
+
+
+def template_name_problem(name: str) -> str | None:
+    """Why `name` cannot name a file inside templates/, or None (the one rule for every template name)."""
+    parts = name.replace("\\", "/").split("/")
+    if not name or name.startswith(("/", "~")) or re.match(r"^[A-Za-z]:", name):
+        return f"template name {_show(name)!r} must be a path inside templates/, like replies/solved"
+    if any(part in ("", ".", "..") for part in parts) or any(ord(c) < 32 for c in name):
+        return f"template name {_show(name)!r} may not contain '..', '.', empty parts or control characters"
+    return None
+
 
 def check_zone(value: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):   # OSError: a name too long for a path
         raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
     return value
 
@@ -67,6 +110,8 @@ class Agent(Strict):
     email: str | None = None
     group: str | None = None
     role: Literal["agent", "lead", "admin"] = "agent"
+
+    _line = field_validator("name", "email", "group")(lambda cls, v: _one_line(v))
 
 
 class Group(Strict):
@@ -84,8 +129,8 @@ class CustomField(Strict):
 
 
 class HolidaySource(Strict):
-    country: str
-    subdiv: str | None = None
+    country: str = Field(pattern=r"^[A-Z]{2,3}$")               # ISO 3166 code, e.g. IE
+    subdiv: str | None = Field(None, pattern=r"^[A-Za-z0-9-]{1,10}$")
 
 
 class CalendarConfig(Strict):
@@ -119,13 +164,40 @@ class CalendarConfig(Strict):
             raise ValueError("the calendar has no opening hours at all; list at least one interval")
         return value
 
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _dates(cls, value: Any) -> Any:
+        """An unquoted 2026-12-25 is a YAML date: accept it as the text it was."""
+        if isinstance(value, list):
+            return [v.isoformat() if isinstance(v, date) and not isinstance(v, datetime) else v for v in value]
+        return value
+
     @field_validator("holidays")
     @classmethod
     def _holidays(cls, value: list[str]) -> list[str]:
         for text in value:
-            if not _HOLIDAY.match(str(text)):
-                raise ValueError(f"holiday {text!r} must be YYYY-MM-DD (once) or MM-DD (every year)")
+            m = _HOLIDAY.match(text)
+            if not m:
+                raise ValueError(f"holiday {_show(text)!r} must be YYYY-MM-DD (once) or MM-DD (every year)")
+            year = int(m.group(1)) if m.group(1) else 2000   # a leap year: 02-29 is a valid yearly holiday
+            if not YEARS[0] <= year <= YEARS[1]:
+                raise ValueError(f"holiday {text!r}: the year must be between {YEARS[0]} and {YEARS[1]}")
+            try:
+                date(year, int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                raise ValueError(f"holiday {text!r} is not a date in the calendar") from None
         return value
+
+    def weekly_open_seconds(self) -> int:
+        """Opening time in a week without holidays (all: 7 days)."""
+        if self.hours == "all":
+            return 7 * DAY
+        total = 0
+        for intervals in self.hours.values():
+            for text in intervals:
+                h1, m1, h2, m2 = map(int, _INTERVAL.match(text).groups())
+                total += (h2 * 60 + m2 - h1 * 60 - m1) * 60
+        return total
 
 
 # -------------------------------------------------------------- lifecycle
@@ -139,6 +211,8 @@ class StateConfig(Strict):
     next_state: str | None = None
     after: int | None = None
 
+    _label = field_validator("label")(lambda cls, v: _one_line(v))
+
     _after = field_validator("after", mode="before")(lambda cls, v: None if v is None else _duration(v))
 
 
@@ -146,7 +220,7 @@ class ReopenPolicy(Strict):
     """What a customer message on a closed ticket does."""
 
     closed: Literal["reopen", "new_ticket"] = "new_ticket"
-    within_days: int | None = None     # reopen when closed fewer days ago, else new_ticket
+    within_days: int | None = Field(None, ge=0, le=MAX_DURATION // DAY)   # reopen when closed fewer days ago
 
 
 def _default_states() -> dict[str, StateConfig]:
@@ -165,6 +239,8 @@ class LifecycleConfig(Strict):
     states: dict[str, StateConfig] = Field(default_factory=_default_states)
     transitions: dict[str, list[str]] = {}
     reopen: ReopenPolicy = ReopenPolicy()
+
+    _state_names = field_validator("states")(lambda cls, v: _names(v, "state"))
 
     @model_validator(mode="after")
     def _consistent(self) -> LifecycleConfig:
@@ -239,6 +315,15 @@ class EscalationRule(Strict):
     tag: str | None = None
     note: str | None = None            # name of a template in templates/ for an internal note
 
+    @field_validator("note")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        if value is not None:
+            problem = template_name_problem(value)
+            if problem:
+                raise ValueError(problem)
+        return value
+
 
 class Policy(Strict):
     name: str
@@ -253,11 +338,16 @@ class Policy(Strict):
     _durations = field_validator("first_response", "next_reply", "resolution", mode="before")(
         lambda cls, v: None if v is None else _duration(v))
 
+    _name = field_validator("name")(lambda cls, v: _one_line(v))
+
     @field_validator("warn_before", mode="before")
     @classmethod
     def _warn(cls, value: Any) -> Any:
         if isinstance(value, str) and value.strip().endswith("%"):
-            pct = float(value.strip()[:-1])
+            try:
+                pct = float(value.strip()[:-1])
+            except ValueError:
+                raise ValueError(f"{_show(value)!r} is not a percentage like 20%") from None
             if not 0 < pct < 100:
                 raise ValueError("a percentage must be between 0% and 100%")
             return value.strip()
@@ -285,13 +375,13 @@ class KbCategory(Strict):
     """A category's title, order and description (overrides kb/<folder>/_category.yml)."""
 
     title: str | None = None
-    order: int | None = None
+    order: int | None = Field(None, ge=-10**6, le=10**6)
     description: str | None = None
     icon: str | None = None
 
 
 class KbConfig(Strict):
-    stale_after_months: int = Field(12, ge=1)           # `kb check` flags published articles older than this
+    stale_after_months: int = Field(12, ge=1, le=600)          # `kb check` flags published articles older than this
     categories: dict[str, KbCategory] = {}               # folder -> title/order/description
     pii_allow: list[str] = []                            # emails, domains or phone numbers allowed in public articles
     extra_fields: list[str] = []                         # more front-matter keys an article may carry
@@ -321,6 +411,17 @@ class Config(Strict):
     kb: KbConfig = KbConfig()
     site: SiteConfig = SiteConfig()
 
+    @field_validator("agents")
+    @classmethod
+    def _agent_names(cls, value: Any) -> Any:
+        return _names(value, "agent")
+
+    _group_names = field_validator("groups")(lambda cls, v: _names(v, "group"))
+    _list_names = field_validator("customers")(lambda cls, v: _names(v, "customer list"))
+    _type_names = field_validator("ticket_types")(lambda cls, v: _names(v, "ticket type"))
+    _field_names = field_validator("custom_fields")(lambda cls, v: _names(v, "custom field"))
+    _calendar_names = field_validator("calendars")(lambda cls, v: _names(v, "calendar"))
+
     @model_validator(mode="after")
     def _references(self) -> Config:
         for name, group in self.groups.items():
@@ -334,6 +435,7 @@ class Config(Strict):
             if policy.calendar not in self.calendars:
                 raise ValueError(f"sla.policies[{i}] ({policy.name}): calendar {policy.calendar!r} is not "
                                  f"defined; calendars: {', '.join(self.calendars)}")
+            self._reachable(i, policy)
             for rule in policy.escalate:
                 if rule.group and rule.group not in self.groups:
                     raise ValueError(f"sla.policies[{i}] ({policy.name}): escalation group {rule.group!r} "
@@ -346,6 +448,18 @@ class Config(Strict):
                     raise ValueError(f"sla.policies[{i}] ({policy.name}): customer list {value[10:]!r} "
                                      "is not defined under customers")
         return self
+
+    def _reachable(self, i: int, policy: Policy) -> None:
+        """A working-time target must fall due within MAX_REACH_WEEKS of the calendar's weeks."""
+        weekly = self.calendars[policy.calendar].weekly_open_seconds()
+        for clock in ("first_response", "next_reply", "resolution"):
+            target = policy.target(clock)
+            if target and target > weekly * MAX_REACH_WEEKS:
+                from supportctl.base.timeutil import format_duration
+
+                raise ValueError(f"sla.policies[{i}] ({policy.name}): {clock} {format_duration(target)} of working "
+                                 f"time takes more than {MAX_REACH_WEEKS // 52} years in calendar "
+                                 f"{policy.calendar} (open {format_duration(weekly)} a week)")
 
     def agent_map(self) -> dict[str, Agent]:
         if isinstance(self.agents, list):
@@ -366,70 +480,5 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def load_config(path: Path) -> Config:
-    """Read and validate supportctl.yml; errors name the file, the line and the key."""
-    import yaml
-
-    from supportctl.base.yamlio import Ambiguous, load_with_lines, yaml_error_line
-
-    rel = path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{rel} not found", path=str(path), hint="run `supportctl init`") from None
-    try:
-        data, lines = load_with_lines(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path=rel, line=yaml_error_line(exc),
-                          hint="check indentation and quote values that contain ': ' or '#'") from None
-    if not isinstance(data, dict):
-        raise ConfigError("the file must be a mapping with at least `desk: {name: ...}`", path=rel, line=1,
-                          hint="run `supportctl init` in an empty folder to see a complete example")
-    ambiguous = _find_ambiguous(data, ())
-    if ambiguous:
-        where, value = ambiguous
-        raise ConfigError(f"{'.'.join(map(str, where))}: ambiguous value {value.text}", path=rel,
-                          line=lines.get(where), hint=value.hint())
-    try:
-        return Config.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        line = _nearest_line(lines, loc)
-        key = ".".join(str(p) for p in loc)
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg, hint = f"unknown key {key!r}", "check the spelling; see docs/configuration.md for the keys"
-        else:
-            hint = "see docs/configuration.md"
-            msg = f"{key}: {msg}" if key else msg
-        more = len(exc.errors()) - 1
-        if more:
-            hint += f" ({more} more problem{'s' if more > 1 else ''} after this one)"
-        raise ConfigError(msg, path=rel, line=line, hint=hint) from None
-
-
-def _find_ambiguous(value: Any, path: tuple) -> tuple[tuple, Any] | None:
-    from supportctl.base.yamlio import Ambiguous
-
-    if isinstance(value, Ambiguous):
-        return path, value
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        if isinstance(key, Ambiguous):   # e.g. a bare `on:` key, which YAML 1.1 reads as true
-            return path + (key.text,), key
-        found = _find_ambiguous(item, path + (key,))
-        if found:
-            return found
-    return None
-
-
-def _nearest_line(lines: dict[tuple, int], loc: tuple) -> int | None:
-    """The line of the deepest part of `loc` that is in the file (pydantic adds union tags)."""
-    parts = [p for p in loc if not (isinstance(p, str) and ("[" in p or p in ("list[str]",)))]
-    while parts:
-        line = lines.get(tuple(parts))
-        if line:
-            return line
-        parts.pop()
-    return 1
+# load_config lives in config/load.py; importers still say `from supportctl.config.model import load_config`.
+from supportctl.config.load import load_config  # noqa: E402,F401  (after Config: load.py imports it lazily)
