@@ -90,6 +90,9 @@ def read_body(message: str | None, body_file: str | None, *, required: bool = Tr
                 return fh.read()
         except OSError as exc:
             raise UsageError(f"cannot read {body_file}: {exc.strerror}", hint="check the path") from None
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{body_file} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
+                             hint="save it as UTF-8") from None
     if message is None and required:
         raise UsageError("no text given", hint="pass -m TEXT or --body-file FILE")
     return message

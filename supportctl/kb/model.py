@@ -706,10 +706,6 @@ def new_article(root: Path, kb: Kb, *, title: str, category: str, slug: str | No
                 visibility: str = "public", today: date, template: str | None = None,
                 desk_name: str = "") -> tuple[str, str]:
     """(relative path, text) of a new draft article, rendered from a template."""
-    from jinja2 import StrictUndefined
-    from jinja2.exceptions import TemplateError, UndefinedError
-    from jinja2.sandbox import SandboxedEnvironment
-
     title = " ".join(title.split())
     if not title:
         raise UsageError("the title is empty", hint="give the article a title")
@@ -728,28 +724,22 @@ def new_article(root: Path, kb: Kb, *, title: str, category: str, slug: str | No
     for tag in tags:
         if not TAG_RE.match(tag):
             raise UsageError(f"tag {tag!r} is not lowercase-with-dashes", hint="e.g. --tag bank-feeds")
-    source = DEFAULT_TEMPLATE
-    if template is not None:
-        tpath = root / "templates" / "kb" / f"{template}.md"
-        if not tpath.is_file():
-            raise NotFound(f"no article template {template!r} (templates/kb/{template}.md)",
-                           hint="ls templates/kb/ to see the templates")
-        source = tpath.read_text(encoding="utf-8")
-    elif (root / "templates" / "kb" / "article.md").is_file():
-        source = (root / "templates" / "kb" / "article.md").read_text(encoding="utf-8")
-    env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
     import json
 
-    env.filters["tojson"] = lambda v: json.dumps(v, ensure_ascii=False)
-    try:
-        text = env.from_string(source).render(title=title, description=description, tags=tags, owner=owner or "null",
-                                              visibility=visibility, category=category, slug=slug,
-                                              today=today.isoformat(), desk={"name": desk_name})
-    except UndefinedError as exc:
-        raise SupportctlError(f"article template: {exc.message}", hint="the template may use title, description, "
-                              "tags, owner, visibility, category, slug, today and desk.name") from None
-    except TemplateError as exc:
-        raise SupportctlError(f"article template: {exc}", hint="fix the Jinja2 syntax") from None
+    from supportctl.templating import find_template, read_template, render_source
+
+    source, trel = DEFAULT_TEMPLATE, "article template"
+    if template is not None or (root / "templates" / "kb" / "article.md").is_file():
+        tpath = find_template(root / "templates", f"kb/{template or 'article'}", suffixes=(".md",))
+        trel = tpath.relative_to(root).as_posix()
+        source = read_template(tpath, trel)
+    text = render_source(source, dict(title=title, description=description, tags=tags, owner=owner or "null",
+                                      visibility=visibility, category=category, slug=slug,
+                                      today=today.isoformat(), desk={"name": desk_name}),
+                         rel=trel, keep_trailing_newline=True,
+                         filters={"tojson": lambda v: json.dumps(v, ensure_ascii=False)},
+                         hint="the template may use title, description, tags, owner, visibility, category, "
+                              "slug, today and desk.name")
     rel = f"kb/{category}/{slug}.md"
     article = parse_article(text, rel)
     if article.status not in STATUSES:
