@@ -33,6 +33,7 @@ SECONDS = 10   # per example: loading a config and evaluating 50 tickets takes w
 HUGE = ["999999999999", "9" * 300, "9" * 5000, "-1", "0", "1e308", ".inf", "-.inf", ".nan", "99999999d",
         "731d", "730d", "1.5", "0.0001s", "1" + "0" * 20 + "h", "''", "[]", "{}", "null", "true", "0x10", "0o7",
         "1_000", "12:30", "2026-02-30", "9999-12-31T23:59:59Z"]
+LONG_BUT_VALID = ["730d", "17520h", "63072000", "1s", "1", "59s", "99%", "1%", "0.5%", "1d1s"]
 DATES = ['"2026-13-01"', '"2026-02-30"', '"0000-01-01"', '"0001-01-01"', '"9999-12-31"', '"02-29"', '"02-30"',
          "2026-13-01", "2026-02-30", "1899-12-31", "2201-01-01", '"12-32"', '"00-00"', '"2026-1-1"',
          "0001-01-01", "9999-12-31", '"2200-12-31"']
@@ -58,7 +59,8 @@ def mutation(draw, text: str) -> bytes | str:
         spots = list(_NUMBER.finditer(text))
         if spots:
             m = draw(st.sampled_from(spots))
-            value = draw(st.sampled_from(HUGE) | st.integers(-10**20, 10**20).map(str))
+            value = draw(st.sampled_from(HUGE) | st.sampled_from(LONG_BUT_VALID)
+                         | st.integers(-10**20, 10**20).map(str))
             return text[:m.start()] + value + text[m.end():]
     if kind == "date":
         spots = list(_HOLIDAY.finditer(text))
