@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from supportctl.config.model import template_name_problem
+from supportctl.config.fields import template_name_problem
 from supportctl.errors import NotFound, SupportctlError, UsageError
 
 SUFFIXES = (".md.j2", ".md", ".j2", ".txt")

@@ -1,68 +1,22 @@
-"""`supportctl.yml`: the desk configuration, validated strictly (a typo is an error)."""
+"""`supportctl.yml`: the desk configuration, validated strictly (a typo is an error).
+
+The building blocks are in config/fields.py, calendars and SLA policies in
+config/sla.py, reading the file in config/load.py; everything is importable
+from here.
+"""
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
 from typing import Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from supportctl.config.fields import (CATEGORIES, DAY, DAYS, MAX_DURATION, MAX_REACH_WEEKS,  # noqa: F401
+                                      Strict, check_names, check_zone, duration, one_line)
+from supportctl.config.sla import (CalendarConfig, ClockName, EscalationRule, HolidaySource, Policy,  # noqa: F401
+                                   PolicyMatch, SlaConfig)
 
 CONFIG_FILE = "supportctl.yml"
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-CATEGORIES = ("new", "open", "pending", "solved", "closed")
-_INTERVAL = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
-_HOLIDAY = re.compile(r"^(?:(\d{4})-)?(\d{2})-(\d{2})$")
-# Names that end up in ticket records, front matter, commit messages and file
-# paths: one token, so none of them can forge a record line or a YAML key.
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-# Bounds that keep every later computation over dates finite and quick: a
-# target longer than two years is a typo, and no calendar may need more than
-# five years of weeks to reach one. Holiday years stay where calendars make sense.
-DAY = 86400
-MAX_DURATION = 2 * 365 * DAY
-MAX_REACH_WEEKS = 5 * 52
-YEARS = (1900, 2200)
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _duration(value: Any) -> int:
-    from supportctl.errors import SupportctlError
-    from supportctl.base.timeutil import parse_duration
-
-    try:
-        seconds = parse_duration(value)
-    except SupportctlError as exc:  # pydantic reports ValueErrors with the key's location
-        raise ValueError(f"{exc.message}; {exc.hint}") from None
-    if seconds <= 0:
-        raise ValueError("must be longer than zero")
-    if seconds > MAX_DURATION:
-        raise ValueError(f"{_show(value)} is longer than {MAX_DURATION // DAY} days, the longest duration allowed")
-    return seconds
-
-
-def _show(value: Any) -> str:
-    text = str(value)
-    return text if len(text) <= 24 else text[:20] + "..."
-
-
-def _names(value: Any, what: str) -> Any:
-    """Check the keys (or items) that are names: one token of letters, digits, `.`, `_`, `-`."""
-    for name in value:
-        if not isinstance(name, str) or not _NAME.match(name):
-            raise ValueError(f"{what} {_show(name)!r} is not a name: use letters, digits, '.', '_' or '-' "
-                             "(at most 64, no spaces)")
-    return value
-
-
-def _one_line(value: str | None) -> str | None:
-    if value is not None and any(ord(c) < 32 or c in "\x7f\u2028\u2029" for c in value):
-        raise ValueError(f"{_show(value)!r} must be one line of text without control characters")
-    return value
 
 
 # ------------------------------------------------------------------- desk
@@ -82,27 +36,7 @@ class DeskConfig(Strict):
         return check_zone(value)
 
     _line = field_validator("name", "url", "repo_url", "support_email", "language")(
-        lambda cls, v: _one_line(v))
-
-
-def template_name_problem(name: str) -> str | None:
-    """Why `name` cannot name a file inside templates/, or None (the one rule for every template name)."""
-    parts = name.replace("\\", "/").split("/")
-    if not name or name.startswith(("/", "~")) or re.match(r"^[A-Za-z]:", name):
-        return f"template name {_show(name)!r} must be a path inside templates/, like replies/solved"
-    if any(part in ("", ".", "..") for part in parts) or any(ord(c) < 32 for c in name):
-        return f"template name {_show(name)!r} may not contain '..', '.', empty parts or control characters"
-    return None
-
-
-def check_zone(value: str) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError, OSError):   # OSError: a name too long for a path
-        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
-    return value
+        lambda cls, v: one_line(v))
 
 
 class Agent(Strict):
@@ -111,7 +45,7 @@ class Agent(Strict):
     group: str | None = None
     role: Literal["agent", "lead", "admin"] = "agent"
 
-    _line = field_validator("name", "email", "group")(lambda cls, v: _one_line(v))
+    _line = field_validator("name", "email", "group")(lambda cls, v: one_line(v))
 
 
 class Group(Strict):
@@ -125,81 +59,6 @@ class CustomField(Strict):
     choices: list[str] | None = None
 
 
-# -------------------------------------------------------------- calendars
-
-
-class HolidaySource(Strict):
-    country: str = Field(pattern=r"^[A-Z]{2,3}$")               # ISO 3166 code, e.g. IE
-    subdiv: str | None = Field(None, pattern=r"^[A-Za-z0-9-]{1,10}$")
-
-
-class CalendarConfig(Strict):
-    timezone: str | None = None        # default: the desk's time zone
-    hours: Union[Literal["all"], dict[str, list[str]]] = "all"
-    holidays: list[str] = []
-    holidays_from: HolidaySource | None = None
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str | None) -> str | None:
-        return None if value is None else check_zone(value)
-
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, value: Any) -> Any:
-        if value == "all":
-            return value
-        for day, intervals in value.items():
-            if day not in DAYS:
-                raise ValueError(f"unknown day {day!r}; days are {', '.join(DAYS)}")
-            for text in intervals:
-                m = _INTERVAL.match(str(text))
-                if not m:
-                    raise ValueError(f"{day}: {text!r} is not an interval like \"08:00-18:00\"")
-                h1, m1, h2, m2 = map(int, m.groups())
-                start, end = h1 * 60 + m1, h2 * 60 + m2
-                if h1 > 24 or h2 > 24 or m1 > 59 or m2 > 59 or end > 24 * 60 or start >= end:
-                    raise ValueError(f"{day}: {text!r} must start before it ends, within 00:00-24:00")
-        if not any(value.values()):
-            raise ValueError("the calendar has no opening hours at all; list at least one interval")
-        return value
-
-    @field_validator("holidays", mode="before")
-    @classmethod
-    def _dates(cls, value: Any) -> Any:
-        """An unquoted 2026-12-25 is a YAML date: accept it as the text it was."""
-        if isinstance(value, list):
-            return [v.isoformat() if isinstance(v, date) and not isinstance(v, datetime) else v for v in value]
-        return value
-
-    @field_validator("holidays")
-    @classmethod
-    def _holidays(cls, value: list[str]) -> list[str]:
-        for text in value:
-            m = _HOLIDAY.match(text)
-            if not m:
-                raise ValueError(f"holiday {_show(text)!r} must be YYYY-MM-DD (once) or MM-DD (every year)")
-            year = int(m.group(1)) if m.group(1) else 2000   # a leap year: 02-29 is a valid yearly holiday
-            if not YEARS[0] <= year <= YEARS[1]:
-                raise ValueError(f"holiday {text!r}: the year must be between {YEARS[0]} and {YEARS[1]}")
-            try:
-                date(year, int(m.group(2)), int(m.group(3)))
-            except ValueError:
-                raise ValueError(f"holiday {text!r} is not a date in the calendar") from None
-        return value
-
-    def weekly_open_seconds(self) -> int:
-        """Opening time in a week without holidays (all: 7 days)."""
-        if self.hours == "all":
-            return 7 * DAY
-        total = 0
-        for intervals in self.hours.values():
-            for text in intervals:
-                h1, m1, h2, m2 = map(int, _INTERVAL.match(text).groups())
-                total += (h2 * 60 + m2 - h1 * 60 - m1) * 60
-        return total
-
-
 # -------------------------------------------------------------- lifecycle
 
 
@@ -211,9 +70,9 @@ class StateConfig(Strict):
     next_state: str | None = None
     after: int | None = None
 
-    _label = field_validator("label")(lambda cls, v: _one_line(v))
+    _label = field_validator("label")(lambda cls, v: one_line(v))
 
-    _after = field_validator("after", mode="before")(lambda cls, v: None if v is None else _duration(v))
+    _after = field_validator("after", mode="before")(lambda cls, v: None if v is None else duration(v))
 
 
 class ReopenPolicy(Strict):
@@ -240,7 +99,7 @@ class LifecycleConfig(Strict):
     transitions: dict[str, list[str]] = {}
     reopen: ReopenPolicy = ReopenPolicy()
 
-    _state_names = field_validator("states")(lambda cls, v: _names(v, "state"))
+    _state_names = field_validator("states")(lambda cls, v: check_names(v, "state"))
 
     @model_validator(mode="after")
     def _consistent(self) -> LifecycleConfig:
@@ -285,87 +144,6 @@ class LifecycleConfig(Strict):
         if source in self.transitions:
             return list(self.transitions[source])
         return [name for name in self.states if name != source]
-
-
-# -------------------------------------------------------------------- SLA
-
-
-ClockName = Literal["first_response", "next_reply", "resolution"]
-
-
-class PolicyMatch(Strict):
-    """Conditions, all of which must hold; a list means any of its values."""
-
-    priority: Union[str, list[str], None] = None
-    type: Union[str, list[str], None] = None
-    group: Union[str, list[str], None] = None
-    channel: Union[str, list[str], None] = None
-    tags: Union[str, list[str], None] = None        # the ticket has any of these tags
-    requester: Union[str, list[str], None] = None   # email, "@domain", or "customers:LIST"
-
-
-class EscalationRule(Strict):
-    """What to do when a clock reaches warning or breach."""
-
-    clock: Union[ClockName, Literal["any"]] = "any"
-    when: Literal["warning", "breached"] = "breached"
-    priority: Literal["low", "normal", "high", "urgent"] | None = None
-    group: str | None = None
-    assignee: str | None = None
-    tag: str | None = None
-    note: str | None = None            # name of a template in templates/ for an internal note
-
-    @field_validator("note")
-    @classmethod
-    def _template(cls, value: str | None) -> str | None:
-        if value is not None:
-            problem = template_name_problem(value)
-            if problem:
-                raise ValueError(problem)
-        return value
-
-
-class Policy(Strict):
-    name: str
-    match: PolicyMatch = PolicyMatch()
-    calendar: str
-    first_response: int | None = None
-    next_reply: int | None = None
-    resolution: int | None = None
-    warn_before: Union[int, str] = "20%"
-    escalate: list[EscalationRule] = []
-
-    _durations = field_validator("first_response", "next_reply", "resolution", mode="before")(
-        lambda cls, v: None if v is None else _duration(v))
-
-    _name = field_validator("name")(lambda cls, v: _one_line(v))
-
-    @field_validator("warn_before", mode="before")
-    @classmethod
-    def _warn(cls, value: Any) -> Any:
-        if isinstance(value, str) and value.strip().endswith("%"):
-            try:
-                pct = float(value.strip()[:-1])
-            except ValueError:
-                raise ValueError(f"{_show(value)!r} is not a percentage like 20%") from None
-            if not 0 < pct < 100:
-                raise ValueError("a percentage must be between 0% and 100%")
-            return value.strip()
-        return _duration(value)
-
-    def target(self, clock: str) -> int | None:
-        return getattr(self, clock)
-
-    def warn_seconds(self, clock: str) -> int:
-        """How long before the deadline a running clock turns to `warning`."""
-        target = self.target(clock) or 0
-        if isinstance(self.warn_before, str):
-            return int(round(target * float(self.warn_before[:-1]) / 100))
-        return self.warn_before
-
-
-class SlaConfig(Strict):
-    policies: list[Policy] = []
 
 
 # --------------------------------------------------------------- KB, site
@@ -414,13 +192,13 @@ class Config(Strict):
     @field_validator("agents")
     @classmethod
     def _agent_names(cls, value: Any) -> Any:
-        return _names(value, "agent")
+        return check_names(value, "agent")
 
-    _group_names = field_validator("groups")(lambda cls, v: _names(v, "group"))
-    _list_names = field_validator("customers")(lambda cls, v: _names(v, "customer list"))
-    _type_names = field_validator("ticket_types")(lambda cls, v: _names(v, "ticket type"))
-    _field_names = field_validator("custom_fields")(lambda cls, v: _names(v, "custom field"))
-    _calendar_names = field_validator("calendars")(lambda cls, v: _names(v, "calendar"))
+    _group_names = field_validator("groups")(lambda cls, v: check_names(v, "group"))
+    _list_names = field_validator("customers")(lambda cls, v: check_names(v, "customer list"))
+    _type_names = field_validator("ticket_types")(lambda cls, v: check_names(v, "ticket type"))
+    _field_names = field_validator("custom_fields")(lambda cls, v: check_names(v, "custom field"))
+    _calendar_names = field_validator("calendars")(lambda cls, v: check_names(v, "calendar"))
 
     @model_validator(mode="after")
     def _references(self) -> Config:
@@ -481,4 +259,6 @@ def _as_list(value: Any) -> list[str]:
 
 
 # load_config lives in config/load.py; importers still say `from supportctl.config.model import load_config`.
+
+
 from supportctl.config.load import load_config  # noqa: E402,F401  (after Config: load.py imports it lazily)
