@@ -48,6 +48,19 @@ def template_names(folder: Path) -> list[str]:
     return sorted(names)
 
 
+def symlinks(folder: Path) -> list[str]:
+    """Every symlink in or under `folder` (paths relative to its parent), for `check` to report."""
+    if folder.is_symlink():
+        return [folder.name]
+    found = []
+    for top, dirs, files in os.walk(folder):
+        for entry in dirs + files:
+            path = Path(top) / entry
+            if path.is_symlink():
+                found.append(path.relative_to(folder.parent).as_posix())
+    return sorted(found)
+
+
 def find_template(folder: Path, name: str, suffixes: tuple[str, ...] = ("",) + SUFFIXES) -> Path:
     """templates/NAME[.suffix] as a regular file inside `folder`; never a path out of it, never a symlink."""
     problem = template_name_problem(name)
@@ -113,7 +126,7 @@ def render_source(source: str, context: dict[str, Any], *, rel: str, hint: str,
     """Render template text within the time and size bounds; every failure is a SupportctlError at rel:line."""
     from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError, nodes
 
-    env = _BoundedEnvironment(keep_trailing_newline=keep_trailing_newline)
+    env = _environment(keep_trailing_newline=keep_trailing_newline)
     for key, value in (filters or {}).items():
         env.filters[key] = value
     env.filters = {key: _bounded_filter(env, f, key) for key, f in env.filters.items()}
@@ -273,18 +286,13 @@ def _bounded_filter(env, func: Callable, key: str) -> Callable:
     return wrapper
 
 
-class _LazyEnv:
-    """Build the Jinja sandbox class on first use (importing jinja2 costs CLI start-up time)."""
-
-    cls = None
-
-    def __call__(self, **kw: Any):
-        if _LazyEnv.cls is None:
-            _LazyEnv.cls = _sandbox()
-        return _LazyEnv.cls(**kw)
+_SANDBOX: list = []   # the sandbox class, built on first use (importing jinja2 costs CLI start-up time)
 
 
-_BoundedEnvironment = _LazyEnv()
+def _environment(**kw: Any):
+    if not _SANDBOX:
+        _SANDBOX.append(_sandbox())
+    return _SANDBOX[0](**kw)
 
 
 class _alarm:

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from supportctl.errors import SupportctlError
-from supportctl.templating import find_template, render, template_names
+from supportctl.templating import find_template, render, symlinks, template_names
 from tests.conftest import git, new_ticket
 
 
@@ -38,6 +38,7 @@ def test_symlinks_are_never_followed(folder, tmp_path):
             render(folder, name, {"name": "x"})
         assert "is a symlink" in info.value.message
     assert template_names(folder) == ["replies/hello"]
+    assert symlinks(folder) == ["templates/replies/alias.md.j2", "templates/replies/leak.md", "templates/up"]
 
 
 def test_a_symlinked_templates_folder_is_refused(folder, tmp_path):
