@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, tzinfo
 
 from supportctl.errors import SupportctlError, UsageError
 
@@ -30,11 +31,6 @@ def format_timestamp(value: datetime) -> str:
     return value.replace(microsecond=0).isoformat()
 
 
-def utc_iso(value: datetime) -> str:
-    """ISO 8601 in UTC with a +00:00 offset, the form used in JSON output."""
-    return value.astimezone(timezone.utc).replace(microsecond=0).isoformat()
-
-
 def now_in(zone: tzinfo) -> datetime:
     """The current time in `zone`, whole seconds."""
     return datetime.now(zone).replace(microsecond=0)
@@ -45,8 +41,12 @@ def parse_duration(text: str | int | float) -> int:
     if isinstance(text, bool):
         raise SupportctlError(f"duration {text!r} is not a duration", hint="write e.g. 4h, 45m or 1h30m")
     if isinstance(text, (int, float)):
+        if not math.isfinite(text):
+            raise SupportctlError(f"duration {text!r} is not a duration", hint="write e.g. 4h, 45m or 1h30m")
         return int(text)
     s = str(text).strip().replace(" ", "")
+    if len(s) > 64:   # no real duration is this long; keeps the float below finite
+        raise SupportctlError(f"duration {s[:20]}... is too long", hint="write e.g. 4h, 45m or 1h30m")
     pos, total = 0, 0.0
     for m in _DURATION.finditer(s):
         if m.start() != pos:
@@ -72,7 +72,3 @@ def format_duration(seconds: float) -> str:
             parts.append(f"{n}{unit}")
     # Two units are enough for people reading a queue.
     return sign + "".join(parts[:2])
-
-
-def to_timedelta(seconds: float) -> timedelta:
-    return timedelta(seconds=seconds)

@@ -116,6 +116,50 @@ def yaml_error_line(exc: yaml.YAMLError) -> int | None:
     return mark.line + 1 if mark is not None else None
 
 
+class ShapeError(ValueError):
+    """YAML a hand-written file should never contain: an alias, deep nesting, a duplicate key."""
+
+    def __init__(self, message: str, line: int | None, hint: str) -> None:
+        super().__init__(message)
+        self.message, self.line, self.hint = message, line, hint
+
+
+def check_shape(text: str, *, max_depth: int) -> None:
+    """Refuse anchors/aliases, nesting deeper than `max_depth` and duplicate keys, from the event
+    stream alone: nothing is expanded, so an alias bomb costs no more than reading its text.
+    """
+    # A stack of open collections: [is_mapping, expecting_a_key, keys seen].
+    stack: list[list] = []
+
+    def node_done() -> None:
+        if stack and stack[-1][0]:
+            stack[-1][1] = not stack[-1][1]
+
+    for event in yaml.parse(text, Loader=_Base):
+        line = event.start_mark.line + 1 if event.start_mark is not None else None
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise ShapeError("YAML anchors and aliases (&name, *name) are not allowed here", line,
+                             "write the values out in full")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if len(stack) >= max_depth:
+                raise ShapeError(f"nested deeper than {max_depth} levels", line,
+                                 "a configuration never needs this much nesting")
+            if stack and stack[-1][0] and stack[-1][1]:
+                raise ShapeError("a list or mapping used as a key", line, "keys are plain names")
+            stack.append([isinstance(event, yaml.MappingStartEvent), True, set()])
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            stack.pop()
+            node_done()
+        elif isinstance(event, yaml.ScalarEvent):
+            top = stack[-1] if stack else None
+            if top is not None and top[0] and top[1]:
+                if event.value in top[2]:
+                    raise ShapeError(f"duplicate key {event.value!r}", line,
+                                     "each key may appear once in a mapping; the second would silently win")
+                top[2].add(event.value)
+            node_done()
+
+
 # --------------------------------------------------------------------- ruamel
 
 

@@ -93,8 +93,8 @@ def read_body(message: str | None, body_file: str | None, *, required: bool = Tr
         except OSError as exc:
             raise UsageError(f"cannot read {body_file}: {exc.strerror}", hint="check the path") from None
         except UnicodeDecodeError as exc:
-            raise UsageError(f"{body_file} is not UTF-8 text ({exc.reason} at byte {exc.start})",
-                             hint="save it as UTF-8, e.g. iconv -f latin1 -t utf-8") from None
+            raise UsageError(f"{body_file} is not UTF-8 text (byte {exc.start + 1} is 0x{exc.object[exc.start]:02x})",
+                             hint="save it as UTF-8") from None
     if message is None and required:
         raise UsageError("no text given", hint="pass -m TEXT or --body-file FILE")
     return message

@@ -1,39 +1,23 @@
-"""`supportctl.yml`: the desk configuration, validated strictly (a typo is an error)."""
+"""`supportctl.yml`: the desk configuration, validated strictly (a typo is an error).
+
+The building blocks are in config/fields.py, calendars and SLA policies in
+config/sla.py, reading the file in config/load.py; everything is importable
+from here.
+"""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 from typing import Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from supportctl.config.mail import MailConfig
-from supportctl.errors import ConfigError
-from supportctl.tickets.model import CHANNELS, PRIORITIES
+from supportctl.config.fields import (CATEGORIES, DAY, DAYS, MAX_DURATION, MAX_REACH_WEEKS,  # noqa: F401
+                                      Strict, check_names, check_zone, duration, one_line)
+from supportctl.config.sla import (CalendarConfig, ClockName, EscalationRule, HolidaySource, Policy,  # noqa: F401
+                                   PolicyMatch, SlaConfig)
 
 CONFIG_FILE = "supportctl.yml"
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-CATEGORIES = ("new", "open", "pending", "solved", "closed")
-_INTERVAL = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
-_HOLIDAY = re.compile(r"^(\d{4}-)?\d{2}-\d{2}$")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _duration(value: Any) -> int:
-    from supportctl.errors import SupportctlError
-    from supportctl.base.timeutil import parse_duration
-
-    try:
-        seconds = parse_duration(value)
-    except SupportctlError as exc:  # pydantic reports ValueErrors with the key's location
-        raise ValueError(f"{exc.message}; {exc.hint}") from None
-    if seconds <= 0:
-        raise ValueError("must be longer than zero")
-    return seconds
 
 
 # ------------------------------------------------------------------- desk
@@ -52,15 +36,8 @@ class DeskConfig(Strict):
     def _zone(cls, value: str) -> str:
         return check_zone(value)
 
-
-def check_zone(value: str) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
-    return value
+    _line = field_validator("name", "url", "repo_url", "support_email", "language")(
+        lambda cls, v: one_line(v))
 
 
 class Agent(Strict):
@@ -68,6 +45,8 @@ class Agent(Strict):
     email: str | None = None
     group: str | None = None
     role: Literal["agent", "lead", "admin"] = "agent"
+
+    _line = field_validator("name", "email", "group")(lambda cls, v: one_line(v))
 
 
 class Group(Strict):
@@ -81,54 +60,6 @@ class CustomField(Strict):
     choices: list[str] | None = None
 
 
-# -------------------------------------------------------------- calendars
-
-
-class HolidaySource(Strict):
-    country: str
-    subdiv: str | None = None
-
-
-class CalendarConfig(Strict):
-    timezone: str | None = None        # default: the desk's time zone
-    hours: Union[Literal["all"], dict[str, list[str]]] = "all"
-    holidays: list[str] = []
-    holidays_from: HolidaySource | None = None
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str | None) -> str | None:
-        return None if value is None else check_zone(value)
-
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, value: Any) -> Any:
-        if value == "all":
-            return value
-        for day, intervals in value.items():
-            if day not in DAYS:
-                raise ValueError(f"unknown day {day!r}; days are {', '.join(DAYS)}")
-            for text in intervals:
-                m = _INTERVAL.match(str(text))
-                if not m:
-                    raise ValueError(f"{day}: {text!r} is not an interval like \"08:00-18:00\"")
-                h1, m1, h2, m2 = map(int, m.groups())
-                start, end = h1 * 60 + m1, h2 * 60 + m2
-                if h1 > 24 or h2 > 24 or m1 > 59 or m2 > 59 or end > 24 * 60 or start >= end:
-                    raise ValueError(f"{day}: {text!r} must start before it ends, within 00:00-24:00")
-        if not any(value.values()):
-            raise ValueError("the calendar has no opening hours at all; list at least one interval")
-        return value
-
-    @field_validator("holidays")
-    @classmethod
-    def _holidays(cls, value: list[str]) -> list[str]:
-        for text in value:
-            if not _HOLIDAY.match(str(text)):
-                raise ValueError(f"holiday {text!r} must be YYYY-MM-DD (once) or MM-DD (every year)")
-        return value
-
-
 # -------------------------------------------------------------- lifecycle
 
 
@@ -140,14 +71,16 @@ class StateConfig(Strict):
     next_state: str | None = None
     after: int | None = None
 
-    _after = field_validator("after", mode="before")(lambda cls, v: None if v is None else _duration(v))
+    _label = field_validator("label")(lambda cls, v: one_line(v))
+
+    _after = field_validator("after", mode="before")(lambda cls, v: None if v is None else duration(v))
 
 
 class ReopenPolicy(Strict):
     """What a customer message on a closed ticket does."""
 
     closed: Literal["reopen", "new_ticket"] = "new_ticket"
-    within_days: int | None = None     # reopen when closed fewer days ago, else new_ticket
+    within_days: int | None = Field(None, ge=0, le=MAX_DURATION // DAY)   # reopen when closed fewer days ago
 
 
 def _default_states() -> dict[str, StateConfig]:
@@ -166,6 +99,8 @@ class LifecycleConfig(Strict):
     states: dict[str, StateConfig] = Field(default_factory=_default_states)
     transitions: dict[str, list[str]] = {}
     reopen: ReopenPolicy = ReopenPolicy()
+
+    _state_names = field_validator("states")(lambda cls, v: check_names(v, "state"))
 
     @model_validator(mode="after")
     def _consistent(self) -> LifecycleConfig:
@@ -212,73 +147,6 @@ class LifecycleConfig(Strict):
         return [name for name in self.states if name != source]
 
 
-# -------------------------------------------------------------------- SLA
-
-
-ClockName = Literal["first_response", "next_reply", "resolution"]
-
-
-class PolicyMatch(Strict):
-    """Conditions, all of which must hold; a list means any of its values."""
-
-    priority: Union[str, list[str], None] = None
-    type: Union[str, list[str], None] = None
-    group: Union[str, list[str], None] = None
-    channel: Union[str, list[str], None] = None
-    tags: Union[str, list[str], None] = None        # the ticket has any of these tags
-    requester: Union[str, list[str], None] = None   # email, "@domain", or "customers:LIST"
-
-
-class EscalationRule(Strict):
-    """What to do when a clock reaches warning or breach."""
-
-    clock: Union[ClockName, Literal["any"]] = "any"
-    when: Literal["warning", "breached"] = "breached"
-    priority: Literal["low", "normal", "high", "urgent"] | None = None
-    group: str | None = None
-    assignee: str | None = None
-    tag: str | None = None
-    note: str | None = None            # name of a template in templates/ for an internal note
-
-
-class Policy(Strict):
-    name: str
-    match: PolicyMatch = PolicyMatch()
-    calendar: str
-    first_response: int | None = None
-    next_reply: int | None = None
-    resolution: int | None = None
-    warn_before: Union[int, str] = "20%"
-    escalate: list[EscalationRule] = []
-
-    _durations = field_validator("first_response", "next_reply", "resolution", mode="before")(
-        lambda cls, v: None if v is None else _duration(v))
-
-    @field_validator("warn_before", mode="before")
-    @classmethod
-    def _warn(cls, value: Any) -> Any:
-        if isinstance(value, str) and value.strip().endswith("%"):
-            pct = float(value.strip()[:-1])
-            if not 0 < pct < 100:
-                raise ValueError("a percentage must be between 0% and 100%")
-            return value.strip()
-        return _duration(value)
-
-    def target(self, clock: str) -> int | None:
-        return getattr(self, clock)
-
-    def warn_seconds(self, clock: str) -> int:
-        """How long before the deadline a running clock turns to `warning`."""
-        target = self.target(clock) or 0
-        if isinstance(self.warn_before, str):
-            return int(round(target * float(self.warn_before[:-1]) / 100))
-        return self.warn_before
-
-
-class SlaConfig(Strict):
-    policies: list[Policy] = []
-
-
 # --------------------------------------------------------------- KB, site
 
 
@@ -286,17 +154,16 @@ class KbCategory(Strict):
     """A category's title, order and description (overrides kb/<folder>/_category.yml)."""
 
     title: str | None = None
-    order: int | None = None
+    order: int | None = Field(None, ge=-10**6, le=10**6)
     description: str | None = None
     icon: str | None = None
 
 
 class KbConfig(Strict):
-    stale_after_months: int = Field(12, ge=1)           # `kb check` flags published articles older than this
+    stale_after_months: int = Field(12, ge=1, le=600)          # `kb check` flags published articles older than this
     categories: dict[str, KbCategory] = {}               # folder -> title/order/description
     pii_allow: list[str] = []                            # emails, domains or phone numbers allowed in public articles
     extra_fields: list[str] = []                         # more front-matter keys an article may carry
-    allow_html: bool = False                             # raw HTML in article bodies (published as written)
 
 
 class SiteConfig(Strict):
@@ -324,6 +191,17 @@ class Config(Strict):
     site: SiteConfig = SiteConfig()
     mail: MailConfig | None = None
 
+    @field_validator("agents")
+    @classmethod
+    def _agent_names(cls, value: Any) -> Any:
+        return check_names(value, "agent")
+
+    _group_names = field_validator("groups")(lambda cls, v: check_names(v, "group"))
+    _list_names = field_validator("customers")(lambda cls, v: check_names(v, "customer list"))
+    _type_names = field_validator("ticket_types")(lambda cls, v: check_names(v, "ticket type"))
+    _field_names = field_validator("custom_fields")(lambda cls, v: check_names(v, "custom field"))
+    _calendar_names = field_validator("calendars")(lambda cls, v: check_names(v, "calendar"))
+
     @model_validator(mode="after")
     def _references(self) -> Config:
         for name, group in self.groups.items():
@@ -337,6 +215,7 @@ class Config(Strict):
             if policy.calendar not in self.calendars:
                 raise ValueError(f"sla.policies[{i}] ({policy.name}): calendar {policy.calendar!r} is not "
                                  f"defined; calendars: {', '.join(self.calendars)}")
+            self._reachable(i, policy)
             for rule in policy.escalate:
                 if rule.group and rule.group not in self.groups:
                     raise ValueError(f"sla.policies[{i}] ({policy.name}): escalation group {rule.group!r} "
@@ -349,6 +228,18 @@ class Config(Strict):
                     raise ValueError(f"sla.policies[{i}] ({policy.name}): customer list {value[10:]!r} "
                                      "is not defined under customers")
         return self
+
+    def _reachable(self, i: int, policy: Policy) -> None:
+        """A working-time target must fall due within MAX_REACH_WEEKS of the calendar's weeks."""
+        weekly = self.calendars[policy.calendar].weekly_open_seconds()
+        for clock in ("first_response", "next_reply", "resolution"):
+            target = policy.target(clock)
+            if target and target > weekly * MAX_REACH_WEEKS:
+                from supportctl.base.timeutil import format_duration
+
+                raise ValueError(f"sla.policies[{i}] ({policy.name}): {clock} {format_duration(target)} of working "
+                                 f"time takes more than {MAX_REACH_WEEKS // 52} years in calendar "
+                                 f"{policy.calendar} (open {format_duration(weekly)} a week)")
 
     def agent_map(self) -> dict[str, Agent]:
         if isinstance(self.agents, list):
@@ -369,70 +260,7 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def load_config(path: Path) -> Config:
-    """Read and validate supportctl.yml; errors name the file, the line and the key."""
-    import yaml
-
-    from supportctl.base.yamlio import Ambiguous, load_with_lines, yaml_error_line
-
-    rel = path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{rel} not found", path=str(path), hint="run `supportctl init`") from None
-    try:
-        data, lines = load_with_lines(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path=rel, line=yaml_error_line(exc),
-                          hint="check indentation and quote values that contain ': ' or '#'") from None
-    if not isinstance(data, dict):
-        raise ConfigError("the file must be a mapping with at least `desk: {name: ...}`", path=rel, line=1,
-                          hint="run `supportctl init` in an empty folder to see a complete example")
-    ambiguous = _find_ambiguous(data, ())
-    if ambiguous:
-        where, value = ambiguous
-        raise ConfigError(f"{'.'.join(map(str, where))}: ambiguous value {value.text}", path=rel,
-                          line=lines.get(where), hint=value.hint())
-    try:
-        return Config.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        line = _nearest_line(lines, loc)
-        key = ".".join(str(p) for p in loc)
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg, hint = f"unknown key {key!r}", "check the spelling; see docs/configuration.md for the keys"
-        else:
-            hint = "see docs/configuration.md"
-            msg = f"{key}: {msg}" if key else msg
-        more = len(exc.errors()) - 1
-        if more:
-            hint += f" ({more} more problem{'s' if more > 1 else ''} after this one)"
-        raise ConfigError(msg, path=rel, line=line, hint=hint) from None
+# load_config lives in config/load.py; importers still say `from supportctl.config.model import load_config`.
 
 
-def _find_ambiguous(value: Any, path: tuple) -> tuple[tuple, Any] | None:
-    from supportctl.base.yamlio import Ambiguous
-
-    if isinstance(value, Ambiguous):
-        return path, value
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        if isinstance(key, Ambiguous):   # e.g. a bare `on:` key, which YAML 1.1 reads as true
-            return path + (key.text,), key
-        found = _find_ambiguous(item, path + (key,))
-        if found:
-            return found
-    return None
-
-
-def _nearest_line(lines: dict[tuple, int], loc: tuple) -> int | None:
-    """The line of the deepest part of `loc` that is in the file (pydantic adds union tags)."""
-    parts = [p for p in loc if not (isinstance(p, str) and ("[" in p or p in ("list[str]",)))]
-    while parts:
-        line = lines.get(tuple(parts))
-        if line:
-            return line
-        parts.pop()
-    return 1
+from supportctl.config.load import load_config  # noqa: E402,F401  (after Config: load.py imports it lazily)
