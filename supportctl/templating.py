@@ -122,11 +122,12 @@ def read_template(path: Path, rel: str) -> str:
 
 
 def render_source(source: str, context: dict[str, Any], *, rel: str, hint: str,
-                  filters: dict[str, Callable] | None = None, keep_trailing_newline: bool = False) -> str:
+                  filters: dict[str, Callable] | None = None, keep_trailing_newline: bool = False,
+                  finalize: Callable[[Any], Any] | None = None) -> str:
     """Render template text within the time and size bounds; every failure is a SupportctlError at rel:line."""
     from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError, nodes
 
-    env = _environment(keep_trailing_newline=keep_trailing_newline)
+    env = _environment(keep_trailing_newline=keep_trailing_newline, **({"finalize": finalize} if finalize else {}))
     for key, value in (filters or {}).items():
         env.filters[key] = value
     env.filters = {key: _bounded_filter(env, f, key) for key, f in env.filters.items()}

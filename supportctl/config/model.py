@@ -164,6 +164,7 @@ class KbConfig(Strict):
     categories: dict[str, KbCategory] = {}               # folder -> title/order/description
     pii_allow: list[str] = []                            # emails, domains or phone numbers allowed in public articles
     extra_fields: list[str] = []                         # more front-matter keys an article may carry
+    allow_html: bool = False                             # raw HTML in article bodies (published as written)
 
 
 class SiteConfig(Strict):

@@ -85,16 +85,13 @@ def one_line(value: str, what: str) -> str:
 
 def new_article(kb: Kb, *, title: str, category: str, slug: str | None = None, description: str = "",
                 tags: list[str] | None = None, owner: str | None = None, visibility: str = "public", today: date,
-                template: str | None = None, desk_name: str = "") -> tuple[str, str]:
+                template: str | None = None, desk_name: str = "", template_path: str | None = None
+                ) -> tuple[str, str]:
     """(relative path, text) of a new draft article, rendered from `template` (its source; default: the built-in).
 
     Every value is checked to read back as given, so a template that writes one
     unquoted cannot turn it into other keys (`owner: bob` + newline + `status: published`).
     """
-    from jinja2 import StrictUndefined
-    from jinja2.exceptions import TemplateError, UndefinedError
-    from jinja2.sandbox import SandboxedEnvironment
-
     title = one_line(title, "title")
     if not title:
         raise UsageError("the title is empty", hint="give the article a title")
@@ -116,20 +113,17 @@ def new_article(kb: Kb, *, title: str, category: str, slug: str | None = None, d
     for tag in tags:
         if not TAG_RE.match(tag):
             raise UsageError(f"tag {tag!r} is not lowercase-with-dashes", hint="e.g. --tag bank-feeds")
+    from supportctl.templating import render_source
+
     # `{{ owner }}` with no owner writes null, as older desk templates expect.
-    env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False,
-                               finalize=lambda v: "null" if v is None else v)
-    env.filters["tojson"] = _quoted
-    env.filters["yaml"] = yaml_value
-    try:
-        text = env.from_string(template if template is not None else DEFAULT_TEMPLATE).render(
-            title=title, description=description, tags=tags, owner=owner, visibility=visibility, category=category,
-            slug=slug, today=today.isoformat(), desk={"name": desk_name})
-    except UndefinedError as exc:
-        raise SupportctlError(f"article template: {exc.message}", hint="the template may use title, description, "
-                              "tags, owner, visibility, category, slug, today and desk.name") from None
-    except TemplateError as exc:
-        raise SupportctlError(f"article template: {exc}", hint="fix the Jinja2 syntax") from None
+    text = render_source(template if template is not None else DEFAULT_TEMPLATE,
+                         dict(title=title, description=description, tags=tags, owner=owner, visibility=visibility,
+                              category=category, slug=slug, today=today.isoformat(), desk={"name": desk_name}),
+                         rel=template_path or "article template", keep_trailing_newline=True,
+                         filters={"tojson": _quoted, "yaml": yaml_value},
+                         finalize=lambda v: "null" if v is None else v,
+                         hint="the template may use title, description, tags, owner, visibility, category, slug, "
+                              "today and desk.name")
     rel = f"kb/{category}/{slug}.md"
     article = parse_article(text, rel)
     given = {"title": title, "description": description, "visibility": visibility, "tags": tags, "owner": owner}

@@ -193,12 +193,12 @@ def article_template(root: Path, name: str | None) -> str | None:
     """
     rel = f"templates/kb/{name or 'article'}.md"
     if name is not None and not TEMPLATE_NAME_RE.match(name):
-        raise UsageError(f"article template {name!r} is not a plain name",
+        raise UsageError(f"article template name {name!r} is not a plain name",
                          hint="give the name of a file in templates/kb/ without .md, e.g. --template howto")
     if not regular_file(root, rel):
         if os.path.lexists(root / rel):
-            raise SupportctlError(f"{rel} is a symbolic link or not a regular file; supportctl does not follow "
-                                  "links", hint="put the template file itself in templates/kb/")
+            raise SupportctlError(f"{rel} is a symlink or not a regular file; supportctl does not follow "
+                                  "symbolic links", hint="put the template file itself in templates/kb/")
         if name is None:
             return None
         raise NotFound(f"no article template {name!r} ({rel})", hint="ls templates/kb/ to see the templates")

@@ -43,10 +43,11 @@ def new(session: Session, *, title: str, category: str, slug: str | None = None,
     desk = session.desk
     with desk.lock():
         kb = load(session)
+        source = article_template(desk.root, template)
         rel, text = new_article(kb, title=title, category=category, slug=slug, description=description,
                                 tags=tags or [], owner=owner or actor, visibility=visibility,
-                                today=session.now().date(), template=article_template(desk.root, template),
-                                desk_name=session.config.desk.name)
+                                today=session.now().date(), template=source, desk_name=session.config.desk.name,
+                                template_path=f"templates/kb/{template or 'article'}.md" if source else None)
         files = {rel: text}
         created = None
         if category not in kb.categories:

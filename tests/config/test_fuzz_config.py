@@ -182,7 +182,8 @@ def drive(config: Config) -> dict[str, int]:
     """Use a config that loaded the way commands do: SLA clocks, timed transitions, escalations with notes."""
     import copy
 
-    from supportctl.sla.engine import SlaEngine, escalate, pending_escalations
+    from supportctl.sla.engine import SlaEngine
+    from supportctl.sla.escalation import escalate, pending_escalations
     from supportctl.templating import render, ticket_context
     from supportctl.tickets.actions import agent_reply, apply_due_transition, customer_message
 
