@@ -41,7 +41,7 @@ def test_readme_opens_with_the_two_commands_and_its_links_exist():
 
 def test_the_sample_desk_uses_the_same_site_overrides_that_init_writes():
     """The sample desk's theme overrides are init's own, so the two cannot drift apart."""
-    from supportctl.site.build import starter_files
+    from supportctl.starter.scaffold import starter_files
 
     shared = {rel: text for rel, text in starter_files("Ledgerly Help Center").items()
               if rel.startswith(("overrides/", "templates/kb/"))}

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.test_site import make_desk
+from tests.test_site import NOW, make_desk
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +43,7 @@ def site(tmp_path_factory):
     from supportctl.site.build import build
 
     root, cfg = make_desk(tmp_path_factory.mktemp("browser") / "desk")
-    report = build(root, cfg, out=root / "out")
+    report = build(root, cfg, now=NOW, out=root / "out")
     handler = functools.partial(_QuietHandler, directory=str(report.out))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -116,7 +116,7 @@ def test_offline_build_searches_from_a_file_url(browser, tmp_path):
     from supportctl.site.build import build
 
     root, cfg = make_desk(tmp_path / "desk", offline=True)
-    report = build(root, cfg, out=tmp_path / "out")
+    report = build(root, cfg, now=NOW, out=tmp_path / "out")
     page, hosts = _page(browser)
     page.goto((report.out / "index.html").as_uri())
     text = _search(page, "two-factor")

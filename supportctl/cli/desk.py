@@ -39,7 +39,7 @@ def init(
     handle = scaffold.slug(agent or git_user or "agent")
     person = agent or git_user or handle
     files = scaffold.desk_files(name, zone, handle, person, f"{handle}@example.com", url)
-    from supportctl.site.build import starter_files
+    from supportctl.starter.scaffold import starter_files
 
     files.update(starter_files(name))  # mkdocs.yml, the theme overrides, a first KB article
     existing = sorted(rel for rel in files if (root / rel).exists())

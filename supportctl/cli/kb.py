@@ -164,7 +164,7 @@ def show(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Show an article: its fields, public link and text."""
-    from supportctl.site.build import public_url
+    from supportctl.site.pages import public_url
 
     d = desk()
     kb = _load(d)

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from supportctl.cli.common import JSON_OPTION, desk, emit_json, info, report_error, warn
+from supportctl.cli.common import JSON_OPTION, clock_now, desk, emit_json, info, report_error, warn
 
 app = typer.Typer(no_args_is_help=True, help="Build and preview the self-service help site (MkDocs Material).")
 
@@ -23,7 +23,7 @@ def build(
 
     d = desk()
     try:
-        report = run(d.root, d.config, out=out)
+        report = run(d.root, d.config, now=clock_now(d, None), out=out)
     except SiteCheckFailed as exc:
         for p in exc.problems:
             report_error(p)
@@ -42,7 +42,7 @@ def build(
 @app.command("stage")
 def stage() -> None:
     """Only write the generated docs folder (for running mkdocs or another engine yourself)."""
-    from supportctl.site.build import stage as run
+    from supportctl.site.stage import stage as run
 
     d = desk()
     result = run(d.root, d.config)
@@ -57,7 +57,7 @@ def serve(
     addr: str = typer.Option("127.0.0.1:8000", "--addr", "-a", help="Address to serve on."),
 ) -> None:
     """Preview the site locally; re-stages when kb/ or supportctl.yml change."""
-    from supportctl.site.build import serve as run
+    from supportctl.site.serve import serve as run
 
     d = desk()
     code = run(d.root, d.config, addr=addr)

@@ -853,7 +853,7 @@ def kb_reply_links(desk: Desk, ticket: Any, slugs: list[str], text: str | None):
     """For `ticket reply --kb`: (reply text with the articles' public links, {article path: new text},
     a function(actor, at) that records the kb links on the ticket)."""
     from supportctl.tickets.actions import link
-    from supportctl.site.build import public_url
+    from supportctl.site.pages import public_url
 
     if not desk.config.desk.url:
         # A site-relative link in an email leads nowhere.

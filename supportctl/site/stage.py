@@ -1,0 +1,110 @@
+"""Staging: write the generated docs folder (normally `site_docs/`) that the site engine builds from."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from supportctl.errors import SupportctlError
+from supportctl.kb.model import _SCHEME_RE, Article, Kb, _resolve, links_of, load_kb
+from supportctl.site.mkdocs import MkdocsInfo, read_mkdocs
+from supportctl.site.pages import DESK_CONFIG, IGNORE_MARK, plan
+
+
+@dataclass
+class Stage:
+    """What `stage()` wrote."""
+
+    docs_dir: Path
+    articles: list[Article]
+    generated: list[str]
+    written: int
+    removed: int
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+def stage(root: Path, config: Any, kb: Kb | None = None, *, mk: MkdocsInfo | None = None) -> Stage:
+    """Write the docs folder for the site; return what was staged."""
+    t0 = time.perf_counter()
+    mk = mk or read_mkdocs(root)
+    kb = kb or load_kb(root, config)
+    docs = root / mk.docs_dir
+    _check_docs_dir(docs, root)
+    warnings = []
+    expected = f"{mk.docs_dir.rstrip('/')}/{DESK_CONFIG}"
+    if mk.inherit != expected:
+        warnings.append(f"mkdocs.yml has no `INHERIT: {expected}`: the desk name, category navigation and "
+                        "edit/contact links from supportctl.yml are not used")
+    if mk.theme_name != "material":
+        warnings.append("mkdocs.yml does not use theme: material; search, tags and feedback need it")
+    assets = {path[3:]: (root / path).read_bytes() for a in kb.public() for path in _assets_of(a, kb)}
+    files = plan(kb, config, tags_plugin="tags" in mk.plugin_names(), assets=assets)
+    written, removed = sync_folder(docs, files)
+    generated = [p for p, c in files.items() if isinstance(c, str) and p.endswith(".md") and "generated: true" in c]
+    return Stage(docs, kb.public(), generated, written, removed, time.perf_counter() - t0, warnings)
+
+
+def _assets_of(article: Article, kb: Kb) -> list[str]:
+    """Files in kb/ (not articles) that a public article links or shows."""
+    out = []
+    for link in links_of(article):
+        t = link.target
+        if not t or _SCHEME_RE.match(t) or t.startswith(("/", "#")):
+            continue
+        path, _ = _resolve(article, t)
+        if not path.endswith(".md") and path.startswith("kb/") and kb.root is not None and (kb.root / path).is_file():
+            out.append(path)
+    return out
+
+
+def _check_docs_dir(docs: Path, root: Path) -> None:
+    """Refuse to stage into a folder that holds anything but a previous stage."""
+    try:
+        docs.resolve().relative_to(root.resolve())
+    except ValueError:
+        raise SupportctlError(f"docs_dir {docs} is outside the desk", path="mkdocs.yml",
+                              hint="set docs_dir: site_docs in mkdocs.yml") from None
+    if docs.resolve() in (root.resolve(), (root / "kb").resolve()) or (root / "kb").resolve() in docs.resolve().parents:
+        raise SupportctlError(f"docs_dir {docs.relative_to(root)} would overwrite the desk or kb/",
+                              path="mkdocs.yml", hint="set docs_dir: site_docs (a generated folder) in mkdocs.yml")
+    if not docs.exists():
+        return
+    marker = docs / ".gitignore"
+    ours = marker.is_file() and marker.read_text(encoding="utf-8", errors="replace").startswith(IGNORE_MARK)
+    if not ours and any(docs.iterdir()):
+        raise SupportctlError(f"{docs.relative_to(root)}/ is not a folder supportctl generated",
+                              path="mkdocs.yml",
+                              hint="supportctl rebuilds docs_dir from kb/ and deletes what it holds; point docs_dir "
+                                   "at a new folder such as site_docs")
+
+
+def sync_folder(folder: Path, files: dict[str, str | bytes]) -> tuple[int, int]:
+    """Make `folder` hold exactly `files`; unchanged files are not rewritten (so mtimes stay)."""
+    written = removed = 0
+    folder.mkdir(parents=True, exist_ok=True)
+    for rel, content in files.items():
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        path = folder / rel
+        try:
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                continue
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        written += 1
+    wanted = set(files)
+    for dirpath, dirnames, filenames in os.walk(folder, topdown=False):
+        for name in filenames:
+            rel = Path(dirpath, name).relative_to(folder).as_posix()
+            if rel not in wanted:
+                os.unlink(os.path.join(dirpath, name))
+                removed += 1
+        if dirpath != str(folder) and not os.listdir(dirpath):
+            os.rmdir(dirpath)
+    return written, removed
