@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +56,7 @@ def synthesise(root: Path, n_articles: int, n_categories: int, seed: int = 5) ->
     (root / "supportctl.yml").write_text("desk:\n  name: Bench Help Center\n  url: https://help.bench.example\n"
                                          "  repo_url: https://github.com/bench/help\n"
                                          "  support_email: support@bench.example\n")
-    for rel, text in starter_files("Bench Help Center").items():
+    for rel, text in starter_files("Bench Help Center", date.today()).items():
         if rel.startswith("kb/"):
             continue
         (root / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -204,7 +204,7 @@ def test_refuses_to_stage_into_a_folder_it_did_not_generate(tmp_path):
 
 def test_starter_files_build_a_site(tmp_path):
     root = tmp_path / "new"
-    for rel, text in starter_files("Acme Help").items():
+    for rel, text in starter_files("Acme Help", NOW.date()).items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
     cfg = Config.model_validate({"desk": {"name": "Acme Help"}})

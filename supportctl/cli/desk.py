@@ -39,9 +39,11 @@ def init(
     handle = scaffold.slug(agent or git_user or "agent")
     person = agent or git_user or handle
     files = scaffold.desk_files(name, zone, handle, person, f"{handle}@example.com", url)
-    from supportctl.starter.scaffold import starter_files
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
 
-    files.update(starter_files(name))  # mkdocs.yml, the theme overrides, a first KB article
+    today = datetime.now(ZoneInfo(zone)).date()       # the welcome article's `updated:`
+    files.update(scaffold.starter_files(name, today))  # mkdocs.yml, the theme overrides, a first KB article
     existing = sorted(rel for rel in files if (root / rel).exists())
     if existing:
         shown = ", ".join(existing[:6]) + (f" and {len(existing) - 6} more" if len(existing) > 6 else "")
