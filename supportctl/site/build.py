@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -16,7 +15,8 @@ from typing import Any
 from supportctl.errors import SupportctlError
 from supportctl.kb.model import Kb, KbProblem, check_articles, load_kb
 from supportctl.site.mkdocs import MkdocsInfo, read_mkdocs
-from supportctl.site.stage import Stage, stage
+from supportctl.site.stage import Stage, check_sources, stage
+from supportctl.site.verify import verify_no_leaks, verify_pages
 
 
 @dataclass
@@ -59,6 +59,7 @@ def build(root: Path, config: Any, *, now: datetime, out: Path | None = None) ->
     """Check the KB (as of `now`), stage it and run the engine in strict mode; raise on any problem."""
     mk = read_mkdocs(root)
     t0 = time.perf_counter()
+    check_sources(root, mk)         # before anything is read: no symlink in kb/ is followed
     kb = load_kb(root, config)
     problems = check_articles(kb, config, now)
     blocking = [p for p in problems if p.blocking]
@@ -67,7 +68,13 @@ def build(root: Path, config: Any, *, now: datetime, out: Path | None = None) ->
         raise SiteCheckFailed(blocking)
     st = stage(root, config, kb, mk=mk)
     out_dir, engine_seconds, log = run_engine(root, config, mk, out)
-    verify_no_leaks(out_dir, kb)
+    try:
+        verify_no_leaks(out_dir, kb)
+        verify_pages(out_dir, config)
+    except SupportctlError:
+        # A site that failed its checks must not be deployed by a later CI step.
+        shutil.rmtree(out_dir, ignore_errors=True)
+        raise
     return BuildReport(out_dir, st, check_seconds, engine_seconds, [p for p in problems if not p.blocking], log)
 
 
@@ -104,23 +111,3 @@ class SiteCheckFailed(SupportctlError):
         super().__init__(f"the KB has {n} problem{'s' if n > 1 else ''} that would break or leak into the site",
                          hint="fix them (`supportctl kb check` lists them all), then build again")
         self.problems = problems
-
-
-def verify_no_leaks(out: Path, kb: Kb) -> None:
-    """Belt and braces: no page, sitemap entry or search entry for a non-public article."""
-    public = {(a.category, a.slug) for a in kb.public()}
-    hidden = [a for a in kb.articles if (a.category, a.slug) not in public]
-    if not hidden:
-        return
-    sitemap = (out / "sitemap.xml").read_text(encoding="utf-8") if (out / "sitemap.xml").is_file() else ""
-    index_path = out / "search" / "search_index.json"
-    locations: set[str] = set()
-    if index_path.is_file():
-        data = json.loads(index_path.read_text(encoding="utf-8"))
-        locations = {d.get("location", "").split("#")[0] for d in data.get("docs", [])}
-    for a in hidden:
-        for rel in (f"{a.category}/{a.slug}/", f"{a.category}/{a.slug}.html"):
-            if (out / rel).exists() or f"/{rel}<" in sitemap or rel in locations:
-                raise SupportctlError(f"{a.status} {a.visibility} article {a.slug} was found in the built site at "
-                                      f"{out / rel}", path=a.path,
-                                      hint="the output folder was not cleaned; delete it and build again")

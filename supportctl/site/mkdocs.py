@@ -59,6 +59,13 @@ class MkdocsInfo:
         return names
 
     @property
+    def custom_dir(self) -> str | None:
+        """The theme's overrides folder (`overrides/`); the engine copies its files into the site."""
+        theme = self.data.get("theme")
+        value = theme.get("custom_dir") if isinstance(theme, dict) else None
+        return str(value) if value else None
+
+    @property
     def theme_name(self) -> str | None:
         theme = self.data.get("theme")
         return theme.get("name") if isinstance(theme, dict) else theme

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import yaml
@@ -30,8 +32,18 @@ def _front_matter(fields: dict[str, Any]) -> str:
     return "---\n" + yaml.safe_dump(fields, sort_keys=False, allow_unicode=True, width=4096) + "---\n"
 
 
-def _md_link_text(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+# Python-Markdown's backslash escapes; `<`, `>` and `&` become entities instead.
+_MD_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]()#+\-.!])")
+
+
+def html_text(text: Any) -> str:
+    """Author-written text for a place that Material renders as HTML (titles, descriptions, nav, site name)."""
+    return html.escape(str(text), quote=True)
+
+
+def md_text(text: Any) -> str:
+    """Author-written text inside generated Markdown: no markup, no raw HTML, no attribute list."""
+    return _MD_SPECIAL_RE.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
 def plan(kb: Kb, config: Any, *, tags_plugin: bool = True, assets: dict[str, bytes] | None = None) -> dict[str, str | bytes]:
@@ -47,14 +59,17 @@ def plan(kb: Kb, config: Any, *, tags_plugin: bool = True, assets: dict[str, byt
 
     # -- articles
     for a in public:
-        fm: dict[str, Any] = {"title": a.title}
+        # Front matter is text: MkDocs Material puts titles, descriptions and
+        # subtitles into <title>, <meta content>, the nav and <h1> unescaped.
+        fm: dict[str, Any] = {"title": html_text(a.title)}
         if a.description:
-            fm["description"] = a.description
+            fm["description"] = html_text(a.description)
         if a.tags:
             fm["tags"] = a.tags
         for key in SITE_FIELDS:
             if key in a.meta:
-                fm[key] = a.meta[key]
+                value = a.meta[key]
+                fm[key] = html_text(value) if isinstance(value, str) and key != "icon" else value
         body = a.body.rstrip("\n") + "\n"
         related = [kb.by_slug[s] for s in a.related if s in kb.by_slug and kb.by_slug[s].public
                    and kb.by_slug[s] is not a]
@@ -62,23 +77,24 @@ def plan(kb: Kb, config: Any, *, tags_plugin: bool = True, assets: dict[str, byt
             body += "\n" + gen + "## Related articles\n\n"
             for r in related:
                 href = f"{r.slug}.md" if r.category == a.category else f"../{r.category}/{r.slug}.md"
-                body += f"- [{_md_link_text(r.title)}]({href})\n"
+                body += f"- [{md_text(r.title)}]({href})\n"
         files[a.site_path] = _front_matter(fm) + body
 
     # -- category index pages
     for c in cats:
         arts = by_cat[c.name]
-        fm = {"title": c.title, "description": c.description or f"{c.title}: {len(arts)} articles",
+        fm = {"title": html_text(c.title),
+              "description": html_text(c.description or f"{c.title}: {len(arts)} articles"),
               "generated": True, "hide": ["feedback"]}
         if c.icon:
             fm["icon"] = c.icon
-        text = gen + (c.description + "\n\n" if c.description else "")
+        text = gen + (md_text(c.description) + "\n\n" if c.description else "")
         for a in arts:
-            text += f"- [{_md_link_text(a.title)}]({a.slug}.md)" + (f" — {a.description}" if a.description else "") + "\n"
+            text += f"- [{md_text(a.title)}]({a.slug}.md)" + (f" — {md_text(a.description)}" if a.description else "") + "\n"
         files[f"{c.name}/index.md"] = _front_matter(fm) + text
 
     # -- home page
-    home = gen + f"# {desk_name}\n\n"
+    home = gen + f"# {md_text(desk_name)}\n\n"
     if kb.home:
         home += kb.home.strip() + "\n\n"
     else:
@@ -86,16 +102,16 @@ def plan(kb: Kb, config: Any, *, tags_plugin: bool = True, assets: dict[str, byt
                  "Use the search box, or browse the topics below.\n\n")
     for c in cats:
         arts = by_cat[c.name]
-        home += f"## [{_md_link_text(c.title)}]({c.name}/index.md)\n\n"
+        home += f"## [{md_text(c.title)}]({c.name}/index.md)\n\n"
         if c.description:
-            home += c.description + "\n\n"
+            home += md_text(c.description) + "\n\n"
         for a in arts[:5]:
-            home += f"- [{_md_link_text(a.title)}]({c.name}/{a.slug}.md)\n"
+            home += f"- [{md_text(a.title)}]({c.name}/{a.slug}.md)\n"
         if len(arts) > 5:
-            home += f"- [All {len(arts)} articles in {_md_link_text(c.title)}]({c.name}/index.md)\n"
+            home += f"- [All {len(arts)} articles in {md_text(c.title)}]({c.name}/index.md)\n"
         home += "\n"
     # No `title:` here: Material then titles the home page with the site name alone.
-    files["index.md"] = _front_matter({"description": f"{desk_name}: answers and guides",
+    files["index.md"] = _front_matter({"description": html_text(f"{desk_name}: answers and guides"),
                                        "generated": True, "hide": ["feedback", "toc"]}) + home
 
     # -- tag index
@@ -109,8 +125,8 @@ def plan(kb: Kb, config: Any, *, tags_plugin: bool = True, assets: dict[str, byt
         tag_text += "<!-- material/tags -->\n"
     else:
         for t in sorted(tags):
-            tag_text += f"## {t}\n\n" + "".join(f"- [{_md_link_text(a.title)}]({a.site_path})\n" for a in tags[t]) + "\n"
-    files["tags.md"] = _front_matter({"title": "Tags", "description": f"Every tag of {desk_name}",
+            tag_text += f"## {md_text(t)}\n\n" + "".join(f"- [{md_text(a.title)}]({a.site_path})\n" for a in tags[t]) + "\n"
+    files["tags.md"] = _front_matter({"title": "Tags", "description": html_text(f"Every tag of {desk_name}"),
                                       "generated": True, "hide": ["feedback"]}) + tag_text
 
     # -- the generated config that mkdocs.yml inherits
@@ -147,7 +163,7 @@ def edit_uri(config: Any) -> str | None:
 
 def desk_config_text(config: Any, cats: list, by_cat: dict[str, list[Article]], *, has_tags: bool) -> str:
     desk_name = config.desk.name if config is not None else "Help Center"
-    data: dict[str, Any] = {"site_name": desk_name}
+    data: dict[str, Any] = {"site_name": html_text(desk_name)}
     if config is not None and config.desk.url:
         data["site_url"] = config.desk.url
     # No repo_url on purpose: with it Material shows a repository widget that
@@ -158,11 +174,11 @@ def desk_config_text(config: Any, cats: list, by_cat: dict[str, list[Article]], 
         data["edit_uri"] = uri
     nav: list[Any] = [{"Home": "index.md"}]
     for c in cats:
-        nav.append({c.title: [f"{c.name}/index.md"] + [a.site_path for a in by_cat[c.name]]})
+        nav.append({html_text(c.title): [f"{c.name}/index.md"] + [a.site_path for a in by_cat[c.name]]})
     if has_tags:
         nav.append({"Tags": "tags.md"})
     data["nav"] = nav
-    data["copyright"] = f"&copy; {desk_name}"
+    data["copyright"] = f"&copy; {html_text(desk_name)}"
     extra = {"desk_name": desk_name}
     if config is not None:
         extra.update({k: v for k, v in {"support_email": config.desk.support_email, "repo_url": config.desk.repo_url,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ def stage(root: Path, config: Any, kb: Kb | None = None, *, mk: MkdocsInfo | Non
     """Write the docs folder for the site; return what was staged."""
     t0 = time.perf_counter()
     mk = mk or read_mkdocs(root)
+    check_sources(root, mk)
     kb = kb or load_kb(root, config)
     docs = root / mk.docs_dir
     _check_docs_dir(docs, root)
@@ -46,6 +48,27 @@ def stage(root: Path, config: Any, kb: Kb | None = None, *, mk: MkdocsInfo | Non
     written, removed = sync_folder(docs, files)
     generated = [p for p, c in files.items() if isinstance(c, str) and p.endswith(".md") and "generated: true" in c]
     return Stage(docs, kb.public(), generated, written, removed, time.perf_counter() - t0, warnings)
+
+
+def check_sources(root: Path, mk: MkdocsInfo) -> None:
+    """Refuse a symbolic link or special file in kb/ or the theme's custom_dir: the site publishes only
+    regular files inside the repository (a link to /proc/self/environ would publish the build's secrets)."""
+    for folder in ["kb"] + ([mk.custom_dir] if mk.custom_dir else []):
+        top = root / folder
+        if top.is_symlink():
+            raise _not_regular(folder, "a symbolic link")
+        for dirpath, dirnames, filenames in os.walk(top):     # os.walk does not descend into linked folders
+            for name in dirnames + filenames:
+                path = os.path.join(dirpath, name)
+                mode = os.lstat(path).st_mode
+                if stat.S_ISLNK(mode) or not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+                    rel = Path(path).relative_to(root).as_posix()
+                    raise _not_regular(rel, "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file")
+
+
+def _not_regular(rel: str, what: str) -> SupportctlError:
+    return SupportctlError(f"{rel} is {what}: the help site publishes only regular files inside the repository",
+                           path=rel, hint="replace it with a copy of the file, or remove it")
 
 
 def _assets_of(article: Article, kb: Kb) -> list[str]:
@@ -86,11 +109,19 @@ def sync_folder(folder: Path, files: dict[str, str | bytes]) -> tuple[int, int]:
     """Make `folder` hold exactly `files`; unchanged files are not rewritten (so mtimes stay)."""
     written = removed = 0
     folder.mkdir(parents=True, exist_ok=True)
+    # The folder is a build product: a symbolic link planted in it would be
+    # written through (to outside the desk) or published. Remove, never follow.
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in dirnames + filenames:
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path) or not (os.path.isdir(path) or os.path.isfile(path)):
+                os.unlink(path)
+                removed += 1
     for rel, content in files.items():
         data = content.encode("utf-8") if isinstance(content, str) else content
         path = folder / rel
         try:
-            if path.stat().st_size == len(data) and path.read_bytes() == data:
+            if path.lstat().st_size == len(data) and path.read_bytes() == data:
                 continue
         except FileNotFoundError:
             path.parent.mkdir(parents=True, exist_ok=True)
