@@ -41,11 +41,11 @@ def test_readme_opens_with_the_two_commands_and_its_links_exist():
 
 
 def test_the_sample_desk_uses_the_same_site_overrides_that_init_writes():
-    """The sample desk's theme overrides are init's own, so the two cannot drift apart."""
+    """The sample desk's mkdocs.yml, theme overrides and article template are init's own: they cannot drift apart."""
     from supportctl.starter.scaffold import starter_files
 
     shared = {rel: text for rel, text in starter_files("Ledgerly Help Center", date.today()).items()
-              if rel.startswith(("overrides/", "templates/kb/"))}
+              if rel.startswith(("overrides/", "templates/kb/", "mkdocs.yml"))}
     assert shared
     for rel, text in shared.items():
         assert (ROOT / rel).read_text() == text, f"{rel} differs from what supportctl init writes"

@@ -46,7 +46,8 @@ def md_text(text: Any) -> str:
     return _MD_SPECIAL_RE.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
-def plan(kb: Kb, config: Any, *, tags_plugin: bool = True, assets: dict[str, bytes] | None = None) -> dict[str, str | bytes]:
+def plan(kb: Kb, config: Any, *, tags_plugin: bool = True,
+         assets: dict[str, bytes] | None = None) -> dict[str, str | bytes]:
     """Every file of the staged docs folder (relative path -> content), given the assets to copy. Pure."""
     desk_name = config.desk.name if config is not None else "Help Center"
     public = sorted(kb.public(), key=lambda a: (a.category, a.title.casefold(), a.slug))
@@ -90,7 +91,8 @@ def plan(kb: Kb, config: Any, *, tags_plugin: bool = True, assets: dict[str, byt
             fm["icon"] = c.icon
         text = gen + (md_text(c.description) + "\n\n" if c.description else "")
         for a in arts:
-            text += f"- [{md_text(a.title)}]({a.slug}.md)" + (f" — {md_text(a.description)}" if a.description else "") + "\n"
+            text += f"- [{md_text(a.title)}]({a.slug}.md)"
+            text += (f" — {md_text(a.description)}" if a.description else "") + "\n"
         files[f"{c.name}/index.md"] = _front_matter(fm) + text
 
     # -- home page
@@ -125,7 +127,8 @@ def plan(kb: Kb, config: Any, *, tags_plugin: bool = True, assets: dict[str, byt
         tag_text += "<!-- material/tags -->\n"
     else:
         for t in sorted(tags):
-            tag_text += f"## {md_text(t)}\n\n" + "".join(f"- [{md_text(a.title)}]({a.site_path})\n" for a in tags[t]) + "\n"
+            tag_text += f"## {md_text(t)}\n\n"
+            tag_text += "".join(f"- [{md_text(a.title)}]({a.site_path})\n" for a in tags[t]) + "\n"
     files["tags.md"] = _front_matter({"title": "Tags", "description": html_text(f"Every tag of {desk_name}"),
                                       "generated": True, "hide": ["feedback"]}) + tag_text
 

@@ -120,3 +120,14 @@ def test_search_index_titles_are_text(hostile):
     index = json.loads((out / "search/search_index.json").read_text())
     for doc in index["docs"]:
         assert "<img" not in doc["title"] and "<script" not in doc["title"], doc["title"]
+
+
+def test_the_contact_link_carries_the_title_as_written(hostile):
+    """The feedback partial turns the escaped title back into text before it URL-encodes it."""
+    from urllib.parse import quote
+
+    _, out = hostile
+    page = pages(out)["banking/hostile/index.html"]
+    links = [a["href"] for t, a in page.tags if t == "a" and a.get("class") == "supportctl-contact"]
+    assert links and links[0].startswith("mailto:support@ledgerly.example?subject=Help%20with%3A%20"
+                                         + quote(TITLE, safe=""))
