@@ -10,7 +10,7 @@ import pytest
 
 from supportctl.config.model import Config
 from supportctl.site.build import build
-from tests.test_site import DESK, NOW, make_desk
+from tests.site.test_build import DESK, NOW, make_desk
 
 TITLE = "Hostile <img src=x onerror=alert(1)> & title"
 DESCRIPTION = 'x"><script>alert(2)</script>'

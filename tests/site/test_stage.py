@@ -10,7 +10,7 @@ import pytest
 from supportctl.errors import SupportctlError
 from supportctl.site.build import build
 from supportctl.site.stage import stage
-from tests.test_site import NOW, make_desk
+from tests.site.test_build import NOW, make_desk
 
 ARTICLE = ("---\ntitle: Outside\ndescription: An article kept outside the repository.\nstatus: published\n"
            "visibility: public\ntags: [security]\nupdated: 2026-11-01\n---\n\nSECRET FROM OUTSIDE THE REPOSITORY\n")

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.test_site import NOW, make_desk
+from tests.site.test_build import NOW, make_desk
 
 pytestmark = pytest.mark.browser
 

@@ -20,7 +20,7 @@ from supportctl.site.mkdocs import read_mkdocs
 from supportctl.site.stage import stage
 from supportctl.starter.scaffold import starter_files
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 NOW = datetime.now(timezone.utc)   # the KB checks need a "now"; the sample KB is judged as of today
 DESK = {"desk": {"name": "Ledgerly Help Center", "url": "https://help.ledgerly.example/",
                  "repo_url": "https://github.com/ledgerly/helpdesk", "support_email": "support@ledgerly.example"}}
