@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,14 +49,14 @@ def sentence(rng: random.Random, n: int) -> str:
 
 def synthesise(root: Path, n_articles: int, n_categories: int, seed: int = 5) -> list[tuple[str, str]]:
     """Write a desk with n_articles published public articles; return (category, slug) pairs."""
-    from supportctl.site.build import starter_files
+    from supportctl.starter.scaffold import starter_files
 
     rng = random.Random(seed)
     root.mkdir(parents=True)
     (root / "supportctl.yml").write_text("desk:\n  name: Bench Help Center\n  url: https://help.bench.example\n"
                                          "  repo_url: https://github.com/bench/help\n"
                                          "  support_email: support@bench.example\n")
-    for rel, text in starter_files("Bench Help Center").items():
+    for rel, text in starter_files("Bench Help Center", date.today()).items():
         if rel.startswith("kb/"):
             continue
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -127,7 +128,7 @@ def run_site_build(root: Path, out: Path):
     shutil.rmtree(root / "site_docs", ignore_errors=True)     # a cold stage, as in CI
     cfg = load_config(root / "supportctl.yml")
     t0, c0, p0 = time.perf_counter(), _child_cpu(), time.process_time()
-    report = build(root, cfg, out=out)
+    report = build(root, cfg, now=datetime.now(timezone.utc), out=out)
     return time.perf_counter() - t0, (_child_cpu() - c0) + (time.process_time() - p0), report
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,11 +41,21 @@ def test_readme_opens_with_the_two_commands_and_its_links_exist():
 
 
 def test_the_sample_desk_uses_the_same_site_overrides_that_init_writes():
-    """The sample desk's theme overrides are init's own, so the two cannot drift apart."""
-    from supportctl.site.build import starter_files
+    """The sample desk's mkdocs.yml, theme overrides and article template are init's own: they cannot drift apart."""
+    from supportctl.starter.scaffold import starter_files
 
-    shared = {rel: text for rel, text in starter_files("Ledgerly Help Center").items()
-              if rel.startswith(("overrides/", "templates/kb/"))}
+    shared = {rel: text for rel, text in starter_files("Ledgerly Help Center", date.today()).items()
+              if rel.startswith(("overrides/", "templates/kb/", "mkdocs.yml"))}
     assert shared
     for rel, text in shared.items():
         assert (ROOT / rel).read_text() == text, f"{rel} differs from what supportctl init writes"
+    # ... and the sample desk has no override of its own that a new desk would lack.
+    sample = {p.relative_to(ROOT).as_posix() for p in (ROOT / "overrides").rglob("*") if p.is_file()}
+    assert sample == {rel for rel in shared if rel.startswith("overrides/")}
+
+
+def test_the_starter_article_template_is_the_one_kb_new_falls_back_to():
+    from supportctl.kb.edits import DEFAULT_TEMPLATE
+    from supportctl.starter.scaffold import starter_files
+
+    assert starter_files("Acme", date.today())["templates/kb/article.md"] == DEFAULT_TEMPLATE

@@ -23,9 +23,20 @@ def init(
     no_commit: bool = typer.Option(False, "--no-commit", help="Write the files but do not commit."),
 ) -> None:
     """Create a new desk: config, folders, templates, site and CI files; commit them."""
+    import os
+    from datetime import datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from supportctl.base.timeutil import parse_timestamp
     from supportctl.services import desk
 
-    created = desk.init(path, name=name, timezone=timezone or _local_zone(), agent=agent, url=url,
+    zone = timezone or _local_zone()
+    fixed = os.environ.get("SUPPORTCTL_NOW")
+    try:   # the welcome article's `updated:` date, in the new desk's zone
+        today = (parse_timestamp(fixed, what="SUPPORTCTL_NOW") if fixed else datetime.now(ZoneInfo(zone))).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        today = datetime.now().date()   # a bad zone is reported by init itself
+    created = desk.init(path, name=name, timezone=zone, agent=agent, url=url, today=today,
                         commit=not no_commit)
     info(f"created desk {name!r} in {created.root}")
     info(f"next: cd {created.root} && supportctl ticket new --title \"...\" --from \"Name <email>\" "

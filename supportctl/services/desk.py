@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from supportctl.errors import SupportctlError
@@ -19,13 +20,12 @@ class Created:
     sha: str | None
 
 
-def init(path: Path, *, name: str, timezone: str, agent: str | None, url: str | None,
+def init(path: Path, *, name: str, timezone: str, agent: str | None, url: str | None, today: date,
          commit: bool = True) -> Created:
     """Create a desk: config, folders, templates, site and CI files; commit them."""
     from supportctl.config.model import check_zone
     from supportctl.desk import git
     from supportctl.desk.store import atomic_write
-    from supportctl.site.build import starter_files
     from supportctl.starter import scaffold
 
     root = path.expanduser().resolve()
@@ -38,7 +38,7 @@ def init(path: Path, *, name: str, timezone: str, agent: str | None, url: str | 
     handle = scaffold.slug(agent or git_user or "agent")
     person = agent or git_user or handle
     files = scaffold.desk_files(name, timezone, handle, person, f"{handle}@example.com", url)
-    files.update(starter_files(name))  # mkdocs.yml, the theme overrides, a first KB article
+    files.update(scaffold.starter_files(name, today))  # mkdocs.yml, the theme overrides, a first KB article
     existing = sorted(rel for rel in files if (root / rel).exists())
     if existing:
         shown = ", ".join(existing[:6]) + (f" and {len(existing) - 6} more" if len(existing) > 6 else "")

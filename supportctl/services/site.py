@@ -16,13 +16,13 @@ def build(session: Session, *, out: Path | None = None):
 
 def stage(session: Session):
     """Write only the generated docs folder; a Stage."""
-    from supportctl.site.build import stage as run
+    from supportctl.site.stage import stage as run
 
     return run(session.desk.root, session.config)
 
 
 def serve(session: Session, *, addr: str) -> int:
     """Serve a live preview until interrupted; the engine's exit code."""
-    from supportctl.site.build import serve as run
+    from supportctl.site.serve import serve as run
 
     return run(session.desk.root, session.config, addr=addr)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from importlib.resources import files
+from pathlib import Path
 
 from tests.conftest import git, new_ticket
 
@@ -22,6 +24,30 @@ def test_init_writes_a_desk_and_commits_it(tmp_path, cli):
     # The new desk works at once for its first agent.
     r = cli("-C", root, "ticket", "new", "--title", "Hello", "--from", "a@b.example", "--as", "niamh")
     assert len(r.stdout.strip()) == 6
+
+
+def test_init_writes_the_starter_files_of_the_package_and_nothing_else(tmp_path, cli):
+    """`supportctl/starter/files/` is the desk as init lays it out: `dot-x` lands as `.x`, `*.tmpl` is filled in."""
+    root = tmp_path / "d"
+    cli("init", root, "--name", 'Acme: "Help"', "--timezone", "UTC", "--agent", "bob", "--no-commit")
+    source = Path(str(files("supportctl.starter") / "files"))
+    expected = set()
+    for path in source.rglob("*"):
+        if path.is_file() and "__pycache__" not in path.parts:
+            rel = "/".join("." + p[4:] if p.startswith("dot-") else p for p in path.relative_to(source).parts)
+            if rel.endswith(".tmpl"):
+                rel = rel[: -len(".tmpl")]
+                assert "${" not in (root / rel).read_text(), rel
+            else:
+                assert (root / rel).read_bytes() == path.read_bytes(), rel
+            expected.add(rel)
+    landed = {p.relative_to(root).as_posix() for p in root.rglob("*")
+              if p.is_file() and p.relative_to(root).parts[0] != ".git"}
+    assert landed == expected
+    # A name YAML would misread (a colon, quotes) still gives a valid config and welcome article.
+    r = cli("-C", root, "kb", "show", "welcome", "--json")
+    assert json.loads(r.stdout)["title"] == 'Welcome to Acme: "Help"'
+    assert "no problems" in cli("-C", root, "check").stderr
 
 
 def test_init_inside_an_existing_repository_adds_a_commit(tmp_path, cli):

@@ -1,4 +1,5 @@
-"""The built help site in headless Chromium: search, feedback, and no third-party requests.
+"""The built help site in headless Chromium: search, feedback, no script from front matter,
+accessibility, and no third-party requests.
 
 Needs the Debian `chromium` package at /usr/bin/chromium (or CHROMIUM_PATH) and
 the playwright Python package; no browser is downloaded.
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.test_site import make_desk
+from tests.site.test_build import NOW, make_desk
 
 pytestmark = pytest.mark.browser
 
@@ -40,10 +41,23 @@ def browser():
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The sample KB built into a folder and served on 127.0.0.1 on a free port."""
+    root, cfg = make_desk(tmp_path_factory.mktemp("browser") / "desk")
+    yield from _serve(root, cfg)
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory):
+    """The sample KB with script in titles, descriptions, category files, subtitle and desk name."""
+    from tests.site.test_escaping import hostile_desk
+
+    root, cfg = hostile_desk(tmp_path_factory.mktemp("hostile") / "desk")
+    yield from _serve(root, cfg)
+
+
+def _serve(root, cfg):
     from supportctl.site.build import build
 
-    root, cfg = make_desk(tmp_path_factory.mktemp("browser") / "desk")
-    report = build(root, cfg, out=root / "out")
+    report = build(root, cfg, now=NOW, out=root / "out")
     handler = functools.partial(_QuietHandler, directory=str(report.out))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -116,10 +130,59 @@ def test_offline_build_searches_from_a_file_url(browser, tmp_path):
     from supportctl.site.build import build
 
     root, cfg = make_desk(tmp_path / "desk", offline=True)
-    report = build(root, cfg, out=tmp_path / "out")
+    report = build(root, cfg, now=NOW, out=tmp_path / "out")
     page, hosts = _page(browser)
     page.goto((report.out / "index.html").as_uri())
     text = _search(page, "two-factor")
     assert "Two-factor authentication" in text
     assert [h for h in hosts if h not in ("", "file")] == [], hosts      # no unpkg.com shim, no fonts
+    page.close()
+
+
+def test_front_matter_never_runs_script_on_any_page(browser, hostile_site):
+    """Nav, <title>, home, category and tag pages, the related block and search results."""
+    page, hosts = _page(browser)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    for path in ("", "banking/", "banking/hostile/", "banking/linky/", "tags/", "banking/connect-a-bank-feed/"):
+        page.goto(hostile_site + path)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.querySelectorAll('[onerror], [onclick], img[src=x]').length") == 0, path
+    page.goto(hostile_site)
+    text = _search(page, "hostile")
+    assert "Hostile <img src=x onerror=alert(1)> & title" in text
+    page.wait_for_timeout(500)
+    assert page.evaluate("document.querySelectorAll('[onerror], img[src=x]').length") == 0
+    assert dialogs == []
+    assert set(hosts) == {"127.0.0.1"}, hosts
+    page.close()
+
+
+def test_every_request_of_every_kind_of_page_goes_to_the_site_itself(browser, site):
+    page, hosts = _page(browser)
+    for path in ("", "banking/", "banking/fix-a-disconnected-bank-feed/", "tags/", "account/reset-your-password/"):
+        page.goto(site + path)
+        page.wait_for_load_state("networkidle")
+    _search(page, "invoice")
+    page.wait_for_load_state("networkidle")
+    assert set(hosts) == {"127.0.0.1"}, hosts
+    page.close()
+
+
+def _axe_violations(page) -> list[dict]:
+    axe = pytest.importorskip("axe_playwright_python")
+    page.add_script_tag(path=str(Path(axe.__file__).parent / "axe.min.js"))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+            for v in result["violations"]]
+
+
+@pytest.mark.parametrize("path", ["", "banking/fix-a-disconnected-bank-feed/"])
+def test_home_and_article_pages_have_no_serious_accessibility_violations(browser, site, path):
+    page, _ = _page(browser)
+    page.goto(site + path)
+    page.wait_for_load_state("networkidle")
+    violations = _axe_violations(page)
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
     page.close()

@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,13 @@ from supportctl.config.model import Config
 from supportctl.errors import SupportctlError
 from supportctl.kb.load import load_kb
 from supportctl.kb.model import GENERATED_MARK
-from supportctl.site.build import SiteCheckFailed, build, read_mkdocs, run_engine, stage, starter_files
+from supportctl.site.build import SiteCheckFailed, build, run_engine
+from supportctl.site.mkdocs import read_mkdocs
+from supportctl.site.stage import stage
+from supportctl.starter.scaffold import starter_files
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
+NOW = datetime.now(timezone.utc)   # the KB checks need a "now"; the sample KB is judged as of today
 DESK = {"desk": {"name": "Ledgerly Help Center", "url": "https://help.ledgerly.example/",
                  "repo_url": "https://github.com/ledgerly/helpdesk", "support_email": "support@ledgerly.example"}}
 
@@ -35,7 +40,7 @@ def make_desk(root: Path, **site) -> tuple[Path, Config]:
 def built(tmp_path_factory):
     root, cfg = make_desk(tmp_path_factory.mktemp("desk") / "desk")
     before = hashlib.sha256((root / "mkdocs.yml").read_bytes()).hexdigest()
-    report = build(root, cfg, out=root / "out")
+    report = build(root, cfg, now=NOW, out=root / "out")
     assert hashlib.sha256((root / "mkdocs.yml").read_bytes()).hexdigest() == before   # never rewritten
     return root, cfg, report
 
@@ -148,7 +153,7 @@ def test_kb_problems_stop_the_build_before_mkdocs_runs(tmp_path):
     article.write_text(article.read_text() + "\nCall Jane on +353 1 555 0199, or read the "
                        "[escalation runbook](bank-feed-escalations.md).\n")
     with pytest.raises(SiteCheckFailed) as info:
-        build(root, cfg, out=tmp_path / "out")
+        build(root, cfg, now=NOW, out=tmp_path / "out")
     assert sorted(p.code for p in info.value.problems) == ["leak", "personal-data"]
     assert not (tmp_path / "out").exists()
 
@@ -159,10 +164,10 @@ def test_unpublishing_removes_the_page_on_the_next_build(tmp_path):
     path.write_text("---\ntitle: Home screen widgets\ndescription: Add the Ledgerly widget to your home screen.\n"
                     "status: published\nvisibility: public\ntags: [mobile]\nupdated: 2026-11-01\n---\n\n"
                     "Long-press the home screen and choose the Ledgerly widget for outstanding invoices.\n")
-    build(root, cfg, out=tmp_path / "out")
+    build(root, cfg, now=NOW, out=tmp_path / "out")
     assert (tmp_path / "out/mobile/widgets/index.html").exists()
     path.write_text(path.read_text().replace("status: published", "status: draft"))
-    report = build(root, cfg, out=tmp_path / "out")
+    report = build(root, cfg, now=NOW, out=tmp_path / "out")
     assert report.stage.removed == 1
     assert not (root / "site_docs/mobile/widgets.md").exists()
     assert not (tmp_path / "out/mobile/widgets").exists()
@@ -175,13 +180,13 @@ def test_unpublishing_a_linked_article_is_caught(tmp_path):
     path = root / "kb/mobile/scan-receipts.md"               # mobile-app-sync lists it as related
     path.write_text(path.read_text().replace("status: published", "status: draft"))
     with pytest.raises(SiteCheckFailed) as info:
-        build(root, cfg, out=tmp_path / "out")
+        build(root, cfg, now=NOW, out=tmp_path / "out")
     assert {(p.code, p.path) for p in info.value.problems} >= {("leak", "kb/mobile/mobile-app-sync.md")}
 
 
 def test_offline_build_works_from_file_urls(tmp_path):
     root, cfg = make_desk(tmp_path / "desk", offline=True)
-    report = build(root, cfg, out=tmp_path / "out")
+    report = build(root, cfg, now=NOW, out=tmp_path / "out")
     assert (report.out / "search" / "search_index.js").is_file()
     home = (report.out / "index.html").read_text()
     assert "unpkg.com" not in home and 'src="assets/javascripts/iframe-worker-shim.js"' in home
@@ -200,10 +205,10 @@ def test_refuses_to_stage_into_a_folder_it_did_not_generate(tmp_path):
 
 def test_starter_files_build_a_site(tmp_path):
     root = tmp_path / "new"
-    for rel, text in starter_files("Acme Help").items():
+    for rel, text in starter_files("Acme Help", NOW.date()).items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
     cfg = Config.model_validate({"desk": {"name": "Acme Help"}})
-    report = build(root, cfg, out=tmp_path / "out")
+    report = build(root, cfg, now=NOW, out=tmp_path / "out")
     assert (report.out / "getting-started/welcome/index.html").is_file()
     assert "<title>Acme Help</title>" in (report.out / "index.html").read_text()

@@ -1,0 +1,145 @@
+"""Staging: write the generated docs folder (normally `site_docs/`) that the site engine builds from."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from supportctl.errors import SupportctlError
+from supportctl.kb.links import SCHEME_RE as _SCHEME_RE
+from supportctl.kb.links import links_of
+from supportctl.kb.links import resolve as _resolve
+from supportctl.kb.load import load_kb
+from supportctl.kb.model import Article, Kb
+from supportctl.site.mkdocs import MkdocsInfo, read_mkdocs
+from supportctl.site.pages import DESK_CONFIG, IGNORE_MARK, plan
+
+
+@dataclass
+class Stage:
+    """What `stage()` wrote."""
+
+    docs_dir: Path
+    articles: list[Article]
+    generated: list[str]
+    written: int
+    removed: int
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+def stage(root: Path, config: Any, kb: Kb | None = None, *, mk: MkdocsInfo | None = None) -> Stage:
+    """Write the docs folder for the site; return what was staged."""
+    t0 = time.perf_counter()
+    mk = mk or read_mkdocs(root)
+    check_sources(root, mk)
+    kb = kb or load_kb(root, config)
+    docs = root / mk.docs_dir
+    _check_docs_dir(docs, root)
+    warnings = []
+    expected = f"{mk.docs_dir.rstrip('/')}/{DESK_CONFIG}"
+    if mk.inherit != expected:
+        warnings.append(f"mkdocs.yml has no `INHERIT: {expected}`: the desk name, category navigation and "
+                        "edit/contact links from supportctl.yml are not used")
+    if mk.theme_name != "material":
+        warnings.append("mkdocs.yml does not use theme: material; search, tags and feedback need it")
+    assets = {path[3:]: (root / path).read_bytes() for a in kb.public() for path in _assets_of(a, kb)}
+    files = plan(kb, config, tags_plugin="tags" in mk.plugin_names(), assets=assets)
+    written, removed = sync_folder(docs, files)
+    generated = [p for p, c in files.items() if isinstance(c, str) and p.endswith(".md") and "generated: true" in c]
+    return Stage(docs, kb.public(), generated, written, removed, time.perf_counter() - t0, warnings)
+
+
+def check_sources(root: Path, mk: MkdocsInfo) -> None:
+    """Refuse a symbolic link or special file in kb/ or the theme's custom_dir: the site publishes only
+    regular files inside the repository (a link to /proc/self/environ would publish the build's secrets)."""
+    for folder in ["kb"] + ([mk.custom_dir] if mk.custom_dir else []):
+        top = root / folder
+        if top.is_symlink():
+            raise _not_regular(folder, "a symbolic link")
+        for dirpath, dirnames, filenames in os.walk(top):     # os.walk does not descend into linked folders
+            for name in dirnames + filenames:
+                path = os.path.join(dirpath, name)
+                mode = os.lstat(path).st_mode
+                if stat.S_ISLNK(mode) or not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+                    rel = Path(path).relative_to(root).as_posix()
+                    raise _not_regular(rel, "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file")
+
+
+def _not_regular(rel: str, what: str) -> SupportctlError:
+    return SupportctlError(f"{rel} is {what}: the help site publishes only regular files inside the repository",
+                           path=rel, hint="replace it with a copy of the file, or remove it")
+
+
+def _assets_of(article: Article, kb: Kb) -> list[str]:
+    """Files in kb/ (not articles) that a public article links or shows."""
+    out = []
+    for link in links_of(article):
+        t = link.target
+        if not t or _SCHEME_RE.match(t) or t.startswith(("/", "#")):
+            continue
+        path, _ = _resolve(article, t)
+        if not path.endswith(".md") and path.startswith("kb/") and kb.root is not None and (kb.root / path).is_file():
+            out.append(path)
+    return out
+
+
+def _check_docs_dir(docs: Path, root: Path) -> None:
+    """Refuse to stage into a folder that holds anything but a previous stage."""
+    try:
+        docs.resolve().relative_to(root.resolve())
+    except ValueError:
+        raise SupportctlError(f"docs_dir {docs} is outside the desk", path="mkdocs.yml",
+                              hint="set docs_dir: site_docs in mkdocs.yml") from None
+    if docs.resolve() in (root.resolve(), (root / "kb").resolve()) or (root / "kb").resolve() in docs.resolve().parents:
+        raise SupportctlError(f"docs_dir {docs.relative_to(root)} would overwrite the desk or kb/",
+                              path="mkdocs.yml", hint="set docs_dir: site_docs (a generated folder) in mkdocs.yml")
+    if not docs.exists():
+        return
+    marker = docs / ".gitignore"
+    ours = marker.is_file() and marker.read_text(encoding="utf-8", errors="replace").startswith(IGNORE_MARK)
+    if not ours and any(docs.iterdir()):
+        raise SupportctlError(f"{docs.relative_to(root)}/ is not a folder supportctl generated",
+                              path="mkdocs.yml",
+                              hint="supportctl rebuilds docs_dir from kb/ and deletes what it holds; point docs_dir "
+                                   "at a new folder such as site_docs")
+
+
+def sync_folder(folder: Path, files: dict[str, str | bytes]) -> tuple[int, int]:
+    """Make `folder` hold exactly `files`; unchanged files are not rewritten (so mtimes stay)."""
+    written = removed = 0
+    folder.mkdir(parents=True, exist_ok=True)
+    # The folder is a build product: a symbolic link planted in it would be
+    # written through (to outside the desk) or published. Remove, never follow.
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in dirnames + filenames:
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path) or not (os.path.isdir(path) or os.path.isfile(path)):
+                os.unlink(path)
+                removed += 1
+    for rel, content in files.items():
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        path = folder / rel
+        try:
+            if path.lstat().st_size == len(data) and path.read_bytes() == data:
+                continue
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        written += 1
+    wanted = set(files)
+    for dirpath, dirnames, filenames in os.walk(folder, topdown=False):
+        for name in filenames:
+            rel = Path(dirpath, name).relative_to(folder).as_posix()
+            if rel not in wanted:
+                os.unlink(os.path.join(dirpath, name))
+                removed += 1
+        if dirpath != str(folder) and not os.listdir(dirpath):
+            os.rmdir(dirpath)
+    return written, removed

@@ -1,0 +1,170 @@
+"""Checks of the built site: nothing hidden leaked, no script we did not put there, no third-party
+request, no personal data in any page. They run on the engine's output, whatever produced it."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from supportctl.errors import SupportctlError
+from supportctl.kb.model import Kb
+from supportctl.kb.privacy import pii_findings
+
+# Elements that run code, load another document or change where links go:
+# none of them may come from an article or a generated page's text.
+_ACTIVE_TAGS = {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "meta", "link",
+                "style", "portal"}
+# (tag, attribute) pairs that make the browser fetch something when the page loads.
+_FETCHING = {("script", "src"), ("img", "src"), ("img", "srcset"), ("source", "src"), ("source", "srcset"),
+             ("iframe", "src"), ("video", "src"), ("video", "poster"), ("audio", "src"), ("track", "src"),
+             ("embed", "src"), ("object", "data"), ("input", "src"), ("image", "href"), ("use", "href")}
+_FETCHING_LINKS = {"stylesheet", "icon", "preload", "modulepreload", "prefetch", "manifest", "apple-touch-icon"}
+_URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data", "poster"}
+_SCRIPT_URL_RE = re.compile(r"^\s*(?:javascript|vbscript|data\s*:\s*text/html)", re.I)
+_TEXT_ATTRS = {"title", "alt", "aria-label", "placeholder", "content"}
+MAX_FINDINGS = 20
+
+# Regular expressions, not html.parser: a 1,000-article site is ~80 MB of HTML
+# and html.parser reads ~1 MB/s. Script and style bodies are blanked first so
+# that code and CSS are never taken for tags or text.
+_RAW_RE = re.compile(r"<(?:((script|style)\b[^>]*>).*?</\2\s*>|!--.*?-->)", re.S | re.I)
+_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)((?:\s+[^\s/>=\"']+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>\"']+))?)*)"
+                     r"\s*/?>")
+_ATTR_RE = re.compile(r"([^\s/>=\"']+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']+)))?")
+# A start tag as a whole (quoted values may hold ">"), for findall.
+_START_TAG_RE = re.compile(r"<[a-zA-Z][a-zA-Z0-9:-]*(?:\s+[^\s/>=\"']+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>\"']+))?)*"
+                           r"\s*/?>")
+_SVG_RE = re.compile(r"<svg\b.*?</svg\s*>", re.S | re.I)
+_ANY_TAG_RE = re.compile(r"<[^>]*>")
+
+
+def _attrs(text: str) -> dict[str, str]:
+    return {m.group(1).lower(): html.unescape(m.group(2) or m.group(3) or m.group(4) or "")
+            for m in _ATTR_RE.finditer(text)}
+
+
+def scan_page(page: str, own_hosts: set[str], checked: set | None = None) -> tuple[list[str], list[str]]:
+    """(what one built page must not hold, its reader-visible text chunks, HTML-escaped). Tags in
+    `checked` were judged on an earlier page (header and navigation repeat on every page): skipped."""
+    checked = set() if checked is None else checked
+    page = _RAW_RE.sub(lambda m: f"<{m.group(1)}</{m.group(2)}>" if m.group(1) else "", page)
+    start, end = page.find("<article"), page.rfind("</article")
+    if start < 0 or end < start:
+        start = end = len(page)
+    findings: list[str] = []
+    attr_text: list[str] = []
+    outside = set(_START_TAG_RE.findall(page, 0, start))
+    outside.update(_START_TAG_RE.findall(page, end))
+    outside -= checked
+    checked |= outside
+    tags = [(raw, False) for raw in sorted(outside)] + [(m.group(0), True) for m in _TAG_RE.finditer(page, start, end)]
+    for raw, in_article in tags:
+        m = _TAG_RE.match(raw)
+        if m and not m.group(1):
+            found, text = _check_tag(m.group(2).lower(), m.group(3), in_article, own_hosts)
+            findings += found
+            attr_text += text
+    chunks = _ANY_TAG_RE.split(_SVG_RE.sub("", page)) + [html.escape(t) for t in attr_text]
+    return list(dict.fromkeys(findings)), chunks
+
+
+def _check_tag(tag: str, raw: str, in_article: bool, own_hosts: set[str]) -> tuple[list[str], list[str]]:
+    findings: list[str] = []
+    text: list[str] = []
+    if in_article and tag in _ACTIVE_TAGS:
+        findings.append(f"<{tag}> in the page content")
+    if not raw:
+        return findings, text
+    values = _attrs(raw)
+    for name, value in values.items():
+        if name.startswith("on"):
+            findings.append(f"<{tag} {name}=...> (an event handler runs script)")
+        elif name in _TEXT_ATTRS:
+            text.append(value)
+        elif name == "href" and value.lower().startswith("mailto:"):
+            text.append(unquote(value[7:].split("?", 1)[0]))
+        if (tag, name) in _FETCHING or (tag == "link" and name == "href"
+                                         and _FETCHING_LINKS & set(values.get("rel", "").lower().split())):
+            for url in value.split(","):            # srcset lists several
+                host = _foreign_host(url.strip().split(" ")[0], own_hosts)
+                if host:
+                    findings.append(f"<{tag} {name}> loads from {host} (a third-party request)")
+        if in_article and name in _URL_ATTRS and _SCRIPT_URL_RE.match(value):
+            findings.append(f"<{tag} {name}=\"{value[:30]}\"> (a script link)")
+    if "mermaid" in values.get("class", "").split():
+        findings.append(f"<{tag} class=\"mermaid\"> (Material loads mermaid.js from unpkg.com for it)")
+    if values.get("data-md-component") == "source":
+        findings.append("a repository widget (repo_url: Material fetches its stars from the forge's API)")
+    if in_article and "url(" in values.get("style", "").lower():
+        findings.append(f"<{tag} style=\"...url(...)\"> (a stylesheet fetch)")
+    return findings, text
+
+
+def _foreign_host(url: str, own: set[str]) -> str | None:
+    if not url.startswith("//") and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", url):
+        return None                                  # relative: the site itself
+    parts = urlsplit(url)
+    if parts.scheme in ("data", "blob"):
+        return None
+    host = parts.hostname or url
+    return None if host in own else host
+
+
+def verify_pages(out: Path, config: Any) -> None:
+    """Scan every built HTML page; raise listing what would run script, call another host or leak
+    personal data (subtitle:, category descriptions and the home text are pages too)."""
+    own = {"localhost", "127.0.0.1"}
+    if config is not None and config.desk.url:
+        own.add(urlsplit(config.desk.url).hostname or "")
+    allow = list(config.kb.pii_allow) if config is not None else []
+    if config is not None and config.desk.support_email:
+        allow.append(config.desk.support_email)      # the contact link publishes it on purpose
+    findings: list[str] = []
+    seen: set[str] = set()
+    checked: set[str] = set()
+    for dirpath, _, filenames in sorted(os.walk(out)):
+        for name in sorted(filenames):
+            if not name.endswith(".html"):
+                continue
+            path = Path(dirpath, name)
+            rel = path.relative_to(out).as_posix()
+            page_findings, chunks = scan_page(path.read_text(encoding="utf-8", errors="replace"), own, checked)
+            findings += [f"{rel}: {f}" for f in page_findings]
+            # The navigation repeats on every page: each piece of text is checked once, on its first page.
+            fresh = set(chunks)
+            fresh -= seen
+            seen |= fresh
+            text = html.unescape("\n".join(sorted(fresh)))
+            findings += [f"{rel}: {kind} {value!r} (personal data)" for _, kind, value in pii_findings(text, allow)]
+    if findings:
+        unique = list(dict.fromkeys(findings))
+        more = f" and {len(unique) - MAX_FINDINGS} more" if len(unique) > MAX_FINDINGS else ""
+        raise SupportctlError(f"the built site failed its page checks: {unique[0]}",
+                              hint="; ".join(unique[1:MAX_FINDINGS]) + more + (" — " if len(unique) > 1 else "")
+                              + "remove raw HTML, diagrams loaded from a CDN and personal data from articles, "
+                                "category files and kb/_home.md, then build again")
+
+
+def verify_no_leaks(out: Path, kb: Kb) -> None:
+    """Belt and braces: no page, sitemap entry or search entry for a non-public article."""
+    public = {(a.category, a.slug) for a in kb.public()}
+    hidden = [a for a in kb.articles if (a.category, a.slug) not in public]
+    if not hidden:
+        return
+    sitemap = (out / "sitemap.xml").read_text(encoding="utf-8") if (out / "sitemap.xml").is_file() else ""
+    index_path = out / "search" / "search_index.json"
+    locations: set[str] = set()
+    if index_path.is_file():
+        data = json.loads(index_path.read_text(encoding="utf-8"))
+        locations = {d.get("location", "").split("#")[0] for d in data.get("docs", [])}
+    for a in hidden:
+        for rel in (f"{a.category}/{a.slug}/", f"{a.category}/{a.slug}.html"):
+            if (out / rel).exists() or f"/{rel}<" in sitemap or rel in locations:
+                raise SupportctlError(f"{a.status} {a.visibility} article {a.slug} was found in the built site at "
+                                      f"{out / rel}", path=a.path,
+                                      hint="the output folder was not cleaned; delete it and build again")
