@@ -49,7 +49,9 @@ def test_personal_data_anywhere_in_the_built_pages_fails_the_build(tmp_path):
     home.write_text(home.read_text() + "\nOr mail ops&#64;ledgerly.com.\n")
     with pytest.raises(SupportctlError) as info:
         build(root, cfg, now=NOW, out=tmp_path / "out")
-    text = str(info.value) + " " + (info.value.hint or "")
+    # The KB checks before the build catch these now; each address is named in a problem either way.
+    problems = " ".join(str(p) for p in getattr(info.value, "problems", []))
+    text = str(info.value) + " " + (info.value.hint or "") + " " + problems
     for address in ("sam.lee@ledgerly.com", "jane.doe@ledgerly.com", "ops@ledgerly.com"):
         assert address in text, (address, text)
 
