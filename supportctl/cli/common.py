@@ -23,6 +23,13 @@ def desk():
     return Desk.find(override=STATE["root"])
 
 
+def tickets_of(d):
+    """The desk's tickets (lookup, reading, saving): supportctl/tickets/store.py."""
+    from supportctl.tickets.store import TicketStore
+
+    return TicketStore(d)
+
+
 def actor_name(desk, explicit: str | None) -> str:
     """`--as`, then SUPPORTCTL_AGENT, then git user.name, resolved to an agent handle."""
     from supportctl.tickets.actions import resolve_agent

@@ -7,7 +7,7 @@ from typing import Any, Optional
 import typer
 
 from supportctl.cli.common import (AS_OPTION, AT_OPTION, JSON_OPTION, NO_COMMIT_OPTION, actor_name, author_of, desk,
-                                   emit_json, event_time, info, style, table, warn)
+                                   emit_json, event_time, info, style, table, tickets_of, warn)
 from supportctl.errors import SupportctlError, UsageError
 
 app = typer.Typer(no_args_is_help=True, help="Write, publish, check and find knowledge-base articles.",
@@ -25,7 +25,7 @@ def _load(d) -> Any:
 
 
 def _commit(d, path: str, text: str, message: str, actor: str, no_commit: bool) -> str | None:
-    return d.save([], message, author=author_of(d, actor), commit=not no_commit, extra={path: text})
+    return d.commit_files({path: text}, message, author=author_of(d, actor), commit=not no_commit)
 
 
 def _done(what: str, sha: str | None) -> None:
@@ -67,8 +67,8 @@ def new(
             extra[f"kb/{category}/{CATEGORY_FILE}"] = category_file_text(category_title or _title_from_name(category),
                                                                          order)
             info(f"new category {category} (kb/{category}/{CATEGORY_FILE})")
-        sha = d.save([], f"kb {parse_article(text, rel).slug}: new {visibility} draft", author=author_of(d, actor),
-                     commit=not no_commit, extra=extra)
+        sha = d.commit_files(extra, f"kb {parse_article(text, rel).slug}: new {visibility} draft",
+                             author=author_of(d, actor), commit=not no_commit)
     if json_:
         emit_json(parse_article(text, rel).to_json(d.config.desk.url))
     else:
@@ -127,7 +127,7 @@ def list_(
     if used:
         from supportctl.kb.model import usage_counts
 
-        counts = usage_counts(rows, d.load_all().tickets, d.config)
+        counts = usage_counts(rows, tickets_of(d).load_all().tickets, d.config)
         rows.sort(key=lambda a: (-counts[a.slug]["resolved"], -counts[a.slug]["linked"], a.slug))
     if json_:
         out = []
@@ -296,7 +296,7 @@ def suggest(
     d = desk()
     title, query = "", text
     if ref is not None:
-        title, query = ticket_text(d.get(ref))
+        title, query = ticket_text(tickets_of(d).get(ref))
     mark = ("", "") if json_ else (("\x1b[1m", "\x1b[0m") if style("x", bold=True) != "x" else ("[", "]"))
     hits = run(d.root, query or "", title=title, limit=limit, include_drafts=drafts, cache_dir=d.cache_dir, mark=mark)
     if json_:

@@ -8,7 +8,7 @@ from typing import Any, Optional
 import typer
 
 from supportctl.cli.common import (AS_OPTION, JSON_OPTION, NO_COMMIT_OPTION, clip, clock_now, desk, emit_json,
-                                   info, style, table, warn)
+                                   info, style, table, tickets_of, warn)
 from supportctl.errors import UsageError
 
 app = typer.Typer(no_args_is_help=True, help="SLA clocks: status, check (CI), explain.")
@@ -34,8 +34,8 @@ def _load(d, refs: list[str] | None = None, *, every: bool = False, active_only:
     """Tickets to evaluate: the named ones (parsed), or index entries for all but closed
     (every: all; active_only: new/open/pending); the engine reads either."""
     if refs:
-        return [d.read(d.resolve(ref)) for ref in refs]
-    entries, problems = d.load_index()
+        return [tickets_of(d).read(tickets_of(d).resolve(ref)) for ref in refs]
+    entries, problems = tickets_of(d).load_index()
     for problem in problems:
         warn(str(problem) + (f" (hint: {problem.hint})" if problem.hint else ""))
     category = d.config.lifecycle.category
@@ -283,7 +283,7 @@ def _escalate(d, engine, tickets, results, now_ts: int, as_: str | None, no_comm
     changed = []
     with d.lock():
         for light in due:
-            ticket = d.read(light.path)   # the full file: escalation rewrites it
+            ticket = tickets_of(d).read(light.path)   # the full file: escalation rewrites it
             done = escalate(engine, ticket, when, render)
             if done:
                 changed.append(ticket)
@@ -292,7 +292,7 @@ def _escalate(d, engine, tickets, results, now_ts: int, as_: str | None, no_comm
             return [], None, []
         keys = "\n".join(f"- {a['id']}: {a['key']}" for a in applied)
         message = f"sla: escalate {len(changed)} ticket{'s' if len(changed) != 1 else ''}\n\n{keys}"
-        sha = d.save(changed, message, author=author, commit=not no_commit)
+        sha = tickets_of(d).save(changed, message, author=author, commit=not no_commit)
     return applied, sha, changed
 
 
@@ -311,7 +311,7 @@ def explain_cmd(
 
     d = desk()
     now_ts = _now(d, now)
-    ticket = d.get(ref)
+    ticket = tickets_of(d).get(ref)
     out = explain(_engine(d), ticket, now_ts)
     if json_:
         emit_json(out.to_json())

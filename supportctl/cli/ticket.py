@@ -7,7 +7,7 @@ from typing import Any, Optional
 import typer
 
 from supportctl.cli.common import (AS_OPTION, AT_OPTION, JSON_OPTION, NO_COMMIT_OPTION, actor_name, author_of, clip,
-                                   desk, emit_json, event_time, info, read_body, style, table)
+                                   desk, emit_json, event_time, info, read_body, style, table, tickets_of)
 from supportctl.errors import SupportctlError, UsageError
 
 app = typer.Typer(no_args_is_help=True, help="Create, work and inspect tickets.")
@@ -23,7 +23,7 @@ def _change(ref: str, as_: str | None, no_commit: bool, action) -> tuple[Any, st
     """Resolve the actor, then apply `action(ticket, d, actor)` under the desk lock and commit."""
     d = desk()
     actor = actor_name(d, as_)
-    ticket, sha = d.change(ref, lambda t: action(t, d, actor).summary, author=author_of(d, actor),
+    ticket, sha = tickets_of(d).change(ref, lambda t: action(t, d, actor).summary, author=author_of(d, actor),
                            commit=not no_commit)
     return ticket, sha
 
@@ -64,12 +64,13 @@ def new(
             raise UsageError(f"--field {item!r} is not KEY=VALUE", hint="e.g. --field order_id=A-1042")
         custom[key.strip()] = value
     with d.lock():
-        ticket_id = new_ticket_id(set(d.ids()))
+        ticket_id = new_ticket_id(set(tickets_of(d).ids()))
         ticket = create_ticket(d.config, ticket_id=ticket_id, path=f"tickets/{ticket_id}.md", title=title,
                                requester=requester, actor=actor, at=when, body=body, priority=priority,
                                channel=channel, type_=type_, group=group, assignee=assignee, tags=tags,
                                fields=custom)
-        sha = d.save([ticket], f"ticket {ticket_id}: new ({channel}) {ticket.title}", author=author_of(d, actor),
+        sha = tickets_of(d).save([ticket], f"ticket {ticket_id}: new ({channel}) {ticket.title}",
+                                 author=author_of(d, actor),
                      commit=not no_commit)
     if json_:
         emit_json(ticket_json(ticket, d.config, full=True))
@@ -99,21 +100,22 @@ def message_cmd(
     text = read_body(message, body_file) or ""
     given = parse_requester(sender) if sender else None
     with d.lock():
-        ticket = d.get(ref)
+        ticket = tickets_of(d).get(ref)
         person = given or ticket.meta.get("requester") or {}
         # The customer is the commit's author: their words, whoever typed them in.
         author = (person.get("name") or person.get("email", "customer"), person.get("email", "customer@invalid"))
         sender_text = format_person(given) if given else None
         if closed_follow_up(ticket, d.config, when):
-            outcome = open_follow_up(ticket, d.config, ticket_id=new_ticket_id(set(d.ids())), at=when, text=text,
+            follow_id = new_ticket_id(set(tickets_of(d).ids()))
+            outcome = open_follow_up(ticket, d.config, ticket_id=follow_id, at=when, text=text,
                                      sender=sender_text)
             follow = outcome.created[0]
-            sha = d.save([follow, ticket], outcome.summary, author=author, commit=not no_commit)
+            sha = tickets_of(d).save([follow, ticket], outcome.summary, author=author, commit=not no_commit)
             typer.echo(follow.id)
             _done(follow.id, f"follow-up of closed ticket {ticket.id}", sha)
             return
         outcome = customer_message(ticket, d.config, at=when, text=text, author=sender_text)
-        sha = d.save([ticket], outcome.summary, author=author, commit=not no_commit)
+        sha = tickets_of(d).save([ticket], outcome.summary, author=author, commit=not no_commit)
     _done(ticket.id, outcome.summary.split(": ", 1)[1], sha)
 
 
@@ -140,7 +142,7 @@ def reply(
     when = event_time(d, at)
     text = None if template else read_body(message, body_file, required=not kb)
     with d.lock():
-        ticket = d.get(ref)
+        ticket = tickets_of(d).get(ref)
         if template:
             from supportctl.templating import render, ticket_context
 
@@ -153,7 +155,8 @@ def reply(
         outcome = agent_reply(ticket, d.config, actor=actor, at=when, text=text or "", status=status)
         if kb:
             link(actor, when)
-        sha = d.save([ticket], outcome.summary + "".join(f", kb {s}" for s in kb), author=author_of(d, actor),
+        sha = tickets_of(d).save([ticket], outcome.summary + "".join(f", kb {s}" for s in kb),
+                                 author=author_of(d, actor),
                      commit=not no_commit, extra=articles)
     _done(ticket.id, outcome.summary.split(": ", 1)[1], sha)
 
@@ -288,10 +291,10 @@ def link_cmd(
     actor = actor_name(d, as_)
     when = event_time(d, at)
     with d.lock():
-        ticket = d.get(ref)
+        ticket = tickets_of(d).get(ref)
         extra: dict[str, str] = {}
         if related is not None:
-            other = d.get(related)
+            other = tickets_of(d).get(related)
             outcome = link(ticket, kind="related", target=other.id, actor=actor, at=when, remove=remove)
             # Related links go both ways, so each ticket shows the other.
             try:
@@ -308,7 +311,8 @@ def link_cmd(
             outcome = link(ticket, kind="kb", target=article.slug, actor=actor, at=when, remove=remove)
             changed = [ticket]
             extra = {article.path: (forget_ticket if remove else record_ticket)(article, ticket.id)}
-        sha = d.save(changed, outcome.summary, author=author_of(d, actor), commit=not no_commit, extra=extra)
+        sha = tickets_of(d).save(changed, outcome.summary, author=author_of(d, actor), commit=not no_commit,
+                                 extra=extra)
     _done(ticket.id, outcome.summary.split(": ", 1)[1], sha)
 
 
@@ -327,9 +331,9 @@ def merge_cmd(
     actor = actor_name(d, as_)
     when = event_time(d, at)
     with d.lock():
-        source, target = d.get(ref), d.get(into)
+        source, target = tickets_of(d).get(ref), tickets_of(d).get(into)
         outcome = merge(source, target, d.config, actor=actor, at=when)
-        sha = d.save([source, target], outcome.summary, author=author_of(d, actor), commit=not no_commit)
+        sha = tickets_of(d).save([source, target], outcome.summary, author=author_of(d, actor), commit=not no_commit)
     _done(source.id, f"merged into {target.id}", sha)
 
 
@@ -349,11 +353,11 @@ def sweep(
     timed = {name for name, state in d.config.lifecycle.states.items() if state.next_state}
     changed, done = [], []
     with d.lock():
-        entries, _ = d.load_index()
+        entries, _ = tickets_of(d).load_index()
         for entry in entries:
             if entry.status not in timed:
                 continue
-            ticket = d.read(entry.path)
+            ticket = tickets_of(d).read(entry.path)
             outcome = apply_due_transition(ticket, d.config, when)
             if outcome is not None:
                 changed.append(ticket)
@@ -362,7 +366,7 @@ def sweep(
         if changed:
             message = f"sweep: {len(changed)} timed transition{'s' if len(changed) != 1 else ''}\n\n" + \
                 "\n".join(f"ticket {c['id']}: {c['change']}" for c in done)
-            sha = d.save(changed, message, author=(SYSTEM, "supportctl@users.noreply.supportctl"),
+            sha = tickets_of(d).save(changed, message, author=(SYSTEM, "supportctl@users.noreply.supportctl"),
                          commit=not no_commit)
     if json_:
         emit_json(done)
@@ -377,7 +381,7 @@ def sweep(
 
 def ticket_json(ticket, config, *, full: bool = False) -> dict[str, Any]:
     """A ticket as JSON: every front-matter field, plus category and counts (and history when full)."""
-    from supportctl.desk.store import json_value
+    from supportctl.tickets.index import json_value
 
     data = {k: json_value(v) for k, v in ticket.meta.items()}
     data["category"] = config.lifecycle.category(ticket.status)
@@ -482,7 +486,7 @@ def list_cmd(
         raise UsageError(f"cannot sort by {sort!r}", hint="sort by created, updated, priority, status, id or title")
     d = desk()
     categories = d.state_categories()
-    entries, problems = d.load_index()
+    entries, problems = tickets_of(d).load_index()
     for problem in problems:
         from supportctl.cli.common import warn
 
@@ -531,10 +535,10 @@ def show(
 ) -> None:
     """Show a ticket: its fields and the whole conversation."""
     from supportctl.tickets.actions import format_person
-    from supportctl.desk.store import json_value
+    from supportctl.tickets.index import json_value
 
     d = desk()
-    ticket = d.get(ref)
+    ticket = tickets_of(d).get(ref)
     if json_:
         emit_json(ticket_json(ticket, d.config, full=True))
         return
@@ -582,7 +586,7 @@ def log_cmd(
     from supportctl.desk import git as gitops
 
     d = desk()
-    rel = d.resolve(ref)
+    rel = tickets_of(d).resolve(ref)
     entries = gitops.log(d.root, rel)
     if json_:
         emit_json([e.__dict__ for e in entries])

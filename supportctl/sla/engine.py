@@ -30,7 +30,8 @@ from typing import Any, Protocol
 
 from supportctl.sla.calendar import BusinessCalendar, HolidayLookup, to_ts
 from supportctl.config.model import Config, EscalationRule, Policy
-from supportctl.tickets.model import PRIORITIES, Record, Ticket, decode_value
+from supportctl.tickets.format import STATUS_CACHE, escalation_keys, status_change
+from supportctl.tickets.model import PRIORITIES, Record, Ticket
 
 CLOCKS = ("first_response", "next_reply", "resolution")
 STATES = ("running", "warning", "paused", "met", "breached", "none")
@@ -148,11 +149,6 @@ class Timeline:
     done_since: int | None = None              # in a solved/closed state since (at `now`)
 
 
-# Event bodies repeat across tickets ("status: open -> pending"), so their
-# parse is cached: on a large desk this saves a regex-free split per event.
-_STATUS_CACHE: dict[str, tuple[str | None, str] | None] = {}
-
-
 class SlaTicket(Protocol):
     """What the engine reads of a ticket: a parsed `Ticket`, or an index entry (`store.IndexEntry`)."""
 
@@ -173,27 +169,6 @@ class SlaTicket(Protocol):
     def history(self) -> list[tuple[str, str, int, str]]: ...
 
 
-def _status_change(body: str) -> tuple[str | None, str] | None:
-    """(old, new) when an event body changes the status (a fast path for `Record.changes`)."""
-    try:
-        return _STATUS_CACHE[body]
-    except KeyError:
-        pass
-    found = None
-    if "status: " in body:
-        for line in body.split("\n"):
-            line = line.strip()
-            if line.startswith("status: ") and " -> " in line:
-                old, _, new = line[8:].partition(" -> ")
-                new_value = decode_value(new)
-                if new_value is not None:
-                    found = (decode_value(old), new_value)
-                    break
-    if len(_STATUS_CACHE) < 4096:
-        _STATUS_CACHE[body] = found
-    return found
-
-
 class Lifecycle:
     """The lifecycle's state -> (category, pauses) as plain dicts: looked up per record on large desks."""
 
@@ -211,7 +186,7 @@ def build_timeline(ticket: SlaTicket, config: Config, now: int, lifecycle: Lifec
     done_states = lc.done
     # Only public customer and agent messages and status changes move a clock:
     # pick them out (with the parsed change) before any time arithmetic.
-    cache = _STATUS_CACHE
+    cache = STATUS_CACHE
     items: list[tuple[int, int, Any]] = []     # (instant, 0 customer | 1 agent | 2 status, change)
     for kind, role, ts, body in ticket.history():
         if kind == "message":
@@ -222,7 +197,7 @@ def build_timeline(ticket: SlaTicket, config: Config, now: int, lifecycle: Lifec
         elif kind == "event":
             change = cache.get(body, False)
             if change is False:
-                change = _status_change(body)
+                change = status_change(body)
             if change is not None:
                 items.append((ts, 2, change))
     for i in range(len(items) - 1):
@@ -817,11 +792,8 @@ def fired_keys(ticket: SlaTicket) -> set[str]:
     """Escalations already recorded in the ticket (`escalation: KEY` lines of system events)."""
     keys = set()
     for kind, _, _, body in ticket.history():
-        if kind == "event" and ESCALATION_FIELD in body:
-            for line in body.split("\n"):
-                line = line.strip()
-                if line.startswith(ESCALATION_FIELD + ": "):
-                    keys.add(line[len(ESCALATION_FIELD) + 2:].strip())
+        if kind == "event":
+            keys.update(escalation_keys(body, ESCALATION_FIELD))
     return keys
 
 

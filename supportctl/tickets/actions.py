@@ -13,8 +13,8 @@ from typing import Any
 
 from supportctl.config.model import Config
 from supportctl.errors import SupportctlError, UsageError
-from supportctl.tickets.model import (CHANNELS, PRIORITIES, Change, Record, Ticket, message_body, new_front_matter,
-                               new_record_id)
+from supportctl.tickets.format import load_meta, new_front_matter
+from supportctl.tickets.model import CHANNELS, PRIORITIES, Change, Record, Ticket, message_body, new_record_id
 
 SYSTEM = "supportctl"
 
@@ -124,9 +124,7 @@ def create_ticket(config: Config, *, ticket_id: str, path: str, title: str, requ
     for key, value in (fields or {}).items():
         meta[key] = custom_value(config, key, value)
     ticket = Ticket(path=path, meta={}, fm_text=new_front_matter(meta))
-    from supportctl.base.yamlio import load_fast
-
-    ticket.meta = load_fast(ticket.fm_text)
+    ticket.meta = load_meta(ticket.fm_text, path)
     if body is not None and message_body(body):
         # A ticket an agent opens (phone log, proactive outreach) still starts with
         # the customer's words when they are given, so the response clocks start.

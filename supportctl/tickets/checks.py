@@ -177,7 +177,9 @@ def check_desk(desk) -> list[SupportctlError]:
         config = desk.config
     except SupportctlError as exc:
         return [exc]
-    result = desk.load_all(with_bodies=True)
+    from supportctl.tickets.store import TicketStore
+
+    result = TicketStore(desk).load_all(with_bodies=True)
     problems: list[SupportctlError] = list(result.problems)
     ids: dict[str, str] = {}
     for ticket in result.tickets:

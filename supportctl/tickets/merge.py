@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from supportctl.tickets.model import Record, Ticket, parse_ticket
+from supportctl.tickets.format import parse_ticket
+from supportctl.tickets.model import Record, Ticket
 
 LIST_FIELDS = ("tags", "kb", "related", "cc")
 EVENT_FIELDS = ("status", "priority", "assignee", "group", "type", "title", "merged_into")
