@@ -291,6 +291,7 @@ def _key_line(fm_text: str, key: str) -> int:
 # The fields every command reads, and the shape they must have for it not to
 # crash; anything else about a value (an unknown status, a missing title) is
 # for `check` to report while the ticket keeps working.
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:(?=\s|$)", re.M)
 _SCALARS = ("id", "title", "status", "priority", "type", "channel", "assignee", "group", "merged_into")
 _LISTS = ("tags", "kb", "related", "cc")
 
@@ -302,9 +303,22 @@ def check_shape(meta: dict[str, Any], fm_text: str, path: str) -> None:
     def refuse(key: str, message: str, hint: str) -> None:
         raise TicketFormatError(message, path=path, line=_key_line(fm_text, key), hint=hint)
 
+    if not meta:
+        raise TicketFormatError("the front matter is empty", path=path, line=2,
+                                hint="a ticket needs at least id, title, status and created")
     for key in meta:
         if not isinstance(key, str):
             refuse(str(key), f"the key {key!r} is not a name", "keys are names like title or tags")
+    if meta.get("id") in (None, ""):
+        refuse("id", "missing id", "add `id:` to the front matter (the file name without .md)")
+    seen: set[str] = set()
+    for m in _TOP_KEY.finditer(fm_text):
+        if m.group(1) in seen:
+            # PyYAML keeps the last value silently; ruamel (which rewrites the
+            # file) refuses: no command could change this ticket.
+            raise TicketFormatError(f"the key {m.group(1)!r} appears twice", path=path,
+                                    line=fm_text.count("\n", 0, m.start()) + 2, hint="keep one of them")
+        seen.add(m.group(1))
     for key in _SCALARS:
         value = meta.get(key)
         if value is not None and not isinstance(value, (str, Ambiguous)) and not (
