@@ -13,7 +13,7 @@ from typing import Any
 
 from supportctl.config.model import Config
 from supportctl.errors import SupportctlError, UsageError
-from supportctl.tickets.format import load_meta, new_front_matter
+from supportctl.tickets.format import load_meta, new_front_matter, one_line
 from supportctl.tickets.model import CHANNELS, PRIORITIES, Change, Record, Ticket, message_body, new_record_id
 
 SYSTEM = "supportctl"
@@ -35,7 +35,8 @@ def parse_requester(text: str) -> dict[str, str]:
     if not email or "@" not in email or " " in email:
         raise UsageError(f"requester {text!r} has no email address",
                          hint='write it as --from "Dana Smith <dana@example.com>"')
-    return {"name": name or email.split("@")[0], "email": email.lower()}
+    # One line each: the name becomes the author in record headers.
+    return {"name": one_line(name) or email.split("@")[0], "email": one_line(email).lower()}
 
 
 def format_person(person: Any) -> str:
@@ -46,8 +47,29 @@ def format_person(person: Any) -> str:
 
 
 def _event(ticket: Ticket, actor: str, role: str, at: datetime, changes: list[Change]) -> None:
+    _refuse_rewriting_history(ticket, at, {c.field for c in changes if c.op in ("set", "add", "remove")})
     body = "\n".join(c.render() for c in changes)
     ticket.add_record(Record("event", new_record_id(), at, actor, role, body))
+
+
+def _refuse_rewriting_history(ticket: Ticket, at: datetime, fields: set[str]) -> None:
+    """Refuse a change dated before a later recorded change of the same field.
+
+    The front matter is what the history says: the last change of a field
+    in time order is its value. A back-dated change that lands before a later
+    one would either be silently overridden by it or make the front matter
+    disagree with the history, so it is refused (docs/file-format.md).
+    """
+    for record in reversed(ticket.records):
+        if record.at <= at:
+            break
+        for change in record.changes():
+            if change.field in fields and change.op != "info":
+                from supportctl.base.timeutil import format_timestamp
+
+                raise SupportctlError(f"ticket {ticket.id}: {change.field} was changed at "
+                                      f"{format_timestamp(record.at)}, after {format_timestamp(at)}",
+                                      hint="give a time after that change (--at), or leave out --at")
 
 
 def _touch(ticket: Ticket, at: datetime, updates: dict[str, Any] | None = None) -> None:
@@ -143,6 +165,11 @@ def customer_message(ticket: Ticket, config: Config, *, at: datetime, text: str,
     ticket.add_record(_message_record("message", sender, "customer", at, text))
     category = config.lifecycle.category(ticket.status)
     summary = f"ticket {ticket.id}: customer message"
+    changed_at = last_status_change(ticket)
+    if changed_at is not None and at < changed_at:
+        # Filed late: the status was set after this message was written, so it stands.
+        _touch(ticket, at)
+        return Outcome(summary)
     if category in ("pending", "solved") or (category == "closed" and _reopens_closed(ticket, config, at)):
         target = config.lifecycle.reopen_state()
         old = ticket.status
@@ -166,7 +193,12 @@ def _reopens_closed(ticket: Ticket, config: Config, at: datetime) -> bool:
 
 def closed_follow_up(ticket: Ticket, config: Config, at: datetime) -> bool:
     """True when a customer message on this ticket must open a new linked ticket instead."""
-    return config.lifecycle.category(ticket.status) == "closed" and not _reopens_closed(ticket, config, at)
+    if config.lifecycle.category(ticket.status) != "closed":
+        return False
+    closed_at = last_status_change(ticket)
+    if closed_at is not None and at < closed_at:
+        return False  # written before the ticket was closed: it belongs to this ticket
+    return not _reopens_closed(ticket, config, at)
 
 
 def open_follow_up(closed: Ticket, config: Config, *, ticket_id: str, at: datetime, text: str,

@@ -48,7 +48,8 @@ def new_ticket_id(taken: set[str] | frozenset[str] = frozenset()) -> str:
     """A random id; random, not sequential, so two branches never pick the same one."""
     while True:
         value = "".join(secrets.choice(CROCKFORD) for _ in range(TICKET_ID_LENGTH))
-        if value not in taken and not value.isdigit():
+        # All digits, or digits around one E (7E5442), read as a number in YAML 1.2.
+        if value not in taken and not value.replace("E", "", 1).isdigit():
             return value
 
 
