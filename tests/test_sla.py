@@ -393,7 +393,8 @@ def _escalating_config() -> Config:
 
 def _full(builder: TicketBuilder):
     """A ticket with real front matter, as the store reads it (escalation edits it)."""
-    from supportctl.tickets.format import new_front_matter, parse_ticket
+    from supportctl.tickets.format import parse_ticket
+    from supportctl.tickets.frontmatter import new_front_matter
 
     ticket = builder.build()
     text = "---\n" + new_front_matter(ticket.meta) + "---\n\n" + "\n".join(r.canonical() for r in ticket.records)

@@ -13,7 +13,8 @@ from typing import Any
 
 from supportctl.config.model import Config
 from supportctl.errors import SupportctlError, UsageError
-from supportctl.tickets.format import load_meta, new_front_matter, one_line
+from supportctl.tickets.format import one_line
+from supportctl.tickets.frontmatter import load_meta, new_front_matter
 from supportctl.tickets.model import CHANNELS, PRIORITIES, Change, Record, Ticket, message_body, new_record_id
 
 SYSTEM = "supportctl"

@@ -19,8 +19,8 @@ from pathlib import Path
 from supportctl.base.yamlio import Ambiguous
 from supportctl.desk.store import RACY_NS, Desk, atomic_write_bytes
 from supportctl.errors import SupportctlError, TicketFormatError
-from supportctl.tickets.format import (bad_timestamp, check_event_body, decode_file, load_meta, parse_at,
-                                       record_body, scan_records, split_front_matter)
+from supportctl.tickets.format import bad_timestamp, check_event_body, decode_file, parse_at, record_body, scan_records
+from supportctl.tickets.frontmatter import load_meta, split_front_matter
 from supportctl.tickets.model import Record, Ticket, TicketFields
 
 CACHE_VERSION = 9

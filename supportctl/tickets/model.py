@@ -190,7 +190,9 @@ class Ticket(TicketFields):
 
     def set_fields(self, updates: dict[str, Any]) -> None:
         """Change front-matter fields with a round-trip edit (comments and order survive)."""
-        _format().set_fields(self, updates)
+        from supportctl.tickets.frontmatter import set_fields
+
+        set_fields(self, updates)
 
 
 def _format():

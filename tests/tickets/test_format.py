@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from supportctl.errors import TicketFormatError
-from supportctl.tickets.format import new_front_matter, parse_ticket
+from supportctl.tickets.format import parse_ticket
+from supportctl.tickets.frontmatter import new_front_matter
 from supportctl.tickets.model import Change, Record, Ticket, new_record_id
 from supportctl.base.timeutil import parse_timestamp
 

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import re
 from datetime import datetime, timedelta, timezone
-
-import pytest
 
 from supportctl.tickets.format import parse_ticket, render_record
 from supportctl.tickets.model import Record
