@@ -111,6 +111,9 @@ def check_shape(meta: dict[str, Any], fm_text: str, path: str) -> None:
     for key in _LISTS:
         value = meta.get(key)
         if value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            found = next((v for v in value if isinstance(v, Ambiguous)), None) if isinstance(value, list) else None
+            if found is not None:  # `tags: [yes]`: a list of names to some tools, of booleans to others
+                refuse(key, f"{key}: ambiguous value {found.text}", found.hint())
             refuse(key, f"{key} must be a list of names", f"write {key}: [a, b]")
     requester = meta.get("requester")
     if requester is not None and not (isinstance(requester, dict)

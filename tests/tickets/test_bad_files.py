@@ -81,3 +81,14 @@ def test_an_alias_bomb_is_refused_quickly():
     with pytest.raises(Refused):
         load_fast(text)
     assert time.perf_counter() - t0 < 1
+
+
+def test_an_ambiguous_list_item_is_reported_with_the_quoting_hint(sample_desk, cli):
+    tid = open_ticket(sample_desk)
+    path = sample_desk / "tickets" / f"{tid}.md"
+    path.write_text(re.sub(r"(?m)^tags: .*$", "tags: [billing, yes]", path.read_text(), count=1))
+    listed = run(cli, "ticket", "list", "--json", "--all")
+    assert f"tickets/{tid}.md" in listed.stderr and "ambiguous value yes" in listed.stderr
+    assert "quote it: 'yes'" in listed.stderr
+    r = run(cli, "ticket", "tag", tid, "more")
+    assert r.exit_code == 1 and path.read_text().count("tags: [billing, yes]") == 1
