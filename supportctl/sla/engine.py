@@ -150,7 +150,7 @@ class Timeline:
 
 
 class SlaTicket(Protocol):
-    """What the engine reads of a ticket: a parsed `Ticket`, or an index entry (`store.IndexEntry`)."""
+    """What the engine reads of a ticket: a parsed `Ticket`, or an index entry (`tickets.index.IndexEntry`)."""
 
     meta: dict[str, Any]
 

@@ -10,6 +10,7 @@ from supportctl.config.model import Config
 from supportctl.errors import SupportctlError
 from supportctl.tickets.format import one_line
 from supportctl.tickets.model import CHANNELS, PRIORITIES, ROLES, Ticket
+from supportctl.tickets.store import TicketStore
 
 STANDARD_FIELDS = ("id", "title", "status", "priority", "type", "channel", "requester", "assignee", "group",
                    "tags", "created", "updated", "kb", "related", "merged_into", "csat", "cc")
@@ -184,8 +185,6 @@ def check_desk(desk) -> list[SupportctlError]:
         config = desk.config
     except SupportctlError as exc:
         return [exc]
-    from supportctl.tickets.store import TicketStore
-
     result = TicketStore(desk).load_all(with_bodies=True)
     problems: list[SupportctlError] = list(result.problems)
     ids: dict[str, str] = {}

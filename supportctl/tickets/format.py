@@ -167,9 +167,9 @@ def scan_records(rest: str, first_line: int) -> Iterator[tuple]:
     """Every record of the text after the front matter, in file order.
 
     Yields (kind, id, at text, author, role, header start, header end, end,
-    line): the header's groups and offsets into `rest`; `record_body` turns
-    the offsets into the body. Bad timestamps raise TicketFormatError here,
-    so every reader refuses the same files.
+    line): the header's groups and offsets into `rest`. Readers then use
+    `parse_at`, `record_body` and `check_event_body`, so the index (which
+    skips message bodies) and the full parse refuse the same files.
     """
     matches = list(_HEADER_SCAN.finditer(rest))
     line, pos = first_line, 0
