@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from supportctl.base.timeutil import format_timestamp
+from supportctl.base.yamlio import Ambiguous
 from supportctl.errors import TicketFormatError
 from supportctl.tickets.model import Ticket
 
@@ -81,9 +82,11 @@ _LISTS = ("tags", "kb", "related", "cc")
 
 
 def check_shape(meta: dict[str, Any], fm_text: str, path: str) -> None:
-    """Refuse front matter that a command could not use: it is reported and the ticket skipped."""
-    from supportctl.base.yamlio import Ambiguous
+    """Refuse front matter that a command could not use: it is reported and the ticket skipped.
 
+    Runs for every file of a cold index build, so the common case (exact
+    types, no duplicate) is tested first and cheaply.
+    """
     def refuse(key: str, message: str, hint: str) -> None:
         raise TicketFormatError(message, path=path, line=_key_line(fm_text, key), hint=hint)
 
@@ -91,38 +94,42 @@ def check_shape(meta: dict[str, Any], fm_text: str, path: str) -> None:
         raise TicketFormatError("the front matter is empty", path=path, line=2,
                                 hint="a ticket needs at least id, title, status and created")
     for key in meta:
-        if not isinstance(key, str):
+        if type(key) is not str:
             refuse(str(key), f"the key {key!r} is not a name", "keys are names like title or tags")
     if meta.get("id") in (None, ""):
         refuse("id", "missing id", "add `id:` to the front matter (the file name without .md)")
-    seen: set[str] = set()
-    for m in _TOP_KEY.finditer(fm_text):
-        if m.group(1) in seen:
-            # PyYAML keeps the last value silently; ruamel (which rewrites the
-            # file) refuses: no command could change this ticket.
-            raise TicketFormatError(f"the key {m.group(1)!r} appears twice", path=path,
-                                    line=fm_text.count("\n", 0, m.start()) + 2, hint="keep one of them")
-        seen.add(m.group(1))
+    keys = _TOP_KEY.findall(fm_text)
+    if len(keys) != len(set(keys)):
+        seen: set[str] = set()
+        for m in _TOP_KEY.finditer(fm_text):
+            if m.group(1) in seen:
+                # PyYAML keeps the last value silently; ruamel (which rewrites the
+                # file) refuses: no command could change this ticket.
+                raise TicketFormatError(f"the key {m.group(1)!r} appears twice", path=path,
+                                        line=fm_text.count("\n", 0, m.start()) + 2, hint="keep one of them")
+            seen.add(m.group(1))
     for key in _SCALARS:
         value = meta.get(key)
-        if value is not None and not isinstance(value, (str, Ambiguous)) and not (
-                key == "id" and isinstance(value, int) and not isinstance(value, bool)):
+        if value is None or type(value) is str or type(value) is Ambiguous:
+            continue
+        if not (key == "id" and type(value) is int):
             refuse(key, f"{key} must be text, not {type(value).__name__}", f"write {key}: some-text")
     for key in _LISTS:
         value = meta.get(key)
-        if value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-            found = next((v for v in value if isinstance(v, Ambiguous)), None) if isinstance(value, list) else None
-            if found is not None:  # `tags: [yes]`: a list of names to some tools, of booleans to others
-                refuse(key, f"{key}: ambiguous value {found.text}", found.hint())
-            refuse(key, f"{key} must be a list of names", f"write {key}: [a, b]")
+        if value is None or (type(value) is list and all(type(v) is str for v in value)):
+            continue
+        found = next((v for v in value if isinstance(v, Ambiguous)), None) if isinstance(value, list) else None
+        if found is not None:  # `tags: [yes]`: a list of names to some tools, of booleans to others
+            refuse(key, f"{key}: ambiguous value {found.text}", found.hint())
+        refuse(key, f"{key} must be a list of names", f"write {key}: [a, b]")
     requester = meta.get("requester")
-    if requester is not None and not (isinstance(requester, dict)
-                                      and all(isinstance(v, (str, type(None))) for v in requester.values())):
+    if requester is not None and not (type(requester) is dict
+                                      and all(v is None or type(v) is str for v in requester.values())):
         refuse("requester", "requester must have a name and an email",
                "write requester: {name: Dana Smith, email: dana@example.com}")
     for key in ("created", "updated"):
         value = meta.get(key)
-        if isinstance(value, datetime) and not MIN_YEAR < value.year < MAX_YEAR:
+        if isinstance(value, datetime) and not MIN_YEAR <= value.year <= MAX_YEAR:
             refuse(key, f"{key} is in the year {value.year}", f"use a time in the years {MIN_YEAR}-{MAX_YEAR}")
     if "\\u" in fm_text or "\\U" in fm_text:
         for key, value in meta.items():
