@@ -181,25 +181,26 @@ def main() -> None:
     from supportctl.sla.engine import SlaEngine
     from supportctl.sla.results import CLOCKS
     from supportctl.desk.store import Desk
+    from supportctl.tickets.store import TicketStore
     from supportctl.base.timeutil import parse_timestamp
 
     now_ts = to_ts(parse_timestamp(NOW))
     desk = Desk(root)
     config = desk.config
-    desk.load_all()  # warm the index cache
+    TicketStore(desk).load_all()  # warm the index cache
     active = ("new", "open", "pending")
     category = config.lifecycle.category
 
     def load():
         """The floor: every ticket, as `ticket list` gets them."""
-        return Desk(root).load_all().tickets
+        return TicketStore(Desk(root)).load_all().tickets
 
     def load_index():
-        return Desk(root).load_index()[0]
+        return TicketStore(Desk(root)).load_index()[0]
 
     def load_and_check():
         """What `sla check` does after start-up: index, keep new/open/pending, evaluate the entries, pick risks."""
-        entries = Desk(root).load_index()[0]
+        entries = TicketStore(Desk(root)).load_index()[0]
         tickets = [e for e in entries if category(e.status) in active]
         engine = SlaEngine(config)   # a fresh engine: calendars are rebuilt every run
         results = [engine.evaluate(t, now_ts) for t in tickets]
@@ -209,7 +210,7 @@ def main() -> None:
 
     def load_and_status_all():
         """`sla status --all`: every ticket, closed ones included (index entries, as the command does)."""
-        tickets = Desk(root).load_index()[0]
+        tickets = TicketStore(Desk(root)).load_index()[0]
         engine = SlaEngine(config)
         return [engine.evaluate(t, now_ts) for t in tickets]
 
@@ -245,8 +246,8 @@ def main() -> None:
     print(f"  clock states over all tickets: {', '.join(f'{k} {v}' for k, v in sorted(states.items()))}")
     print(f"  at risk in `sla check`: {len(risks)} clocks\n")
     print(f"in-process, warm index{'':<26} CPU (min)  wall (median)")
-    row("floor: Desk.load_all() (every ticket)", "load")
-    row("floor: Desk.load_index() (no Ticket objects)", "index")
+    row("floor: TicketStore.load_all() (every ticket)", "load")
+    row("floor: TicketStore.load_index() (no Ticket objects)", "index")
     row("`sla check`: index + open tickets + SLA", "check",
         f"SLA adds {extra('check', 'load')} over load_all (target <= +50 %)")
     row("`sla status --all`: load_all + SLA, all", "all", f"SLA adds {extra('all', 'load')}")

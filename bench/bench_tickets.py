@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from supportctl.tickets.model import Change, Record, Ticket, new_front_matter, new_record_id, new_ticket_id  # noqa: E402
+from supportctl.tickets.frontmatter import new_front_matter  # noqa: E402
+from supportctl.tickets.model import Change, Record, Ticket, new_record_id, new_ticket_id  # noqa: E402
 
 EXE = str(Path(sys.executable).with_name("supportctl"))
 SUBJECTS = ["CSV export stops at 1,000 rows", "Invoice PDF shows the wrong VAT rate", "Stripe payout missing",

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from supportctl.config.model import CalendarConfig, Config
-from supportctl.tickets.model import Record, Ticket, encode_value, new_record_id
+from supportctl.tickets.format import encode_value
+from supportctl.tickets.model import Record, Ticket, new_record_id
 
 CASES_FILE = Path(__file__).parent / "data" / "sla-cases.yaml"
 

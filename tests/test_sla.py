@@ -396,7 +396,8 @@ def _escalating_config() -> Config:
 
 def _full(builder: TicketBuilder):
     """A ticket with real front matter, as the store reads it (escalation edits it)."""
-    from supportctl.tickets.model import new_front_matter, parse_ticket
+    from supportctl.tickets.format import parse_ticket
+    from supportctl.tickets.frontmatter import new_front_matter
 
     ticket = builder.build()
     text = "---\n" + new_front_matter(ticket.meta) + "---\n\n" + "\n".join(r.canonical() for r in ticket.records)
@@ -433,7 +434,7 @@ def test_escalation_fires_once_per_key_and_is_idempotent():
     notes = [r for r in ticket.records if r.kind == "note"]
     assert notes[0].body.startswith("escalated: first_response breached (due 2026-03-02T12:00:00+00:00)")
     # The ticket file round-trips with the new records.
-    from supportctl.tickets.model import parse_ticket
+    from supportctl.tickets.format import parse_ticket
 
     again = parse_ticket(ticket.render(), ticket.path)
     assert fired_keys(again) == fired_keys(ticket)

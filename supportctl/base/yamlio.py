@@ -74,13 +74,77 @@ def split_front_matter(text: str) -> tuple[str, str]:
     return text[4:end + 1], text[end + 5:]
 
 
+# Front matter and config are shallow: deeper nesting is refused, as are
+# anchors and aliases (an alias bomb expands a few lines into billions of
+# items; deep nesting exhausts the recursion limit of the constructor).
+MAX_DEPTH = 16
+# Cheap signs that a text might hold an anchor, an alias or deep nesting;
+# only then is the event stream walked before loading (it costs a second
+# parse). Each level of block nesting needs one more column of indentation.
+_DEEP_INDENT = re.compile(r"^[ \t?:-]{8,}", re.M)
+
+
+def _suspect(text: str) -> bool:
+    return ("&" in text or "*" in text or text.count("[") + text.count("{") > 8
+            or _DEEP_INDENT.search(text) is not None)
+
+
+class Refused(yaml.YAMLError):
+    """YAML that is refused before it is built (alias, anchor, deep nesting)."""
+
+    def __init__(self, problem: str, mark: Any, hint: str) -> None:
+        super().__init__(problem)
+        self.problem, self.problem_mark, self.context_mark, self.hint = problem, mark, None, hint
+
+    def __str__(self) -> str:
+        return self.problem
+
+
+def refuse_unsafe(text: str) -> None:
+    """Raise `Refused` for anchors, aliases or nesting deeper than MAX_DEPTH, before anything is built."""
+    if not _suspect(text):
+        return
+    depth = 0
+    for event in yaml.parse(text, Loader=FastLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise Refused("anchors and aliases (&name, *name) are not allowed", event.start_mark,
+                          "write the value out in full instead of referring to it")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise Refused(f"the YAML is nested more than {MAX_DEPTH} levels deep", event.start_mark,
+                              "flatten the structure")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
 def load_fast(text: str) -> Any:
-    """Parse YAML with the C loader (ambiguous scalars become `Ambiguous`)."""
+    """Parse YAML with the C loader (ambiguous scalars become `Ambiguous`); unsafe YAML is refused."""
+    refuse_unsafe(text)
     return yaml.load(text, Loader=FastLoader)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def quoted(text: str) -> Any:
+    """`text` as ruamel should write it: double-quoted unless the fast loader reads it back unchanged."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    if type(text) is not str:
+        return text  # already a ruamel scalar string: keep its style
+    plain = bool(text) and text == text.strip() and not _CONTROL.search(text)
+    if plain:
+        try:
+            plain = yaml.load(text, Loader=FastLoader) == text
+        except yaml.YAMLError:
+            plain = False
+    return text if plain else DoubleQuotedScalarString(text)
 
 
 def load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:
     """Parse YAML; also return {path: line} for every mapping key and list item (1-based)."""
+    refuse_unsafe(text)
     loader = FastLoader(text)
     try:
         node = loader.get_single_node()

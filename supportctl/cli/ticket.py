@@ -332,7 +332,7 @@ def show(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Show a ticket: its fields and the whole conversation."""
-    from supportctl.desk.store import json_value
+    from supportctl.tickets.index import json_value
     from supportctl.services import tickets
     from supportctl.tickets.actions import format_person
     from supportctl.tickets.query import ticket_json

@@ -8,6 +8,7 @@ processes underneath.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from dataclasses import dataclass
@@ -55,14 +56,36 @@ def commit(root: Path, paths: list[str], message: str, *, author_name: str, auth
     # Paths go through stdin (NUL-separated): a mail import can commit tens of
     # thousands of files, more than a command line holds.
     listed = "\0".join(paths)
-    _run(root, "add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul", stdin=listed)
-    proc = _run(root, "commit", "-q", "--no-verify", "-m", message, "--pathspec-from-file=-",
-                "--pathspec-file-nul", env=env, check=False, stdin=listed)
+    proc = _run(root, "add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul", check=False, stdin=listed)
+    if proc.returncode == 0:
+        proc = _run(root, "commit", "-q", "--no-verify", "-m", message, "--pathspec-from-file=-",
+                    "--pathspec-file-nul", env=env, check=False, stdin=listed)
     if proc.returncode != 0:
+        _explain_index_lock(root, proc.stderr or "")
         raise SupportctlError(f"git commit failed: {(proc.stderr or proc.stdout).strip()}",
                               hint="the files were restored; fix the repository and try again, "
                                    "or pass --no-commit")
     return _run(root, "rev-parse", "--short", "HEAD").stdout.strip()
+
+
+def _explain_index_lock(root: Path, stderr: str) -> None:
+    """A commit that failed on `.git/index.lock`: say whether it is stale, and what to do."""
+    if "index.lock" not in stderr:
+        return
+    found = next(iter(sorted(Path(root).glob(".git/index.lock"))), None)
+    age = ""
+    if found is not None:
+        import time
+
+        with contextlib.suppress(OSError):
+            age = f", left {int(time.time() - found.stat().st_mtime)} s ago"
+    # git creates index.lock for every change of its index and removes it
+    # when done; a git (or supportctl) process killed midway leaves it behind,
+    # and every later commit then fails until it is removed.
+    raise SupportctlError(f"git commit failed: the repository is locked by .git/index.lock{age}",
+                          hint="if no git command is running (an editor, another terminal, CI), the lock is "
+                               "stale from a killed commit: remove .git/index.lock and run the command again; "
+                               "the files were restored")
 
 
 def unstage(root: Path, paths: list[str]) -> None:

@@ -54,8 +54,8 @@ def new(session: Session, *, title: str, category: str, slug: str | None = None,
             order = max((c.order for c in kb.categories.values() if c.order < 1000), default=0) + 10
             created = f"kb/{category}/{CATEGORY_FILE}"
             files[created] = category_file_text(category_title or title_from_name(category), order)
-        sha = desk.save([], f"kb {parse_article(text, rel).slug}: new {visibility} draft", author=author,
-                        commit=commit, extra=files)
+        sha = desk.commit_files(files, f"kb {parse_article(text, rel).slug}: new {visibility} draft",
+                                author=author, commit=commit)
     return Written(rel, text, sha, created)
 
 
@@ -93,7 +93,7 @@ def set_status(session: Session, slug: str, state: str, *, commit: bool = True) 
             problems = publish_problems(kb, article, text, session.config, now)
             if problems:
                 raise PublishRefused(article.slug, problems)
-        sha = desk.save([], message, author=author, commit=commit, extra={article.path: text})
+        sha = desk.commit_files({article.path: text}, message, author=author, commit=commit)
     return Edited(message, sha)
 
 
@@ -106,7 +106,7 @@ def reviewed(session: Session, slug: str, *, commit: bool = True) -> Edited:
     with desk.lock():
         article = load(session).get(slug)
         text, message = mark_reviewed(article, session.now().date())
-        sha = desk.save([], message, author=author, commit=commit, extra={article.path: text})
+        sha = desk.commit_files({article.path: text}, message, author=author, commit=commit)
     return Edited(message, sha)
 
 

@@ -145,5 +145,5 @@ def _record_delivery(session: Session, item: Outgoing, note: str | None, commit:
         fields.append(("refused", note))
     actions.event(ticket, at=max(session.now(), item.at), body=MailEvent(SENT, item.message_id, item.record,
                                                                         fields).body())
-    return session.desk.save([ticket], f"mail: sent {item.message_id} (ticket {item.ticket})",
+    return session.tickets.save([ticket], f"mail: sent {item.message_id} (ticket {item.ticket})",
                              author=(SYSTEM, SYSTEM_EMAIL), commit=commit)

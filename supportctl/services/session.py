@@ -37,10 +37,12 @@ class Session:
     def config(self):
         return self.desk.config
 
-    @property
+    @cached_property
     def tickets(self):
-        """Where tickets are looked up, read and listed."""
-        return self.desk
+        """The desk's tickets: lookup, reading, the index, saving."""
+        from supportctl.tickets.store import TicketStore
+
+        return TicketStore(self.desk)
 
     def now(self) -> datetime:
         """The event time: `at` when given, else the clock, in the desk's time zone."""

@@ -153,7 +153,7 @@ def _escalate(session: Session, eng, tickets, results, now: int, commit: bool):
         keys = "\n".join(f"- {a['id']}: {a['key']}" for a in applied)
         n = len(changed)
         message = f"sla: escalate {n} ticket{'s' if n != 1 else ''}\n\n{keys}"
-        sha = desk.save(changed, message, author=author, commit=commit)
+        sha = session.tickets.save(changed, message, author=author, commit=commit)
     return applied, sha, changed
 
 

@@ -34,7 +34,7 @@ def _change(session: Session, ref: str, action: Callable[[Ticket, Any], actions.
     with session.desk.lock():
         ticket = session.tickets.get(ref)
         outcome = action(ticket, session.now())
-        sha = session.desk.save([ticket], outcome.summary, author=author, commit=commit)
+        sha = session.tickets.save([ticket], outcome.summary, author=author, commit=commit)
     return Done(ticket, outcome.summary, sha)
 
 
@@ -51,7 +51,7 @@ def create(session: Session, *, title: str, requester: str, body: str | None = N
                                        priority=priority, channel=channel, type_=type_, group=group,
                                        assignee=assignee, tags=tags or [], fields=fields or {})
         summary = f"ticket {ticket_id}: new ({channel}) {ticket.title}"
-        sha = session.desk.save([ticket], summary, author=author, commit=commit)
+        sha = session.tickets.save([ticket], summary, author=author, commit=commit)
     return Done(ticket, summary, sha)
 
 
@@ -71,10 +71,10 @@ def customer_message(session: Session, ref: str, *, text: str, sender: str | Non
             outcome = actions.open_follow_up(ticket, session.config, ticket_id=new_ticket_id(set(session.tickets.ids())),
                                              at=when, text=text, sender=sender_text)
             follow = outcome.created[0]
-            sha = desk.save([follow, ticket], outcome.summary, author=author, commit=commit)
+            sha = session.tickets.save([follow, ticket], outcome.summary, author=author, commit=commit)
             return Done(ticket, outcome.summary, sha, follow_up=follow)
         outcome = actions.customer_message(ticket, session.config, at=when, text=text, author=sender_text)
-        sha = desk.save([ticket], outcome.summary, author=author, commit=commit)
+        sha = session.tickets.save([ticket], outcome.summary, author=author, commit=commit)
     return Done(ticket, outcome.summary, sha)
 
 
@@ -107,7 +107,7 @@ def reply(session: Session, ref: str, *, text: str | None = None, template: str 
             for slug in linked.new_links(str_list(ticket.meta.get("kb"))):
                 actions.link(ticket, kind="kb", target=slug, actor=actor, at=when)
         summary = outcome.summary + "".join(f", kb {s}" for s in kb or [])
-        sha = desk.save([ticket], summary, author=author, commit=commit, extra=articles)
+        sha = session.tickets.save([ticket], summary, author=author, commit=commit, extra=articles)
     return Done(ticket, summary, sha)
 
 
@@ -187,7 +187,7 @@ def link(session: Session, ref: str, *, kb: str | None = None, related: str | No
             outcome = actions.link(ticket, kind="kb", target=article.slug, actor=actor, at=when, remove=remove)
             changed = [ticket]
             extra = {article.path: (forget_ticket if remove else record_ticket)(article, ticket.id)}
-        sha = desk.save(changed, outcome.summary, author=author, commit=commit, extra=extra)
+        sha = session.tickets.save(changed, outcome.summary, author=author, commit=commit, extra=extra)
     return Done(ticket, outcome.summary, sha)
 
 
@@ -197,7 +197,7 @@ def merge(session: Session, ref: str, into: str, *, commit: bool = True) -> Done
     with session.desk.lock():
         source, target = session.tickets.get(ref), session.tickets.get(into)
         outcome = actions.merge(source, target, session.config, actor=actor, at=session.now())
-        sha = session.desk.save([source, target], outcome.summary, author=author, commit=commit)
+        sha = session.tickets.save([source, target], outcome.summary, author=author, commit=commit)
     return Done(source, outcome.summary, sha)
 
 
@@ -230,7 +230,7 @@ def sweep(session: Session, *, commit: bool = True) -> Swept:
             n = len(changed)
             message = f"sweep: {n} timed transition{'s' if n != 1 else ''}\n\n" + \
                 "\n".join(f"ticket {c['id']}: {c['change']}" for c in result.moved)
-            result.sha = desk.save(changed, message, author=(SYSTEM, SYSTEM_EMAIL), commit=commit)
+            result.sha = session.tickets.save(changed, message, author=(SYSTEM, SYSTEM_EMAIL), commit=commit)
     return result
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from supportctl.tickets.format import escalation_keys
 from supportctl.config.model import Config, EscalationRule
 from supportctl.errors import SupportctlError
 from supportctl.sla.calendar import to_ts
@@ -44,23 +45,12 @@ class Escalation:
                 "due": utc_text(self.due), "changes": self.changes}
 
 
-def escalation_keys(body: str) -> Iterator[str]:
-    """The keys of the `escalation: KEY` lines of one event body."""
-    # parses event lines: to switch to tickets.format when it lands
-    if ESCALATION_FIELD not in body:
-        return
-    for line in body.split("\n"):
-        line = line.strip()
-        if line.startswith(ESCALATION_FIELD + ": "):
-            yield line[len(ESCALATION_FIELD) + 2:].strip()
-
-
 def fired_keys(ticket: SlaTicket) -> set[str]:
     """Escalations already recorded in the ticket (`escalation: KEY` lines of system events)."""
     keys: set[str] = set()
     for kind, _, _, body in ticket.history():
         if kind == "event":
-            keys.update(escalation_keys(body))
+            keys.update(escalation_keys(body, ESCALATION_FIELD))
     return keys
 
 

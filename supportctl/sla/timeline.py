@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from supportctl.tickets.format import STATUS_CACHE, status_change  # noqa: F401  (the one event parser)
 from supportctl.config.model import Config
 from supportctl.sla.results import DONE_CATEGORIES
 from supportctl.tickets.model import decode_value
@@ -57,33 +58,6 @@ class Lifecycle:
         self.done = {name for name, s in states.items() if s.category in DONE_CATEGORIES}
 
 
-# Event bodies repeat across tickets ("status: open -> pending"), so their
-# parse is cached: on a large desk this saves a regex-free split per event.
-_STATUS_CACHE: dict[str, tuple[str | None, str] | None] = {}
-
-
-def status_change(body: str) -> tuple[str | None, str] | None:
-    """(old, new) when an event body changes the status (a fast path for `Record.changes`)."""
-    # parses event lines: to switch to tickets.format when it lands
-    try:
-        return _STATUS_CACHE[body]
-    except KeyError:
-        pass
-    found = None
-    if "status: " in body:
-        for line in body.split("\n"):
-            line = line.strip()
-            if line.startswith("status: ") and " -> " in line:
-                old, _, new = line[8:].partition(" -> ")
-                new_value = decode_value(new)
-                if new_value is not None:
-                    found = (decode_value(old), new_value)
-                    break
-    if len(_STATUS_CACHE) < 4096:
-        _STATUS_CACHE[body] = found
-    return found
-
-
 def build_timeline(ticket: SlaTicket, config: Config, now: int, lifecycle: Lifecycle | None = None,
                    created: int | None = None) -> Timeline:
     """Walk the history once: statuses, first response, next-reply cycles (records after `now` ignored)."""
@@ -91,7 +65,7 @@ def build_timeline(ticket: SlaTicket, config: Config, now: int, lifecycle: Lifec
     done_states = lc.done
     # Only public customer and agent messages and status changes move a clock:
     # pick them out (with the parsed change) before any time arithmetic.
-    cache = _STATUS_CACHE
+    cache = STATUS_CACHE
     items: list[tuple[int, int, Any]] = []     # (instant, 0 customer | 1 agent | 2 status, change)
     for kind, role, ts, body in ticket.history():
         if kind == "message":

@@ -13,8 +13,9 @@ from typing import Any
 
 from supportctl.config.model import Config
 from supportctl.errors import SupportctlError, UsageError
-from supportctl.tickets.model import (CHANNELS, PRIORITIES, Change, Record, Ticket, message_body, new_front_matter,
-                               new_record_id)
+from supportctl.tickets.format import one_line
+from supportctl.tickets.frontmatter import load_meta, new_front_matter
+from supportctl.tickets.model import CHANNELS, PRIORITIES, Change, Record, Ticket, message_body, new_record_id
 
 SYSTEM = "supportctl"
 
@@ -35,7 +36,8 @@ def parse_requester(text: str) -> dict[str, str]:
     if not email or "@" not in email or " " in email:
         raise UsageError(f"requester {text!r} has no email address",
                          hint='write it as --from "Dana Smith <dana@example.com>"')
-    return {"name": name or email.split("@")[0], "email": email.lower()}
+    # One line each: the name becomes the author in record headers.
+    return {"name": one_line(name) or email.split("@")[0], "email": one_line(email).lower()}
 
 
 def format_person(person: Any) -> str:
@@ -46,8 +48,29 @@ def format_person(person: Any) -> str:
 
 
 def _event(ticket: Ticket, actor: str, role: str, at: datetime, changes: list[Change]) -> None:
+    _refuse_rewriting_history(ticket, at, {c.field for c in changes if c.op in ("set", "add", "remove")})
     body = "\n".join(c.render() for c in changes)
     ticket.add_record(Record("event", new_record_id(), at, actor, role, body))
+
+
+def _refuse_rewriting_history(ticket: Ticket, at: datetime, fields: set[str]) -> None:
+    """Refuse a change dated before a later recorded change of the same field.
+
+    The front matter is what the history says: the last change of a field
+    in time order is its value. A back-dated change that lands before a later
+    one would either be silently overridden by it or make the front matter
+    disagree with the history, so it is refused (docs/file-format.md).
+    """
+    for record in reversed(ticket.records):
+        if record.at <= at:
+            break
+        for change in record.changes():
+            if change.field in fields and change.op != "info":
+                from supportctl.base.timeutil import format_timestamp
+
+                raise SupportctlError(f"ticket {ticket.id}: {change.field} was changed at "
+                                      f"{format_timestamp(record.at)}, after {format_timestamp(at)}",
+                                      hint="give a time after that change (--at), or leave out --at")
 
 
 def _touch(ticket: Ticket, at: datetime, updates: dict[str, Any] | None = None) -> None:
@@ -124,9 +147,7 @@ def create_ticket(config: Config, *, ticket_id: str, path: str, title: str, requ
     for key, value in (fields or {}).items():
         meta[key] = custom_value(config, key, value)
     ticket = Ticket(path=path, meta={}, fm_text=new_front_matter(meta))
-    from supportctl.base.yamlio import load_fast
-
-    ticket.meta = load_fast(ticket.fm_text)
+    ticket.meta = load_meta(ticket.fm_text, path)
     if body is not None and message_body(body):
         # A ticket an agent opens (phone log, proactive outreach) still starts with
         # the customer's words when they are given, so the response clocks start.
@@ -145,7 +166,10 @@ def customer_message(ticket: Ticket, config: Config, *, at: datetime, text: str,
     ticket.add_record(_message_record("message", sender, "customer", at, text))
     category = config.lifecycle.category(ticket.status)
     summary = f"ticket {ticket.id}: customer message"
-    if not reopen:   # automated mail (an out-of-office) is kept but wakes nothing up
+    changed_at = last_status_change(ticket)
+    # Automated mail (an out-of-office) is kept but wakes nothing up; a message filed
+    # late (the status was set after it was written) leaves that status standing.
+    if not reopen or (changed_at is not None and at < changed_at):
         _touch(ticket, at)
         return Outcome(summary)
     if category in ("pending", "solved") or (category == "closed" and _reopens_closed(ticket, config, at)):
@@ -171,7 +195,12 @@ def _reopens_closed(ticket: Ticket, config: Config, at: datetime) -> bool:
 
 def closed_follow_up(ticket: Ticket, config: Config, at: datetime) -> bool:
     """True when a customer message on this ticket must open a new linked ticket instead."""
-    return config.lifecycle.category(ticket.status) == "closed" and not _reopens_closed(ticket, config, at)
+    if config.lifecycle.category(ticket.status) != "closed":
+        return False
+    closed_at = last_status_change(ticket)
+    if closed_at is not None and at < closed_at:
+        return False  # written before the ticket was closed: it belongs to this ticket
+    return not _reopens_closed(ticket, config, at)
 
 
 def open_follow_up(closed: Ticket, config: Config, *, ticket_id: str, at: datetime, text: str,

@@ -8,7 +8,9 @@ from typing import Any
 
 from supportctl.config.model import Config
 from supportctl.errors import SupportctlError
+from supportctl.tickets.format import one_line
 from supportctl.tickets.model import CHANNELS, PRIORITIES, ROLES, Ticket
+from supportctl.tickets.store import TicketStore
 
 STANDARD_FIELDS = ("id", "title", "status", "priority", "type", "channel", "requester", "assignee", "group",
                    "tags", "created", "updated", "kb", "related", "merged_into", "csat", "cc")
@@ -74,6 +76,12 @@ def check_ticket(ticket: Ticket, config: Config, known_ids: set[str] | None = No
         if extra:
             add(f"requester has unknown keys: {', '.join(sorted(extra))}", "requester takes name and email",
                 "requester")
+        for part in ("name", "email"):
+            value = requester.get(part)
+            if isinstance(value, str) and one_line(value) != value.strip():
+                # It becomes a record header's author: a line break there could forge a record.
+                add(f"requester {part} contains a line break or control character",
+                    f"write the {part} on one line", "requester")
     for key in ("tags", "kb", "related", "cc"):
         value = meta.get(key)
         if value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
@@ -177,7 +185,7 @@ def check_desk(desk) -> list[SupportctlError]:
         config = desk.config
     except SupportctlError as exc:
         return [exc]
-    result = desk.load_all(with_bodies=True)
+    result = TicketStore(desk).load_all(with_bodies=True)
     problems: list[SupportctlError] = list(result.problems)
     ids: dict[str, str] = {}
     for ticket in result.tickets:

@@ -10,9 +10,11 @@ merged history wins, which keeps the fields and the history consistent.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from supportctl.tickets.model import Record, Ticket, parse_ticket
+from supportctl.tickets.format import parse_ticket
+from supportctl.tickets.model import Record, Ticket
 
 LIST_FIELDS = ("tags", "kb", "related", "cc")
 EVENT_FIELDS = ("status", "priority", "assignee", "group", "type", "title", "merged_into")
@@ -40,10 +42,7 @@ def merge_tickets(base: Ticket | None, ours: Ticket, theirs: Ticket) -> MergeRes
     # how personal data is redacted from a ticket's history.
     deleted = (base_ids - ours_ids) | (base_ids - theirs_ids)
     result = Ticket(path=ours.path, meta=dict(ours.meta), fm_text=ours.fm_text,
-                    records=[r for r in ours.records if r.id not in deleted], preamble=ours.preamble)
-    for record in theirs.records:
-        if record.id not in ours_ids and record.id not in deleted:
-            result.add_record(Record(record.kind, record.id, record.at, record.author, record.role, record.body))
+                    records=_union(ours, theirs, deleted, base_ids), preamble=ours.preamble)
 
     conflicts: list[str] = []
     updates: dict[str, Any] = {}
@@ -58,17 +57,53 @@ def merge_tickets(base: Ticket | None, ours: Ticket, theirs: Ticket) -> MergeRes
             updates[key] = max(v for v in (mine, other) if v is not None)
         elif key in LIST_FIELDS:
             updates[key] = _merge_list(old or [], mine or [], other or [])
-        elif key in EVENT_FIELDS and (value := _last_set(result.records, key)) is not _MISSING:
-            if value != mine:
-                updates[key] = value
+        elif key in EVENT_FIELDS and _last_set(result.records, key) is not _MISSING:
+            pass  # set from the merged history below
         else:
             conflicts.append(f"{key}: ours {mine!r}, theirs {other!r}; kept ours")
+    # The front matter is what the merged history says, even where one side's
+    # net value did not change (open -> pending -> open) but its events now
+    # come last.
+    for key in EVENT_FIELDS:
+        value = _last_set(result.records, key)
+        if value is not _MISSING and value != updates.get(key, ours.meta.get(key)):
+            updates[key] = value
+    stamps = [v for v in (ours.meta.get("updated"), theirs.meta.get("updated")) if isinstance(v, datetime)]
+    if len(stamps) == 2 and all(s.tzinfo for s in stamps) and max(stamps) != ours.meta.get("updated"):
+        updates["updated"] = max(stamps)
     if updates:
         result.set_fields(updates)
     return MergeResult(result.render(), conflicts)
 
 
 _MISSING = object()
+
+
+def _union(ours: Ticket, theirs: Ticket, deleted: set[str], base_ids: set[str]) -> list[Record]:
+    """Both sides' records in time order; the same whichever side is ours.
+
+    Records both sides have keep our order. New records at the same instant
+    are grouped by side, and the groups ordered by their first record id, so
+    who runs the merge does not change the file.
+    """
+    theirs_ids = {r.id for r in theirs.records}
+    ours_ids = {r.id for r in ours.records}
+    keyed = []
+    for n, record in enumerate(ours.records):
+        if record.id in deleted:
+            continue
+        shared = record.id in theirs_ids or record.id in base_ids
+        keyed.append((record, shared, "ours", n))
+    for n, record in enumerate(theirs.records):
+        if record.id not in ours_ids and record.id not in deleted:
+            keyed.append((Record(record.kind, record.id, record.at, record.author, record.role, record.body),
+                          False, "theirs", n))
+    first: dict[tuple, str] = {}
+    for record, shared, side, _ in keyed:
+        if not shared:
+            first[(record.at, side)] = min(first.get((record.at, side), record.id), record.id)
+    keyed.sort(key=lambda k: (k[0].at, not k[1], "" if k[1] else first[(k[0].at, k[2])], k[3]))
+    return [k[0] for k in keyed]
 
 
 def _last_set(records: list[Record], key: str) -> Any:

@@ -303,16 +303,16 @@ def test_cache_follows_hand_edits_and_checkouts(desk, cli):
 
 def test_cache_entries_are_reused_when_old_enough(desk, cli):
     from supportctl.desk.store import Desk
+    from supportctl.tickets.store import TicketStore
 
     tid = new_ticket(cli)
     path = desk / "tickets" / f"{tid}.md"
     old = time.time() - 60
     os.utime(path, (old, old))  # past the racy window, so the entry is trusted next time
-    d = Desk(desk)
-    first = d.load_all()
+    first = TicketStore(Desk(desk)).load_all()
     cache = desk / ".supportctl" / "cache" / "tickets.marshal"
     stamp = cache.stat().st_mtime_ns
-    second = Desk(desk).load_all()
+    second = TicketStore(Desk(desk)).load_all()
     assert [t.id for t in second.tickets] == [t.id for t in first.tickets] == [tid]
     assert cache.stat().st_mtime_ns == stamp  # nothing changed, nothing rewritten
     # Same size, same mtime would fool a naive cache: the inode changes on an atomic write.
@@ -320,7 +320,7 @@ def test_cache_entries_are_reused_when_old_enough(desk, cli):
     text = text.replace("Export fails", "Export fail")  # keep the size equal
     path.write_text(text + " " * (path.stat().st_size - len(text.encode())))
     os.utime(path, (old, old))
-    assert Desk(desk).load_all().tickets[0].meta["priority"] == "urgent"
+    assert TicketStore(Desk(desk)).load_all().tickets[0].meta["priority"] == "urgent"
 
 
 def console(desk: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -154,13 +154,14 @@ def test_every_topic_has_its_article_in_the_sample_kb():
 def test_sample_tickets_get_their_linked_article_first(tmp_path):
     """Each sample ticket that links a KB article gets that article as the top suggestion."""
     from supportctl.desk.store import Desk
+    from supportctl.tickets.store import TicketStore
 
     if not (REPO / "supportctl.yml").exists() or not (REPO / "tickets").is_dir():
         pytest.skip("the sample desk has no tickets yet")
-    desk = Desk(REPO)
+    desk = TicketStore(Desk(REPO))
     kb = load_kb(REPO)
     checked = 0
-    for rel in sorted(desk.ticket_files()):
+    for rel in sorted(desk.files()):
         ticket = desk.read(rel)
         linked = [s for s in (ticket.meta.get("kb") or []) if s in kb.by_slug]
         if not linked:

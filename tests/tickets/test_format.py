@@ -10,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from supportctl.errors import TicketFormatError
-from supportctl.tickets.model import Change, Record, Ticket, new_front_matter, new_record_id, parse_ticket
+from supportctl.tickets.format import parse_ticket
+from supportctl.tickets.frontmatter import new_front_matter
+from supportctl.tickets.model import Change, Record, Ticket, new_record_id
 from supportctl.base.timeutil import parse_timestamp
 
 SAMPLE = """\
@@ -163,3 +165,14 @@ def test_parse_write_is_the_identity(ticket):
            [(r.kind, r.id, r.at, r.author, r.role, r.body) for r in ticket.records]
     for original, again in zip(ticket.records, parsed.records):
         assert again.changes() == original.changes()
+
+
+def test_the_sla_engine_reads_event_bodies_with_the_same_parser():
+    from supportctl.tickets.format import escalation_keys, event_changes, status_change
+
+    body = 'status: "on hold" -> open\nreason: customer reply\nescalation: standard/first_response/breached'
+    assert status_change(body) == ("on hold", "open")
+    assert status_change("priority: low -> high") is None
+    assert status_change("status: open -> null") is None      # no new status: not a change the clocks use
+    assert escalation_keys(body) == ["standard/first_response/breached"]
+    assert [c.field for c in event_changes(body)] == ["status", "reason", "escalation"]

@@ -1,0 +1,281 @@
+"""The ticket file format: parsing and writing the text (docs/file-format.md has the grammar).
+
+One record parser serves every reader: the full parse (`parse_ticket`), the
+index (`tickets/index.py`) and the SLA engine's look into event bodies
+(`status_change`, `escalation_keys`), so the format changes in one place.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from supportctl.base.timeutil import format_timestamp
+from supportctl.errors import TicketFormatError
+from supportctl.tickets.frontmatter import MAX_YEAR, MIN_YEAR, encodable, load_meta, split_front_matter
+from supportctl.tickets.model import Change, Record, Ticket
+
+HEADER_PATTERN = r"^### (message|note|event) ([0-9a-z]{4,32}) · (\S+) · (.+) \((customer|agent|system)\)[ \t]*$"
+HEADER_RE = re.compile(HEADER_PATTERN)
+# One C pass over the whole text finds every header (multi-line mode).
+_HEADER_SCAN = re.compile(HEADER_PATTERN, re.M)
+# A body line that would read as a record header is written with a leading
+# backslash (Markdown's own escape); one backslash is removed when reading.
+_ESCAPED_RE = re.compile(r"^(\\*)(### (?:message|note|event) )")
+_SIMPLE_VALUE = re.compile(r"^[A-Za-z0-9_.@/][A-Za-z0-9_.@/:+-]*$")
+_FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+# Characters that would end or split a header line if written raw (a name
+# with a newline could forge a record): written as one space instead.
+_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+
+
+# ------------------------------------------------------------ event lines
+
+
+def encode_value(value: Any) -> str:
+    """A field value as written in an event line: plain when unambiguous, else JSON."""
+    if value is None:
+        return "null"
+    text = str(value)
+    if text != "null" and _SIMPLE_VALUE.match(text) and " -> " not in text:
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def decode_value(text: str) -> str | None:
+    text = text.strip()
+    if text == "null":
+        return None
+    if text.startswith('"'):
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return text
+        return value if isinstance(value, str) else text
+    return text
+
+
+def parse_change(line: str) -> Change | None:
+    """One event line: `field: old -> new`, `field: +item`, `field: -item` or `field: text`."""
+    name, sep, rest = line.partition(": ")
+    if not sep or not _FIELD_NAME.fullmatch(name):
+        return None
+    if " -> " in rest:
+        old, _, new = rest.partition(" -> ")
+        return Change(name, decode_value(old), decode_value(new), "set")
+    if rest.startswith("+") and len(rest) > 1:
+        return Change(name, None, decode_value(rest[1:]), "add")
+    if rest.startswith("-") and len(rest) > 1 and not rest[1:2].isspace():
+        return Change(name, decode_value(rest[1:]), None, "remove")
+    # A JSON-quoted value (written by encode_value) reads back as its text.
+    return Change(name, None, decode_value(rest) if rest.startswith('"') else rest, "info")
+
+
+def render_change(change: Change) -> str:
+    if change.op == "set":
+        return f"{change.field}: {encode_value(change.old)} -> {encode_value(change.new)}"
+    if change.op == "add":
+        return f"{change.field}: +{encode_value(change.new)}"
+    if change.op == "remove":
+        return f"{change.field}: -{encode_value(change.old)}"
+    # Free text (a reason, an escalation key) stays on its one line.
+    return f"{change.field}: {_LINE_BREAKING.sub(' ', str(change.new or ''))}"
+
+
+def event_changes(body: str) -> list[Change]:
+    """Every change line of an event body (lines split on \\n only, as the file is)."""
+    out = []
+    for line in body.split("\n"):
+        change = parse_change(line.strip())
+        if change is not None:
+            out.append(change)
+    return out
+
+
+# Event bodies repeat across tickets ("status: open -> pending"): their parse
+# is cached (the SLA engine reads the dict directly in its hot loop).
+STATUS_CACHE: dict[str, tuple[str | None, str] | None] = {}
+
+
+def status_change(body: str) -> tuple[str | None, str] | None:
+    """(old, new) when an event body sets the status; for the SLA engine's hot loop."""
+    try:
+        return STATUS_CACHE[body]
+    except KeyError:
+        pass
+    found = None
+    if "status: " in body:
+        for change in event_changes(body):
+            if change.field == "status" and change.op == "set" and change.new is not None:
+                found = (change.old, change.new)
+                break
+    if len(STATUS_CACHE) < 4096:
+        STATUS_CACHE[body] = found
+    return found
+
+
+def escalation_keys(body: str, field: str = "escalation") -> list[str]:
+    """The `escalation: KEY` lines of an event body."""
+    if field not in body:
+        return []
+    return [c.new.strip() for c in event_changes(body) if c.field == field and c.op == "info" and c.new]
+
+
+# ---------------------------------------------------------------- records
+
+
+def one_line(text: str) -> str:
+    """A header value on one line: line breaks and control characters become a space."""
+    return _LINE_BREAKING.sub(" ", text).strip()
+
+
+def record_header(record: Record) -> str:
+    return (f"### {record.kind} {record.id} · {format_timestamp(record.at)} · {one_line(record.author) or '-'} "
+            f"({record.role})")
+
+
+def render_record(record: Record) -> str:
+    """The record as supportctl writes it: header, blank line, body."""
+    if not record.body:
+        return f"{record_header(record)}\n"
+    body = "\n".join(_escape(line) for line in record.body.split("\n"))
+    return f"{record_header(record)}\n\n{body}\n"
+
+
+def _escape(line: str) -> str:
+    return "\\" + line if _ESCAPED_RE.match(line) else line
+
+
+def _unescape(line: str) -> str:
+    m = _ESCAPED_RE.match(line)
+    return line[1:] if m and m.group(1) else line
+
+
+def parse_at(text: str) -> tuple[datetime, int]:
+    """A header timestamp -> (datetime, POSIX seconds); ValueError when bad or out of range."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError("no UTC offset")
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise ValueError("year out of range")
+    return moment, int(moment.timestamp())
+
+
+def scan_records(rest: str, first_line: int) -> Iterator[tuple]:
+    """Every record of the text after the front matter, in file order.
+
+    Yields (kind, id, at text, author, role, header start, header end, end,
+    line): the header's groups and offsets into `rest`. Readers then use
+    `parse_at`, `record_body` and `check_event_body`, so the index (which
+    skips message bodies) and the full parse refuse the same files.
+    """
+    matches = list(_HEADER_SCAN.finditer(rest))
+    line, pos = first_line, 0
+    for n, m in enumerate(matches):
+        start = m.start()
+        line += rest.count("\n", pos, start)
+        pos = start
+        kind, rid, at, author, role = m.group(1, 2, 3, 4, 5)
+        end = matches[n + 1].start() if n + 1 < len(matches) else len(rest)
+        yield kind, rid, at, author, role, start, m.end(), end, line
+
+
+def record_body(rest: str, header_end: int, end: int) -> str:
+    """A record's body: the lines after its header (one blank line skipped), unescaped, right-stripped."""
+    body = rest[header_end + 1:end]
+    if body.startswith("\n"):
+        body = body[1:]
+    if "### " in body:
+        body = "\n".join(_unescape(line) for line in body.split("\n"))
+    return body.rstrip()
+
+
+def bad_timestamp(rid: str, at: str, path: str, line: int) -> TicketFormatError:
+    return TicketFormatError(f"record {rid} has a bad timestamp {at!r}", path=path, line=line,
+                             hint=f"use ISO 8601 with an offset, years {MIN_YEAR}-{MAX_YEAR}, "
+                                  "e.g. 2026-11-20T09:15:00+01:00")
+
+
+def check_event_body(body: str, rid: str, path: str, line: int) -> None:
+    """Refuse event values no command could print: a lone surrogate from a `\\udXXX` escape."""
+    if "\\u" not in body and "\\U" not in body:
+        return
+    for change in event_changes(body):
+        for value in (change.old, change.new):
+            if value is not None and not encodable(value):
+                raise TicketFormatError(f"event {rid} has a value that is not valid Unicode (a lone surrogate)",
+                                        path=path, line=line, hint="remove the \\udXXX escape from the event line")
+
+
+def parse_records(rest: str, path: str, first_line: int) -> tuple[str, list[Record]]:
+    """Split the text after the front matter into (preamble, records)."""
+    records: list[Record] = []
+    preamble = rest
+    for kind, rid, at_text, author, role, start, header_end, end, line in scan_records(rest, first_line):
+        if not records:
+            preamble = rest[:start]
+        try:
+            at, _ = parse_at(at_text)
+        except ValueError:
+            raise bad_timestamp(rid, at_text, path, line) from None
+        body = record_body(rest, header_end, end)
+        if kind == "event":
+            check_event_body(body, rid, path, line)
+        records.append(Record(kind, rid, at, author, role, body, rest[start:end], line))
+    return preamble, records
+
+
+# ------------------------------------------------------------------ files
+
+
+def parse_ticket(text: str, path: str) -> Ticket:
+    """Parse a ticket file, or raise TicketFormatError with the line and a hint."""
+    fm_text, rest = split_front_matter(text, path)
+    meta = load_meta(fm_text, path)
+    first_line = fm_text.count("\n") + 3  # "---", the front matter, "---", then the rest starts
+    preamble, records = parse_records(rest, path, first_line)
+    return Ticket(path=path, meta=meta, fm_text=fm_text, records=records, preamble=preamble)
+
+
+def decode_file(data: bytes, path: str) -> str:
+    """A ticket file's bytes as text; universal newlines, as every reader sees them."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TicketFormatError(f"the file is not UTF-8 text ({exc.reason})", path=path,
+                                line=data.count(b"\n", 0, exc.start) + 1, hint="save it as UTF-8") from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def read_ticket(abs_path, rel_path: str) -> Ticket:
+    with open(abs_path, "rb") as fh:
+        return parse_ticket(decode_file(fh.read(), rel_path), rel_path)
+
+
+def render_ticket(ticket: Ticket) -> str:
+    """The file's text: raw parts where unchanged, canonical text for new ones."""
+    text = "---\n" + ticket.fm_text + "---\n" + ticket.preamble
+    for i, record in enumerate(ticket.records):
+        if record.raw is not None:
+            # A raw record read last in its file may lack the final newline.
+            if text and not text.endswith("\n") and i > 0:
+                text += "\n"
+            text += record.raw
+            continue
+        # A new record is set off by one blank line from what precedes it and
+        # from a record that follows, so existing lines stay untouched; a file
+        # that ended without a newline gets one first, so no header is glued
+        # onto its last line.
+        if not text.endswith("\n"):
+            text += "\n"
+        if i > 0 and not text.endswith("\n\n"):
+            text += "\n"
+        text += render_record(record)
+        if i + 1 < len(ticket.records):
+            text += "\n"
+    return text

@@ -1,0 +1,198 @@
+"""The front matter of a ticket file: loading it safely, the shape every command relies on, writing it."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from supportctl.base.timeutil import format_timestamp
+from supportctl.base.yamlio import Ambiguous
+from supportctl.errors import TicketFormatError
+from supportctl.tickets.model import Ticket
+
+# Years a record or a creation time may carry: POSIX seconds and every
+# duration computed from them stay bounded (year 1 or 9999 overflow them).
+MIN_YEAR, MAX_YEAR = 1970, 2999
+
+
+def encodable(text: str) -> bool:
+    """False for text with a lone surrogate (from a `\\udXXX` escape), which no output can print."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def split_front_matter(text: str, path: str) -> tuple[str, str]:
+    """Split a ticket into (front matter text, rest); the front matter is required."""
+    from supportctl.base.yamlio import split_front_matter as split
+
+    try:
+        return split(text)
+    except ValueError as exc:
+        message, hint = exc.args[0]
+        raise TicketFormatError(message, path=path, line=1, hint=hint) from None
+
+
+def load_meta(fm_text: str, path: str) -> dict[str, Any]:
+    """The front matter as a dict (fast loader), or TicketFormatError with a line and hint."""
+    import yaml
+
+    from supportctl.base.yamlio import load_fast, yaml_error_line
+
+    try:
+        meta = load_fast(fm_text)
+    except yaml.YAMLError as exc:
+        line = yaml_error_line(exc)
+        raise TicketFormatError(f"the front matter is not valid YAML: {getattr(exc, 'problem', None) or exc}",
+                                path=path, line=(line + 1) if line else 2,
+                                hint=getattr(exc, "hint", None)
+                                or "check indentation and quote values that contain ': ' or '#'") from None
+    except (ValueError, OverflowError) as exc:  # PyYAML's timestamp constructor: 2026-02-30, year 0
+        raise TicketFormatError(f"the front matter has an impossible date or time ({exc})", path=path,
+                                line=_date_line(fm_text), hint="write a real date, e.g. 2026-11-20T09:15:00+01:00"
+                                ) from None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise TicketFormatError("the front matter is not a mapping of keys to values", path=path, line=2,
+                                hint="write one `key: value` per line")
+    check_shape(meta, fm_text, path)
+    return meta
+
+
+def _date_line(fm_text: str) -> int:
+    m = re.search(r"\d{4}-\d{1,2}-\d{1,2}", fm_text)
+    return fm_text.count("\n", 0, m.start()) + 2 if m else 2
+
+
+def _key_line(fm_text: str, key: str) -> int:
+    m = re.search(rf"^{re.escape(key)}\s*:", fm_text, re.M)
+    return fm_text.count("\n", 0, m.start()) + 2 if m else 2
+
+
+# The fields every command reads, and the shape they must have for it not to
+# crash; anything else about a value (an unknown status, a missing title) is
+# for `check` to report while the ticket keeps working.
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:(?=\s|$)", re.M)
+_SCALARS = ("id", "title", "status", "priority", "type", "channel", "assignee", "group", "merged_into")
+_LISTS = ("tags", "kb", "related", "cc")
+
+
+def check_shape(meta: dict[str, Any], fm_text: str, path: str) -> None:
+    """Refuse front matter that a command could not use: it is reported and the ticket skipped.
+
+    Runs for every file of a cold index build, so the common case (exact
+    types, no duplicate) is tested first and cheaply.
+    """
+    def refuse(key: str, message: str, hint: str) -> None:
+        raise TicketFormatError(message, path=path, line=_key_line(fm_text, key), hint=hint)
+
+    if not meta:
+        raise TicketFormatError("the front matter is empty", path=path, line=2,
+                                hint="a ticket needs at least id, title, status and created")
+    for key in meta:
+        if type(key) is not str:
+            refuse(str(key), f"the key {key!r} is not a name", "keys are names like title or tags")
+    if meta.get("id") in (None, ""):
+        refuse("id", "missing id", "add `id:` to the front matter (the file name without .md)")
+    keys = _TOP_KEY.findall(fm_text)
+    if len(keys) != len(set(keys)):
+        seen: set[str] = set()
+        for m in _TOP_KEY.finditer(fm_text):
+            if m.group(1) in seen:
+                # PyYAML keeps the last value silently; ruamel (which rewrites the
+                # file) refuses: no command could change this ticket.
+                raise TicketFormatError(f"the key {m.group(1)!r} appears twice", path=path,
+                                        line=fm_text.count("\n", 0, m.start()) + 2, hint="keep one of them")
+            seen.add(m.group(1))
+    for key in _SCALARS:
+        value = meta.get(key)
+        if value is None or type(value) is str or type(value) is Ambiguous:
+            continue
+        if not (key == "id" and type(value) is int):
+            refuse(key, f"{key} must be text, not {type(value).__name__}", f"write {key}: some-text")
+    for key in _LISTS:
+        value = meta.get(key)
+        if value is None or (type(value) is list and all(type(v) is str for v in value)):
+            continue
+        found = next((v for v in value if isinstance(v, Ambiguous)), None) if isinstance(value, list) else None
+        if found is not None:  # `tags: [yes]`: a list of names to some tools, of booleans to others
+            refuse(key, f"{key}: ambiguous value {found.text}", found.hint())
+        refuse(key, f"{key} must be a list of names", f"write {key}: [a, b]")
+    requester = meta.get("requester")
+    if requester is not None and not (type(requester) is dict
+                                      and all(v is None or type(v) is str for v in requester.values())):
+        refuse("requester", "requester must have a name and an email",
+               "write requester: {name: Dana Smith, email: dana@example.com}")
+    for key in ("created", "updated"):
+        value = meta.get(key)
+        if isinstance(value, datetime) and not MIN_YEAR <= value.year <= MAX_YEAR:
+            refuse(key, f"{key} is in the year {value.year}", f"use a time in the years {MIN_YEAR}-{MAX_YEAR}")
+    if "\\u" in fm_text or "\\U" in fm_text:
+        for key, value in meta.items():
+            if not _all_encodable(value):
+                refuse(key, f"{key} is not valid Unicode (a lone surrogate)", "remove the \\udXXX escape")
+
+
+def _all_encodable(value: Any) -> bool:
+    if isinstance(value, str):
+        return encodable(value)
+    if isinstance(value, dict):
+        return all(_all_encodable(k) and _all_encodable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_all_encodable(v) for v in value)
+    return True
+
+
+def to_yaml_value(key: str, value: Any) -> Any:
+    """Python value -> what ruamel should write (timestamps plain, short lists in flow style).
+
+    A string the fast loader would read back as something else (`yes`, `off`,
+    `12:30`, `null`, `5`) or that spans lines is written double-quoted.
+    """
+    from supportctl.base.yamlio import Stamp, flow_map, flow_seq, quoted
+
+    if isinstance(value, datetime):
+        return Stamp(format_timestamp(value))
+    if isinstance(value, (list, tuple)):
+        return flow_seq([to_yaml_value(key, v) for v in value])
+    if isinstance(value, dict):
+        return flow_map({k: to_yaml_value(k, v) for k, v in value.items()})
+    if isinstance(value, str) and not isinstance(value, Stamp):
+        return quoted(value)
+    return value
+
+
+def new_front_matter(fields: dict[str, Any]) -> str:
+    """Front-matter text for a new ticket, in the given key order."""
+    from ruamel.yaml.comments import CommentedMap
+
+    from supportctl.base.yamlio import rt_dump
+
+    doc = CommentedMap()
+    for key, value in fields.items():
+        doc[key] = to_yaml_value(key, value)
+    return rt_dump(doc)
+
+
+def set_fields(ticket: Ticket, updates: dict[str, Any]) -> None:
+    """Change front-matter fields with a round-trip edit (comments and order survive)."""
+    from supportctl.base.yamlio import rt_dump, rt_load
+
+    try:
+        doc = rt_load(ticket.fm_text) if ticket.fm_text.strip() else None
+    except Exception as exc:  # ruamel refuses what PyYAML let through (a duplicate key)
+        raise TicketFormatError(f"the front matter cannot be rewritten: {getattr(exc, 'problem', None) or exc}",
+                                path=ticket.path, line=2, hint="run `supportctl check` and fix what it reports"
+                                ) from None
+    if doc is None:
+        from ruamel.yaml.comments import CommentedMap
+
+        doc = CommentedMap()
+    for key, value in updates.items():
+        doc[key] = to_yaml_value(key, value)
+    ticket.fm_text = rt_dump(doc)
+    ticket.meta = load_meta(ticket.fm_text, ticket.path)
