@@ -12,7 +12,6 @@ from typing import Any, Protocol
 from supportctl.tickets.format import STATUS_CACHE, status_change  # noqa: F401  (the one event parser)
 from supportctl.config.model import Config
 from supportctl.sla.results import DONE_CATEGORIES
-from supportctl.tickets.model import decode_value
 
 
 class SlaTicket(Protocol):

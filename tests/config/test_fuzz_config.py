@@ -169,7 +169,7 @@ _TICKETS = None
 def sample_tickets():
     global _TICKETS
     if _TICKETS is None:
-        from supportctl.tickets.model import read_ticket
+        from supportctl.tickets.format import read_ticket
 
         _TICKETS = [read_ticket(p, f"tickets/{p.name}") for p in sorted((REPO / "tickets").glob("*.md"))]
     return _TICKETS

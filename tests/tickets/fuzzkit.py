@@ -117,7 +117,8 @@ def check_one_file(root: Path, case) -> str:
 
     from supportctl.config.model import load_config
     from supportctl.errors import SupportctlError
-    from supportctl.sla.engine import SlaEngine, fired_keys, pending_escalations
+    from supportctl.sla.engine import SlaEngine
+    from supportctl.sla.escalation import fired_keys, pending_escalations
     from supportctl.tickets import actions
     from supportctl.tickets.checks import check_ticket
     from supportctl.tickets.format import parse_ticket
