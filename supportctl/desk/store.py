@@ -253,7 +253,9 @@ def markdown_files(folder: Path, base: Path, *, stat: bool = True, skip: tuple[s
             return
         with entries:
             for entry in entries:
-                if entry.name.startswith(skip):
+                # A symbolic link is never followed: it could point anywhere on the machine,
+                # and its target would be read and committed as if it were desk data.
+                if entry.name.startswith(skip) or entry.is_symlink():
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     scan(entry.path, depth + 1)

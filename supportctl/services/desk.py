@@ -62,9 +62,21 @@ def check(session: Session) -> list[SupportctlError]:
     from supportctl.tickets.checks import check_desk
 
     problems = check_desk(session.desk)
+    problems.extend(_symlinks(session))
     if not any(p.path == "supportctl.yml" for p in problems):  # the KB checks need a valid config
         problems.extend(check_kb(session.desk, session.now()))
     return problems
+
+
+def _symlinks(session: Session) -> list[SupportctlError]:
+    """Symbolic links in tickets/ and templates/: never followed (kb/ reports its own), so each is a problem."""
+    from supportctl.templating import symlinks
+
+    desk = session.desk
+    return [SupportctlError(f"{rel} is a symbolic link; supportctl never follows links", path=rel,
+                            hint="replace it with the file itself, or delete it")
+            for folder in (desk.tickets_dir, desk.templates_dir) if folder.exists() or folder.is_symlink()
+            for rel in symlinks(folder)]
 
 
 def paths(session: Session) -> dict[str, str]:

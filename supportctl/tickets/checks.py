@@ -197,3 +197,4 @@ def check_desk(desk) -> list[SupportctlError]:
     for ticket in result.tickets:
         problems.extend(check_ticket(ticket, config, known))
     return problems
+

@@ -40,7 +40,8 @@ class TicketStore:
         typed = ref.strip().upper().lstrip("#")
         if not typed or not re.fullmatch(r"[0-9A-Z_-]+", typed):
             raise UsageError(f"{ref!r} is not a ticket id", hint="ticket ids look like 7QH2KD; a prefix is enough")
-        if (self.desk.tickets_dir / f"{typed}.md").is_file():  # a whole id needs no scan
+        whole = self.desk.tickets_dir / f"{typed}.md"
+        if whole.is_file() and not whole.is_symlink():  # a whole id needs no scan
             return f"tickets/{typed}.md"
         ids = self.ids()
         # As typed first; then read O as 0 and I/L as 1 (Crockford), as people

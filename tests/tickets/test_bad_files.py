@@ -92,3 +92,23 @@ def test_an_ambiguous_list_item_is_reported_with_the_quoting_hint(sample_desk, c
     assert "quote it: 'yes'" in listed.stderr
     r = run(cli, "ticket", "tag", tid, "more")
     assert r.exit_code == 1 and path.read_text().count("tags: [billing, yes]") == 1
+
+
+def test_a_symlink_in_tickets_or_templates_is_never_followed_and_check_reports_it(desk, cli, tmp_path):
+    import json
+    import os
+
+    from tests.conftest import new_ticket
+
+    good = new_ticket(cli, title="Real ticket")
+    secret = tmp_path / "outside.md"
+    secret.write_text((desk / "tickets" / f"{good}.md").read_text().replace(good, "LINKED").replace(
+        "Real ticket", "SECRET FROM OUTSIDE"))
+    os.symlink(secret, desk / "tickets" / "LINKED.md")
+    os.symlink(tmp_path, desk / "templates" / "elsewhere")
+    listed = json.loads(cli("ticket", "list", "--json").stdout)
+    assert [t["id"] for t in listed] == [good]
+    assert cli("ticket", "show", "LINKED", ok=False).exit_code != 0
+    result = cli("check", "--json", ok=False)
+    paths = {p["path"] for p in json.loads(result.stdout)}
+    assert {"tickets/LINKED.md", "templates/elsewhere"} <= paths
