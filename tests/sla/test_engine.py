@@ -423,6 +423,62 @@ def test_a_bad_configuration_still_fails_the_whole_run():
         engine.try_evaluate(TicketBuilder(b(2, 9)).customer(b(2, 9)).build(), b(2, 10))
 
 
+def _many_exchanges(n: int, late_every: int = 3) -> TicketBuilder:
+    """n exchanges, each paused while pending; every `late_every`-th reply comes a working day late."""
+    at = b(2, 9)
+    builder = TicketBuilder(at, status="open").customer(at)
+    for i in range(n):
+        at += timedelta(hours=26 if i % late_every == 0 else 0, minutes=7)
+        builder.reply(at).status(at, "pending")
+        at += timedelta(minutes=7)
+        builder.customer(at).status(at, "open", role="system")
+    return builder
+
+
+def test_earlier_late_answers_are_counted_the_same_on_a_long_history():
+    from supportctl.sla import engine as engine_module
+
+    engine = SlaEngine(config())
+    ticket = _many_exchanges(30).build()
+    now = ticket.records[-1].at + timedelta(minutes=1)
+    clock = engine.evaluate(ticket, now).clocks["next_reply"]
+    # Counted again the slow way: every interval walked from the first for every exchange.
+    timeline = engine_module.build_timeline(ticket, engine.config, to_ts(now), engine.lifecycle)
+    active, _ = engine_module.active_intervals(timeline, engine.config, resolution=False, lifecycle=engine.lifecycle)
+    cal = engine.calendar("office")
+    slow = sum(1 for a, stop, _ in timeline.cycles[:-1]
+               if engine_module.answered_late(cal, active, a, stop, clock.target))
+    assert clock.breached_cycles == slow > 0
+
+
+class LightTicket:
+    """What the engine reads of a ticket (an index entry's shape), built without records."""
+
+    def __init__(self, created: datetime, history: list[tuple[str, str, int, str]], status: str) -> None:
+        self.meta = {"priority": "normal", "status": status}
+        self.id, self.status, self.title, self.path = "LIGHT1", status, "Light", "tickets/LIGHT1.md"
+        self.created_ts = created.timestamp()
+        self._history = history
+
+    def history(self) -> list[tuple[str, str, int, str]]:
+        return self._history
+
+
+def test_thousands_of_exchanges_and_pauses_take_linear_time():
+    at = to_ts(b(2, 9))
+    history = [("message", "customer", at, "")]
+    for i in range(20_000):
+        # Each exchange: a reply that waits on the customer (pending), then the customer reopens it.
+        at += 420 + (93_600 if i == 0 else 0)
+        history += [("message", "agent", at, ""), ("event", "agent", at, "status: open -> pending")]
+        at += 420
+        history += [("message", "customer", at, ""), ("event", "system", at, "status: pending -> open")]
+    ticket = LightTicket(b(2, 9), history, "open")
+    with within(5):     # quadratic in the exchanges before: ~10 s here
+        clock = SlaEngine(config()).evaluate(ticket, at + 60).clocks["next_reply"]
+    assert clock.breached_cycles == 1      # the first reply only: every other came 7 minutes after
+
+
 # --------------------------------------------------------------- properties
 
 
