@@ -183,7 +183,8 @@ class SlaEngine:
         if timeline.created < now_ts - HORIZON:
             raise DateOutOfRange(f"its history starts {day_text(timeline.created)}, more than {HORIZON_YEARS} "
                                  f"years before now ({day_text(now_ts)})",
-                                 hint="check `created:` and the record times in the file, and --now")
+                                 hint="check `created:` and the record times in the file, and --now",
+                                 path=_path(ticket) or None)
         self._fill(result, policy, timeline, targets)
         return result
 
