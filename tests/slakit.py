@@ -14,6 +14,7 @@ import yaml
 from supportctl.config.model import CalendarConfig, Config
 from supportctl.tickets.format import encode_value
 from supportctl.tickets.model import Record, Ticket, new_record_id
+from tests.conftest import TEST_CONFIG
 
 CASES_FILE = Path(__file__).parent / "data" / "sla-cases.yaml"
 
@@ -24,6 +25,29 @@ def load_cases() -> dict:
 
 
 CASES = load_cases()
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def b(day: int, hour: int, minute: int = 0, second: int = 0, month: int = 3) -> datetime:
+    """A time in March 2026, Berlin (Mon 2 March is a Monday)."""
+    return datetime(2026, month, day, hour, minute, second, tzinfo=BERLIN)
+
+
+def config(**changes) -> Config:
+    """TEST_CONFIG with top-level keys replaced."""
+    data = yaml.safe_load(TEST_CONFIG)
+    for key, value in changes.items():
+        data[key] = value
+    return Config.model_validate(data)
+
+
+def policies(*extra: dict, base: bool = True) -> dict:
+    """TEST_CONFIG's `sla` with `extra` policies first (and the base ones after, unless base=False)."""
+    data = yaml.safe_load(TEST_CONFIG)["sla"]
+    data["policies"] = list(extra) + (data["policies"] if base else [])
+    return data
 
 
 def cases_of(*kinds: str) -> list[dict]:

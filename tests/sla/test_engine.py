@@ -1,4 +1,4 @@
-"""The SLA engine, directly: sla-cases.yaml table-driven, then clocks, pauses, policies, escalation."""
+"""The SLA engine, directly: sla-cases.yaml table-driven, clocks, pauses, policies, bounds, properties."""
 
 from __future__ import annotations
 
@@ -11,36 +11,13 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supportctl.sla.calendar import to_ts
 from supportctl.config.model import Config
 from supportctl.errors import ConfigError
-from supportctl.sla.calendar import DateOutOfRange
+from supportctl.sla.calendar import DateOutOfRange, to_ts
 from supportctl.sla.engine import HORIZON_YEARS, SlaEngine
-from supportctl.sla.escalation import escalate, fired_keys, pending_escalations
-from supportctl.sla.explain import explain
 from supportctl.sla.results import CLOCKS, SlaFailure, urgency_key, utc_text
 from tests.conftest import TEST_CONFIG
-from tests.slakit import TicketBuilder, case_config, case_ticket, cases_of, utc, within
-
-BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def b(day: int, hour: int, minute: int = 0, second: int = 0, month: int = 3) -> datetime:
-    """A time in March 2026, Berlin (Mon 2 March is a Monday)."""
-    return datetime(2026, month, day, hour, minute, second, tzinfo=BERLIN)
-
-
-def config(**changes) -> Config:
-    data = yaml.safe_load(TEST_CONFIG)
-    for key, value in changes.items():
-        data[key] = value
-    return Config.model_validate(data)
-
-
-def policies(*extra: dict, base: bool = True) -> dict:
-    data = yaml.safe_load(TEST_CONFIG)["sla"]
-    data["policies"] = list(extra) + (data["policies"] if base else [])
-    return data
+from tests.slakit import TicketBuilder, b, case_config, case_ticket, cases_of, config, policies, utc, within
 
 
 # ------------------------------------------------------ shared/sla-cases.yaml
@@ -343,132 +320,6 @@ def test_urgency_puts_the_earliest_deadline_first_and_paused_last():
     assert [r.id for r in sorted(results, key=urgency_key)] == ["LATE01", "SOON01", "WAIT01"]
     assert results[2].worst() == "breached" and results[0].worst() == "paused"
 
-
-# ----------------------------------------------------------------- explain
-
-
-def test_explain_shows_counted_paused_and_closed_time():
-    builder = (TicketBuilder(b(2, 9)).customer(b(2, 9)).reply(b(2, 10)).status(b(2, 10), "open")
-               .status(b(2, 11), "pending").status(b(3, 9), "open"))
-    engine = SlaEngine(config())
-    out = explain(engine, builder.build(), b(3, 10))
-    assert out.policy_reasons[0].startswith("policy urgent: skipped")
-    assert out.policy_reasons[1].startswith("policy standard: applies")
-    resolution = next(c for c in out.clocks if c.clock.name == "resolution")
-    kinds = [(s.kind, s.why) for s in resolution.segments]
-    assert ("paused", "status pending") in kinds
-    assert kinds[0] == ("counted", "")
-    assert kinds[-1][0] == "projected"
-    counted = sum(s.seconds for s in resolution.segments if s.kind == "counted")
-    assert counted == resolution.clock.elapsed == 3 * 3600
-    projected = sum(s.seconds for s in resolution.segments if s.kind == "projected")
-    assert counted + projected == resolution.clock.target
-    assert resolution.segments[-1].end == resolution.clock.due
-    assert any("due" in line for line in resolution.reasons)
-    # Closed time carries its reason.
-    weekend = explain(engine, TicketBuilder(b(6, 17)).customer(b(6, 17)).build(), b(9, 9))
-    first = next(c for c in weekend.clocks if c.clock.name == "first_response")
-    closed = [s.why for s in first.segments if s.kind == "closed"]
-    assert closed == ["outside opening hours; closed on sat; closed on sun"]
-
-
-def test_explain_says_which_policies_were_skipped():
-    builder = TicketBuilder(b(2, 9), priority="normal").customer(b(2, 9))
-    out = explain(SlaEngine(config()), builder.build(), b(2, 10))
-    assert out.policy_reasons[0].startswith("policy urgent: skipped, not priority = urgent (priority is normal)")
-    assert out.to_json()["timeline"][0]["segments"]
-
-
-# --------------------------------------------------------------- escalation
-
-
-def _escalating_config() -> Config:
-    data = yaml.safe_load(TEST_CONFIG)
-    data["sla"]["policies"][1]["escalate"] = [
-        {"clock": "first_response", "when": "warning", "tag": "at-risk"},
-        {"clock": "first_response", "when": "breached", "priority": "urgent", "group": "tier-2",
-         "note": "escalated"},
-        {"clock": "next_reply", "when": "breached", "assignee": "bob"},
-    ]
-    data["sla"]["policies"][0]["escalate"] = [{"clock": "any", "when": "breached", "tag": "urgent-breach"}]
-    return Config.model_validate(data)
-
-
-def _full(builder: TicketBuilder):
-    """A ticket with real front matter, as the store reads it (escalation edits it)."""
-    from supportctl.tickets.format import parse_ticket
-    from supportctl.tickets.frontmatter import new_front_matter
-
-    ticket = builder.build()
-    text = "---\n" + new_front_matter(ticket.meta) + "---\n\n" + "\n".join(r.canonical() for r in ticket.records)
-    return parse_ticket(text, ticket.path)
-
-
-def _render(name, ticket, context):
-    return f"{name}: {context['clock']} {context['state']} (due {context['due']})"
-
-
-def test_escalation_fires_once_per_key_and_is_idempotent():
-    engine = SlaEngine(_escalating_config())
-    ticket = _full(TicketBuilder(b(2, 9)).customer(b(2, 9)))
-    assert pending_escalations(engine, ticket, b(2, 10)) == []
-    warned = escalate(engine, ticket, b(2, 12, 45), _render)
-    assert [e.key for e in warned] == ["standard/first_response/warning"]
-    assert ticket.meta["tags"] == ["at-risk"]
-    assert escalate(engine, ticket, b(2, 12, 50), _render) == []
-    breached = escalate(engine, ticket, b(2, 15), _render)
-    # The breach raised the priority, which moved the ticket to the urgent policy (24/7, 1h/2h/8h),
-    # whose `any` rule fired too, for both its breached clocks.
-    next_key = f"urgent/next_reply/breached@{utc_text(to_ts(b(2, 9)))}"
-    assert [e.key for e in breached] == ["standard/first_response/breached", "urgent/first_response/breached",
-                                         next_key]
-    assert ticket.meta["priority"] == "urgent" and ticket.meta["group"] == "tier-2"
-    assert "urgent-breach" in ticket.meta["tags"]
-    assert escalate(engine, ticket, b(2, 15), _render) == []
-    assert fired_keys(ticket) == {"standard/first_response/warning", "standard/first_response/breached",
-                                  "urgent/first_response/breached", next_key}
-    events = [r for r in ticket.records if r.kind == "event"]
-    assert all(r.role == "system" and r.author == "supportctl" for r in events)
-    assert events[1].body.splitlines() == ["escalation: standard/first_response/breached",
-                                           "priority: normal -> urgent", "group: null -> tier-2"]
-    notes = [r for r in ticket.records if r.kind == "note"]
-    assert notes[0].body.startswith("escalated: first_response breached (due 2026-03-02T12:00:00+00:00)")
-    # The ticket file round-trips with the new records.
-    from supportctl.tickets.format import parse_ticket
-
-    again = parse_ticket(ticket.render(), ticket.path)
-    assert fired_keys(again) == fired_keys(ticket)
-
-
-def test_escalation_never_lowers_priority_and_skips_what_is_already_so():
-    data = yaml.safe_load(TEST_CONFIG)
-    data["sla"]["policies"] = [{"name": "all", "calendar": "always", "first_response": "1h",
-                                "escalate": [{"when": "breached", "priority": "high", "tag": "vip"}]}]
-    engine = SlaEngine(Config.model_validate(data))
-    ticket = _full(TicketBuilder(b(2, 9), priority="urgent", tags=["vip"]).customer(b(2, 9)))
-    [fired] = escalate(engine, ticket, b(2, 12))
-    assert fired.changes == [] and ticket.meta["priority"] == "urgent"
-    assert escalate(engine, ticket, b(2, 13)) == []
-
-
-def test_next_reply_escalates_once_per_exchange():
-    engine = SlaEngine(_escalating_config())
-    builder = TicketBuilder(b(2, 9)).customer(b(2, 9)).reply(b(2, 9, 30)).status(b(2, 9, 30), "open") \
-        .customer(b(2, 10))
-    ticket = _full(builder)
-    fired = escalate(engine, ticket, b(3, 12), _render)
-    assert [e.key for e in fired] == [f"standard/next_reply/breached@{utc_text(to_ts(b(2, 10)))}"]
-    assert ticket.meta["assignee"] == "bob"
-
-
-def test_closed_tickets_and_stopped_clocks_do_not_escalate():
-    engine = SlaEngine(_escalating_config())
-    late_reply = _full(TicketBuilder(b(2, 9)).customer(b(2, 9)).reply(b(3, 9)).status(b(3, 9), "open"))
-    assert [e.clock for e in pending_escalations(engine, late_reply, b(3, 10))] == []
-    closed = _full(TicketBuilder(b(2, 9)).customer(b(2, 9)).status(b(9, 9), "closed"))
-    assert pending_escalations(engine, closed, b(10, 9)) == []
-
-
 # ------------------------------------------------- bad tickets (issue 9)
 
 UTC_ = ZoneInfo("UTC")
@@ -570,6 +421,62 @@ def test_a_bad_configuration_still_fails_the_whole_run():
     engine = SlaEngine(Config.model_validate(data))
     with pytest.raises(ConfigError, match="no opening time"):
         engine.try_evaluate(TicketBuilder(b(2, 9)).customer(b(2, 9)).build(), b(2, 10))
+
+
+def _many_exchanges(n: int, late_every: int = 3) -> TicketBuilder:
+    """n exchanges, each paused while pending; every `late_every`-th reply comes a working day late."""
+    at = b(2, 9)
+    builder = TicketBuilder(at, status="open").customer(at)
+    for i in range(n):
+        at += timedelta(hours=26 if i % late_every == 0 else 0, minutes=7)
+        builder.reply(at).status(at, "pending")
+        at += timedelta(minutes=7)
+        builder.customer(at).status(at, "open", role="system")
+    return builder
+
+
+def test_earlier_late_answers_are_counted_the_same_on_a_long_history():
+    from supportctl.sla import engine as engine_module
+
+    engine = SlaEngine(config())
+    ticket = _many_exchanges(30).build()
+    now = ticket.records[-1].at + timedelta(minutes=1)
+    clock = engine.evaluate(ticket, now).clocks["next_reply"]
+    # Counted again the slow way: every interval walked from the first for every exchange.
+    timeline = engine_module.build_timeline(ticket, engine.config, to_ts(now), engine.lifecycle)
+    active, _ = engine_module.active_intervals(timeline, engine.config, resolution=False, lifecycle=engine.lifecycle)
+    cal = engine.calendar("office")
+    slow = sum(1 for a, stop, _ in timeline.cycles[:-1]
+               if engine_module.answered_late(cal, active, a, stop, clock.target))
+    assert clock.breached_cycles == slow > 0
+
+
+class LightTicket:
+    """What the engine reads of a ticket (an index entry's shape), built without records."""
+
+    def __init__(self, created: datetime, history: list[tuple[str, str, int, str]], status: str) -> None:
+        self.meta = {"priority": "normal", "status": status}
+        self.id, self.status, self.title, self.path = "LIGHT1", status, "Light", "tickets/LIGHT1.md"
+        self.created_ts = created.timestamp()
+        self._history = history
+
+    def history(self) -> list[tuple[str, str, int, str]]:
+        return self._history
+
+
+def test_thousands_of_exchanges_and_pauses_take_linear_time():
+    at = to_ts(b(2, 9))
+    history = [("message", "customer", at, "")]
+    for i in range(20_000):
+        # Each exchange: a reply that waits on the customer (pending), then the customer reopens it.
+        at += 420 + (93_600 if i == 0 else 0)
+        history += [("message", "agent", at, ""), ("event", "agent", at, "status: open -> pending")]
+        at += 420
+        history += [("message", "customer", at, ""), ("event", "system", at, "status: pending -> open")]
+    ticket = LightTicket(b(2, 9), history, "open")
+    with within(5):     # quadratic in the exchanges before: ~10 s here
+        clock = SlaEngine(config()).evaluate(ticket, at + 60).clocks["next_reply"]
+    assert clock.breached_cycles == 1      # the first reply only: every other came 7 minutes after
 
 
 # --------------------------------------------------------------- properties
