@@ -26,7 +26,7 @@ def test_a_mutated_ticket_is_refused_or_works_everywhere(sample_template, case):
     fuzzkit.check_one_file(sample_template, case)
 
 
-@settings(max_examples=max(3, EXAMPLES // 4), deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=max(3, EXAMPLES // 8), deadline=None, suppress_health_check=list(HealthCheck))
 @given(case=fuzzkit.cases())
 def test_a_mutated_ticket_never_takes_down_the_desk(sample_template, tmp_path_factory, case):
     """Command level: every other ticket still lists, and a failed command writes nothing."""
