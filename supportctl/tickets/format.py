@@ -42,7 +42,12 @@ def encode_value(value: Any) -> str:
     text = str(value)
     if text != "null" and _SIMPLE_VALUE.match(text) and " -> " not in text:
         return text
-    return json.dumps(text, ensure_ascii=False)
+    return _json_text(text)
+
+
+def _json_text(text: str) -> str:
+    """A JSON string whose text never holds ` -> ` (the separator of old and new): `>` as \\u003e."""
+    return json.dumps(text, ensure_ascii=False).replace("->", "-\\u003e")
 
 
 def decode_value(text: str) -> str | None:
@@ -63,6 +68,13 @@ def parse_change(line: str) -> Change | None:
     name, sep, rest = line.partition(": ")
     if not sep or not _FIELD_NAME.fullmatch(name):
         return None
+    if rest.startswith('"') and rest.endswith('"') and len(rest) > 1:
+        try:
+            whole = json.loads(rest)  # free text written as one JSON string (see render_change)
+        except ValueError:
+            whole = None
+        if isinstance(whole, str):
+            return Change(name, None, whole, "info")
     if " -> " in rest:
         old, _, new = rest.partition(" -> ")
         return Change(name, decode_value(old), decode_value(new), "set")
@@ -81,8 +93,12 @@ def render_change(change: Change) -> str:
         return f"{change.field}: +{encode_value(change.new)}"
     if change.op == "remove":
         return f"{change.field}: -{encode_value(change.old)}"
-    # Free text (a reason, an escalation key) stays on its one line.
-    return f"{change.field}: {_LINE_BREAKING.sub(' ', str(change.new or ''))}"
+    # Free text (a reason, an escalation key) stays on its one line; text that
+    # would read as a change (`a -> b`, `+x`, `-x`) or as JSON is written as JSON.
+    text = _LINE_BREAKING.sub(" ", str(change.new or "")).strip()
+    if " -> " in text or text[:1] in ('"', "+", "-"):
+        text = _json_text(text)
+    return f"{change.field}: {text}"
 
 
 def event_changes(body: str) -> list[Change]:

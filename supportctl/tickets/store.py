@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from supportctl.desk.store import Desk, gc_paused, markdown_files
 from supportctl.errors import NotFound, SupportctlError, TicketFormatError, UsageError
 from supportctl.tickets.format import read_ticket
+from supportctl.tickets.index import IndexEntry, load_index
 from supportctl.tickets.model import Ticket
 
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
@@ -68,10 +69,8 @@ class TicketStore:
     def get(self, ref: str) -> Ticket:
         return self.read(self.resolve(ref))
 
-    def load_index(self):
+    def load_index(self) -> tuple[list[IndexEntry], list[SupportctlError]]:
         """Every ticket's index entry (tickets/index.py), re-parsing only files whose stat changed."""
-        from supportctl.tickets.index import load_index
-
         with gc_paused():
             return load_index(self.desk, self.files())
 

@@ -176,3 +176,14 @@ def test_the_sla_engine_reads_event_bodies_with_the_same_parser():
     assert status_change("status: open -> null") is None      # no new status: not a change the clocks use
     assert escalation_keys(body) == ["standard/first_response/breached"]
     assert [c.field for c in event_changes(body)] == ["status", "reason", "escalation"]
+
+
+@pytest.mark.parametrize("change", [Change("title", "a -> b", 'say "hi" -> bye', "set"),
+                                    Change("tags", new="x -> y", op="add"),
+                                    Change("reason", new="moved -> pending", op="info"),
+                                    Change("reason", new="-1 from the customer", op="info"),
+                                    Change("reason", new='"quoted"', op="info"), Change("kb", old="+x", op="remove")])
+def test_every_change_reads_back_as_written(change):
+    from supportctl.tickets.format import parse_change, render_change
+
+    assert parse_change(render_change(change)) == change
