@@ -88,6 +88,20 @@ def _explain_index_lock(root: Path, stderr: str) -> None:
                                "the files were restored")
 
 
+def changed(root: Path, paths: list[str]) -> list[str]:
+    """Those of `paths` whose working-tree state differs from HEAD (new, modified or deleted)."""
+    if not paths:
+        return []
+    proc = _run(root, "status", "--porcelain", "-z", "--untracked-files=all", "--", *paths, check=False)
+    if proc.returncode != 0:
+        return []
+    out = []
+    for item in proc.stdout.split("\0"):
+        if len(item) > 3:
+            out.append(item[3:])
+    return [p for p in out if p in set(paths)]
+
+
 def unstage(root: Path, paths: list[str]) -> None:
     """Undo `git add` of paths (used when a commit fails and files are restored)."""
     _run(root, "reset", "-q", "--", *paths, check=False)

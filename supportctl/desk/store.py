@@ -143,6 +143,7 @@ class Desk:
                                               hint="wait for it to finish and run the command again") from None
                     time.sleep(0.02)
             self.locked_at = datetime.now(timezone.utc).replace(microsecond=0)
+            self._recover()
             yield self.locked_at
         finally:
             fh.close()
@@ -186,17 +187,57 @@ class Desk:
     def commit_files(self, files: dict[str, str | bytes], message: str, *, author: tuple[str, str],
                      commit: bool = True) -> str | None:
         """Write files (relative path -> text) and commit them; on failure restore every file."""
-        previous = self.write_files(files)
         if not commit:
+            self.write_files(files)
             return None
+        self._intend(list(files), message, author)
+        previous = self.write_files(files)
+        return self._commit(list(files), message, author, previous)
+
+    def _commit(self, paths: list[str], message: str, author: tuple[str, str],
+                previous: dict[str, bytes | None]) -> str:
         from supportctl.desk import git as gitops
 
         try:
-            return gitops.commit(self.root, list(files), message, author_name=author[0], author_email=author[1])
+            sha = gitops.commit(self.root, paths, message, author_name=author[0], author_email=author[1])
         except BaseException:
             self.restore(previous)
             gitops.unstage(self.root, [p for p, old in previous.items() if old is None])
+            self._intent_path.unlink(missing_ok=True)
             raise
+        self._intent_path.unlink(missing_ok=True)
+        return sha
+
+    # A command killed between writing its files and committing them would leave
+    # changes that the next command, touching the same ticket, commits under its
+    # own name. So a commit is announced first (paths, message, author); whoever
+    # takes the lock next finishes an announced commit under its original name.
+    @property
+    def _intent_path(self) -> Path:
+        return self.state_dir / "commit-intent.json"
+
+    def _intend(self, paths: list[str], message: str, author: tuple[str, str]) -> None:
+        self.state_dir.mkdir(exist_ok=True)
+        data = {"paths": paths, "message": message, "author": list(author)}
+        atomic_write_bytes(self._intent_path, json.dumps(data).encode("utf-8"))
+
+    def _recover(self) -> None:
+        """Commit what an interrupted command wrote, under its own message and author."""
+        try:
+            data = json.loads(self._intent_path.read_text(encoding="utf-8"))
+            paths, message, author = list(data["paths"]), str(data["message"]), tuple(data["author"])
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, KeyError, TypeError):
+            self._intent_path.unlink(missing_ok=True)   # unreadable: nothing to finish
+            return
+        from supportctl.desk import git as gitops
+
+        changed = gitops.changed(self.root, paths)
+        if changed:
+            gitops.commit(self.root, changed, message + "\n\n(recorded after the command that wrote it was "
+                          "interrupted)", author_name=author[0], author_email=author[1])
+        self._intent_path.unlink(missing_ok=True)
 
     def batch(self) -> Batch:
         """Files written one by one during a long run (a mail import), committed together at the end."""
