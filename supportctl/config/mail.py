@@ -74,6 +74,7 @@ class MailConfig(_Strict):
     imap: ImapConfig | None = None
     smtp: SmtpConfig | None = None
     acknowledge: str | None = None     # template for an automatic reply to a new ticket, e.g. replies/acknowledge
+    max_attachment_mb: int = Field(25, ge=1, le=1024)   # larger attachments stay only inside the kept .eml
     # Replies written before this instant are never sent (a desk that adds
     # mail later does not mail its whole history); without it, every reply
     # without a delivery record is in the outbox.

@@ -11,7 +11,6 @@ from supportctl.errors import SupportctlError, UsageError
 from supportctl.services.session import SYSTEM, SYSTEM_EMAIL, Session
 
 UNPROCESSED = "mail/unprocessed"   # mail that made no ticket change is still kept, never dropped
-ATTACHMENT_MB = 25                  # default for mail.max_attachment_mb: larger files stay only in the .eml
 
 
 @dataclass
@@ -247,7 +246,7 @@ def _received(run: _Run, ticket, record, msg, raw: bytes, key: str, reason: str 
     base = f"mail/{ticket.id}/{record.id}"
     run.files[f"{base}.eml"] = raw
     event = MailEvent(RECEIVED, key, record.id, [("file", f"{base}.eml")])
-    limit = (getattr(run.cfg, "max_attachment_mb", None) or ATTACHMENT_MB) * 1_000_000
+    limit = run.cfg.max_attachment_mb * 1_000_000
     for attachment in msg.attachments:
         if len(attachment.data) > limit:
             # Still in the original message, byte for byte: only not unpacked as a file.
