@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,8 @@ def _run(root: Path, *args: str, env: dict[str, str] | None = None, check: bool 
                               env={**os.environ, **(env or {})})
     except FileNotFoundError:
         raise SupportctlError("git is not installed", hint="install git; supportctl keeps the desk in git") from None
+    except OSError as exc:
+        raise SupportctlError(f"cannot run git {args[0]}: {exc.strerror}", hint="see the message above") from None
     if check and proc.returncode != 0:
         raise SupportctlError(f"git {args[0]} failed: {proc.stderr.strip() or proc.stdout.strip()}",
                               hint="run the same git command by hand to see what it needs")
@@ -58,8 +61,15 @@ def commit(root: Path, paths: list[str], message: str, *, author_name: str, auth
     listed = "\0".join(paths)
     proc = _run(root, "add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul", check=False, stdin=listed)
     if proc.returncode == 0:
-        proc = _run(root, "commit", "-q", "--no-verify", "-m", message, "--pathspec-from-file=-",
-                    "--pathspec-file-nul", env=env, check=False, stdin=listed)
+        # The message goes through a file too: a mail import lists every message, and one
+        # argument may hold at most 128 KiB.
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt", delete=False) as fh:
+            fh.write(message)
+        try:
+            proc = _run(root, "commit", "-q", "--no-verify", "-F", fh.name, "--pathspec-from-file=-",
+                        "--pathspec-file-nul", env=env, check=False, stdin=listed)
+        finally:
+            os.unlink(fh.name)
     if proc.returncode != 0:
         _explain_index_lock(root, proc.stderr or "")
         raise SupportctlError(f"git commit failed: {(proc.stderr or proc.stdout).strip()}",
@@ -104,7 +114,9 @@ def changed(root: Path, paths: list[str]) -> list[str]:
 
 def unstage(root: Path, paths: list[str]) -> None:
     """Undo `git add` of paths (used when a commit fails and files are restored)."""
-    _run(root, "reset", "-q", "--", *paths, check=False)
+    if paths:
+        _run(root, "reset", "-q", "--pathspec-from-file=-", "--pathspec-file-nul", check=False,
+             stdin="\0".join(paths))
 
 
 @dataclass

@@ -11,6 +11,7 @@ from supportctl.errors import SupportctlError, UsageError
 from supportctl.services.session import SYSTEM, SYSTEM_EMAIL, Session
 
 UNPROCESSED = "mail/unprocessed"   # mail that made no ticket change is still kept, never dropped
+MESSAGE_LINES = 500                 # a commit message lists this many messages, then counts the rest
 
 
 @dataclass
@@ -141,7 +142,9 @@ def intake(session: Session, items: Iterable, *, dry_run: bool = False, commit: 
                 out.results.append(_one(run, item))
                 run.flush()
             lines = [f"- {r.message_id or r.source}: {r.action}" + (f" {r.ticket}" if r.ticket else "") +
-                     (f" ({r.reason})" if r.reason else "") for r in out.results]
+                     (f" ({r.reason})" if r.reason else "") for r in out.results[:MESSAGE_LINES]]
+            if len(out.results) > MESSAGE_LINES:
+                lines.append(f"- ... and {len(out.results) - MESSAGE_LINES} more")
             n = len(out.results)
             summary = (f"mail: {n} message{'s' if n != 1 else ''} ({out.count('created')} created, "
                        f"{out.count('appended')} appended, {out.count('skipped')} skipped)")
