@@ -148,7 +148,7 @@ class Desk:
         finally:
             fh.close()
 
-    def write_files(self, files: dict[str, str | bytes]) -> dict[str, bytes | None]:
+    def write_files(self, files: dict[str, str | bytes], *, sync: bool = True) -> dict[str, bytes | None]:
         """Write texts (or bytes: kept mail) atomically; return the previous contents (None = did not exist).
 
         Each file is replaced atomically; if a later one fails (disk full), the
@@ -169,7 +169,8 @@ class Desk:
         written: dict[str, bytes | None] = {}
         try:
             for rel, data in files.items():
-                atomic_write_bytes(self.root / rel, data if isinstance(data, bytes) else data.encode("utf-8"))
+                atomic_write_bytes(self.root / rel, data if isinstance(data, bytes) else data.encode("utf-8"),
+                                   sync=sync)
                 written[rel] = previous[rel]
         except BaseException:
             self.restore(written)
@@ -231,30 +232,59 @@ class Desk:
         except (OSError, ValueError, KeyError, TypeError):
             self._intent_path.unlink(missing_ok=True)   # unreadable: nothing to finish
             return
+        try:   # a batch lists its files as it goes, one per line
+            paths += self._batch_paths.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            pass
         from supportctl.desk import git as gitops
 
-        changed = gitops.changed(self.root, paths)
+        changed = gitops.changed(self.root, list(dict.fromkeys(paths)))
         if changed:
             gitops.commit(self.root, changed, message + "\n\n(recorded after the command that wrote it was "
                           "interrupted)", author_name=author[0], author_email=author[1])
         self._intent_path.unlink(missing_ok=True)
+        self._batch_paths.unlink(missing_ok=True)
 
-    def batch(self) -> Batch:
-        """Files written one by one during a long run (a mail import), committed together at the end."""
-        return Batch(self)
+    @property
+    def _batch_paths(self) -> Path:
+        return self.state_dir / "commit-intent.paths"
+
+    def batch(self, message: str, author: tuple[str, str]) -> Batch:
+        """Files written one by one during a long run (a mail import), committed together at the end.
+
+        `message` and `author` name the commit should the run be killed before it commits.
+        """
+        return Batch(self, message, author)
 
 
 class Batch:
     """Writes that go to disk as they happen, so a long run's memory does not grow with its size,
     then one commit for all of them; on failure every file is put back as it was."""
 
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: Desk, message: str = "batch", author: tuple[str, str] = ("supportctl", "")) -> None:
         self.desk = desk
         self.previous: dict[str, bytes | None] = {}   # first contents of each file touched (None: new)
+        self._intent = (message, author)
+        self._listed = None
 
     def write(self, files: dict[str, str | bytes]) -> None:
-        for rel, old in self.desk.write_files(files).items():
+        # The files are listed before they are written, so a run killed half-way is
+        # committed by the next writer (Desk._recover) rather than left lying around.
+        if self._listed is None:
+            self.desk._intend([], *self._intent)
+            self._listed = open(self.desk._batch_paths, "w", encoding="utf-8")
+        self._listed.write("".join(f"{rel}\n" for rel in files))
+        self._listed.flush()
+        # No fsync per file: one sync before the commit covers them all.
+        for rel, old in self.desk.write_files(files, sync=False).items():
             self.previous.setdefault(rel, old)
+
+    def _forget(self) -> None:
+        if self._listed is not None:
+            self._listed.close()
+            self._listed = None
+        self.desk._intent_path.unlink(missing_ok=True)
+        self.desk._batch_paths.unlink(missing_ok=True)
 
     def rollback(self) -> None:
         from supportctl.desk import git as gitops
@@ -262,18 +292,26 @@ class Batch:
         self.desk.restore(self.previous)
         gitops.unstage(self.desk.root, [p for p, old in self.previous.items() if old is None])
         self.previous = {}
+        self._forget()
 
     def commit(self, message: str, *, author: tuple[str, str], commit: bool = True) -> str | None:
-        if not self.previous or not commit:
+        if not self.previous:
+            self._forget()
+            return None
+        os.sync()
+        if not commit:
+            self._forget()
             return None
         from supportctl.desk import git as gitops
 
         try:
-            return gitops.commit(self.desk.root, list(self.previous), message, author_name=author[0],
-                                 author_email=author[1])
+            sha = gitops.commit(self.desk.root, list(self.previous), message, author_name=author[0],
+                                author_email=author[1])
         except BaseException:
             self.rollback()
             raise
+        self._forget()
+        return sha
 
 
 def markdown_files(folder: Path, base: Path, *, stat: bool = True, skip: tuple[str, ...] = (".",),

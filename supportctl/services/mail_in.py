@@ -93,7 +93,7 @@ class _Run:
 
         self.session = session
         self.dry_run = dry_run
-        self.batch = session.desk.batch()
+        self.batch = session.desk.batch("mail: an import that was interrupted", (SYSTEM, SYSTEM_EMAIL))
         self.cfg = mail_config(session)
         self.store = session.tickets
         self.now = session.now()

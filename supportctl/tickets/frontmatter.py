@@ -178,9 +178,49 @@ def new_front_matter(fields: dict[str, Any]) -> str:
     return rt_dump(doc)
 
 
+_PLAIN_WORD = re.compile(r"[a-z][a-z0-9_-]*")
+# Words YAML 1.1 reads as something other than text: never written bare by the fast path.
+_YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf"})
+
+
+def _plain_scalar(value: Any) -> str | None:
+    """The text of a value that needs no quoting (an aware time, a plain word), else None."""
+    from supportctl.base.timeutil import format_timestamp
+
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return format_timestamp(value)
+    if isinstance(value, str) and _PLAIN_WORD.fullmatch(value) and value not in _YAML_WORDS:
+        return value
+    return None
+
+
+def _set_lines(fm_text: str, updates: dict[str, Any]) -> str | None:
+    """The front matter with each `key: value` line replaced, when every update is that simple; else None.
+
+    Every change (each reply, each mail appended) touches `updated:`; a line edit
+    gives the same text as the round trip below, about a hundred times faster.
+    """
+    for key, value in updates.items():
+        text = _plain_scalar(value)
+        if text is None or not _PLAIN_WORD.fullmatch(key):
+            return None
+        pattern = re.compile(rf"^{re.escape(key)}:[ \t]+[^\s#'\"{{\[&*!|>-][^#\n]*$", re.M)
+        found = pattern.findall(fm_text)
+        if len(found) != 1:
+            return None
+        fm_text = pattern.sub(lambda m: f"{key}: {text}", fm_text, count=1)
+    return fm_text
+
+
 def set_fields(ticket: Ticket, updates: dict[str, Any]) -> None:
     """Change front-matter fields with a round-trip edit (comments and order survive)."""
     from supportctl.base.yamlio import rt_dump, rt_load
+
+    fast = _set_lines(ticket.fm_text, updates)
+    if fast is not None:
+        ticket.fm_text = fast
+        ticket.meta = load_meta(fast, ticket.path)
+        return
 
     try:
         doc = rt_load(ticket.fm_text) if ticket.fm_text.strip() else None

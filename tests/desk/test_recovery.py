@@ -42,3 +42,28 @@ def test_an_interrupted_commit_is_finished_under_its_own_name(desk, cli):
     assert git(desk, "status", "--porcelain", "tickets") == ""
     assert not (desk / ".supportctl" / "commit-intent.json").exists()
     assert json.loads(cli("ticket", "show", ticket, "--json").stdout)["id"] == ticket
+
+
+BATCH_KILLER = """
+import os, signal, sys
+from supportctl.desk.store import Desk
+
+d = Desk(sys.argv[1])
+with d.lock():
+    batch = d.batch("mail: an import that was interrupted", ("supportctl", "supportctl@example.com"))
+    batch.write({"mail/AAAAAA/one.eml": b"first"})
+    batch.write({"mail/AAAAAA/two.eml": b"second"})
+    os.kill(os.getpid(), signal.SIGKILL)     # killed before the one commit of the run
+"""
+
+
+def test_a_long_run_killed_before_its_commit_is_committed_by_the_next_writer(desk, cli):
+    ticket = new_ticket(cli, title="Unrelated")
+    proc = subprocess.run([sys.executable, "-c", BATCH_KILLER, str(desk)], cwd=desk)
+    assert proc.returncode == -signal.SIGKILL
+    cli("ticket", "note", ticket, "-m", "next writer")
+    log = git(desk, "log", "-2", "--format=%an|%s").splitlines()
+    assert log[1] == "supportctl|mail: an import that was interrupted"
+    files = git(desk, "show", "--format=", "--name-only", "HEAD~1").split()
+    assert files == ["mail/AAAAAA/one.eml", "mail/AAAAAA/two.eml"]
+    assert git(desk, "status", "--porcelain") == ""

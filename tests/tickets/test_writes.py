@@ -154,3 +154,33 @@ def test_a_merge_keeps_the_front_matter_what_the_merged_history_says(desk, cli):
         merged = parse_ticket(merge_texts(base, a, b).text, "x.md")
         assert merged.meta["status"] == "open"
         assert merged.meta["updated"] == datetime.fromisoformat("2026-03-02T12:00:00+01:00")
+
+
+def test_the_line_edit_of_simple_fields_writes_what_the_round_trip_writes():
+    """Every change touches `updated:` through a fast line edit; it must equal ruamel's round trip."""
+    import glob
+    from datetime import datetime, timedelta, timezone
+    from pathlib import Path
+
+    from supportctl.base.yamlio import rt_dump, rt_load
+    from supportctl.tickets import frontmatter
+    from supportctl.tickets.format import read_ticket
+
+    root = Path(__file__).resolve().parents[2]
+    updates = ({"updated": datetime(2026, 12, 2, 5, 36, 49, tzinfo=timezone(timedelta(hours=1)))},
+               {"status": "open", "updated": datetime(2026, 12, 2, 5, 36, tzinfo=timezone.utc)},
+               {"status": "solved"}, {"status": "yes"}, {"title": "Two words"})
+    fast_ones = 0
+    for path in sorted(glob.glob(str(root / "tickets" / "*.md"))):
+        ticket = read_ticket(path, path)
+        for update in updates:
+            fast = frontmatter._set_lines(ticket.fm_text, update)
+            if fast is None:
+                continue
+            doc = rt_load(ticket.fm_text)
+            for key, value in update.items():
+                doc[key] = frontmatter.to_yaml_value(key, value)
+            assert fast == rt_dump(doc), (path, update)
+            fast_ones += 1
+    assert fast_ones >= 150
+    assert frontmatter._set_lines("status: open\n", {"status": "yes"}) is None     # YAML 1.1 would read a bool
