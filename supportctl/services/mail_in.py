@@ -181,6 +181,11 @@ def _one(run: _Run, item) -> Intake:
     try:
         _file(run, result, msg, raw, key)
     except SupportctlError as exc:
+        if not run.dry_run:
+            # Whatever this message half-changed is dropped (the previous one was flushed),
+            # so a skipped message leaves no trace but its kept original.
+            run.tickets, run.files = {}, {}
+            run.received.pop(key, None)
         result.action, result.ticket = "skipped", None
         result.reason = exc.message
         result.kept = run.keep_unprocessed(raw)
@@ -336,7 +341,10 @@ def _create(run: _Run, result: Intake, msg, raw: bytes, key: str, sender: str, r
     _received(run, ticket, _new_message(ticket, 0), msg, raw, key, reason)
     result.action, result.ticket = "created", new_id
     if reason is None and run.cfg.acknowledge:
-        _acknowledge(run, ticket)
+        try:
+            _acknowledge(run, ticket)
+        except SupportctlError as exc:   # a broken template must not turn a customer away
+            result.reason = f"no acknowledgement: {exc}"
 
 
 def _acknowledge(run: _Run, ticket) -> None:

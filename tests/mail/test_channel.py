@@ -253,3 +253,12 @@ def test_a_large_attachment_stays_in_the_original_only(mail_desk, cli, tmp_path)
     assert "attachment" not in fields and fields["attachment_too_large"].startswith("huge.log (26.0 MB)")
     assert not list(mail_desk.glob("mail/*/*/huge.log"))
     assert not (mail_desk.parent / "etc").exists()
+
+
+def test_a_broken_acknowledgement_template_still_lets_the_mail_in(mail_desk, cli, tmp_path):
+    (mail_desk / "templates/replies/acknowledge.md.j2").write_text("Hi {{ no_such_variable }}\n")
+    git(mail_desk, "commit", "-qam", "a broken acknowledgement")
+    [result] = intake(cli, tmp_path, mail("Hello", "Hello there."))
+    assert result["action"] == "created" and "no_such_variable" in result["reason"]
+    assert json.loads(cli("mail", "outbox", "--json").stdout) == []        # nothing half-written to send
+    assert git(mail_desk, "status", "--porcelain") == ""
