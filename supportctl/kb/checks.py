@@ -43,8 +43,6 @@ def check_articles(kb: Kb, config: Config | None, now: datetime) -> list[KbProbl
             titles.setdefault(a.title.casefold(), []).append(a)
 
     for a in kb.articles:
-        p = a.path
-
         def add(code: str, message: str, hint: str | None, key: str | None = None, line: int | None = None,
                 blocking: bool = True, _a: Article = a) -> None:
             if line is None:

@@ -15,7 +15,7 @@ from typing import Any
 from supportctl.errors import SupportctlError
 from supportctl.kb.checks import check_articles
 from supportctl.kb.load import load_kb
-from supportctl.kb.model import Kb, KbProblem
+from supportctl.kb.model import KbProblem
 from supportctl.site.mkdocs import MkdocsInfo, read_mkdocs
 from supportctl.site.stage import Stage, check_sources, stage
 from supportctl.site.verify import verify_no_leaks, verify_pages

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from supportctl.kb.model import GENERATED_MARK, SITE_FIELDS, Article, Kb, article_href, public_url  # noqa: F401
+from supportctl.kb.model import GENERATED_MARK, SITE_FIELDS, Article, Kb
 
 DESK_CONFIG = ".desk.yml"
 SHIM_PATH = "assets/javascripts/iframe-worker-shim.js"

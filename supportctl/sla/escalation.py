@@ -7,7 +7,7 @@ caller's job (supportctl/services), and so is rendering notes (`render_note`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any

@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+# Real mail servers started by the tests (Dovecot, aiosmtpd), for every test in this folder.
+from tests.mail.servers import (imap_server, imaps_server, smtp_server, smtp_tls_server,  # noqa: F401
+                                tls_certificates)
+
 DATA = Path(__file__).resolve().parent.parent / "data" / "mail"
 MESSAGES = DATA / "messages"
 DESK = "support@ledgerly.example"

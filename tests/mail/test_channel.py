@@ -10,7 +10,6 @@ import pytest
 
 from tests.conftest import git
 from tests.mail.conftest import MESSAGES
-from tests.mail.servers import imap_server, smtp_server  # noqa: F401  (fixtures)
 
 MAIL = """
 mail:
@@ -22,7 +21,7 @@ mail:
 
 
 @pytest.fixture
-def mail_desk(desk, smtp_server):  # noqa: F811
+def mail_desk(desk, smtp_server):
     with open(desk / "supportctl.yml", "a") as fh:
         fh.write(MAIL.format(smtp_port=smtp_server.port))
     git(desk, "commit", "-qam", "mail settings")
@@ -82,7 +81,7 @@ def test_the_same_mail_twice_changes_nothing(mail_desk, cli, tmp_path):
     assert git(mail_desk, "rev-parse", "HEAD") == head
 
 
-def test_replies_thread_by_subject_tag_and_by_message_id(mail_desk, cli, tmp_path, smtp_server):  # noqa: F811
+def test_replies_thread_by_subject_tag_and_by_message_id(mail_desk, cli, tmp_path, smtp_server):
     [first] = intake(cli, tmp_path, mail("Login fails", "I cannot log in."))
     ticket_id = first["ticket"]
     # A reply with the tag behind other prefixes.
@@ -122,7 +121,7 @@ def test_automated_mail_gets_no_acknowledgement(mail_desk, cli, tmp_path):
     assert json.loads(cli("mail", "outbox", "--json").stdout) == []
 
 
-def test_send_delivers_each_reply_once_threaded_to_the_customer(mail_desk, cli, tmp_path, smtp_server):  # noqa: F811
+def test_send_delivers_each_reply_once_threaded_to_the_customer(mail_desk, cli, tmp_path, smtp_server):
     customer_id = "<first-mail@example.com>"
     [first] = intake(cli, tmp_path, mail("Export stops", "It stops.", message_id=customer_id,
                                          Cc="Bob Jones <bob@example.com>"))
@@ -149,7 +148,7 @@ def test_send_delivers_each_reply_once_threaded_to_the_customer(mail_desk, cli, 
     assert len(smtp_server.messages) == 2
 
 
-def test_a_refused_send_records_nothing_and_is_retried(mail_desk, cli, tmp_path, smtp_server):  # noqa: F811
+def test_a_refused_send_records_nothing_and_is_retried(mail_desk, cli, tmp_path, smtp_server):
     [first] = intake(cli, tmp_path, mail("Question", "A question."))
     head = git(mail_desk, "rev-parse", "HEAD")
     before = (mail_desk / f"tickets/{first['ticket']}.md").read_text()
@@ -164,7 +163,7 @@ def test_a_refused_send_records_nothing_and_is_retried(mail_desk, cli, tmp_path,
     assert len(json.loads(cli("mail", "send", "--json").stdout)["sent"]) == 1
 
 
-def test_a_bounce_marks_the_reply_undelivered_without_a_new_ticket(mail_desk, cli, tmp_path, smtp_server):  # noqa: F811
+def test_a_bounce_marks_the_reply_undelivered_without_a_new_ticket(mail_desk, cli, tmp_path, smtp_server):
     [first] = intake(cli, tmp_path, mail("Hello", "Hello there."))
     ticket_id = first["ticket"]
     cli("mail", "send")
@@ -197,7 +196,7 @@ def test_an_mta_pipe_on_standard_input(mail_desk, cli):
     assert json.loads(result.stdout)[0]["action"] == "created"
 
 
-def test_fetch_reads_the_imap_folder_and_files_mail_away(mail_desk, cli, imap_server, monkeypatch):  # noqa: F811
+def test_fetch_reads_the_imap_folder_and_files_mail_away(mail_desk, cli, imap_server, monkeypatch):
     with open(mail_desk / "supportctl.yml", "a") as fh:
         fh.write(f"  imap: {{host: 127.0.0.1, port: {imap_server.port}, security: none, "
                  f"username: {imap_server.username}, password_env: TEST_IMAP_PASSWORD, folder: INBOX, "
@@ -212,7 +211,7 @@ def test_fetch_reads_the_imap_folder_and_files_mail_away(mail_desk, cli, imap_se
     assert json.loads(cli("mail", "fetch", "--json").stdout) == []
 
 
-def test_fetch_without_the_password_variable_says_which(mail_desk, cli, imap_server):  # noqa: F811
+def test_fetch_without_the_password_variable_says_which(mail_desk, cli, imap_server):
     with open(mail_desk / "supportctl.yml", "a") as fh:
         fh.write(f"  imap: {{host: 127.0.0.1, port: {imap_server.port}, security: none, "
                  f"username: {imap_server.username}, password_env: NOT_SET_ANYWHERE}}\n")

@@ -13,7 +13,6 @@ from email.utils import make_msgid
 import pytest
 from imapclient import IMAPClient
 
-from tests.mail.servers import imap_server, smtp_server  # noqa: F401  (also in tests/mail/conftest.py)
 
 RAW = (b"From: Customer <customer@example.com>\r\n"
        b"To: support@ledgerly.example\r\n"

@@ -15,14 +15,7 @@ from email.message import EmailMessage
 import pytest
 
 from tests.conftest import git
-from tests.mail.servers import (  # noqa: F401  (fixtures)
-    PASSWORD,
-    SMTP_USER,
-    SmtpServer,
-    imaps_server,
-    smtp_tls_server,
-    tls_certificates,
-)
+from tests.mail.servers import PASSWORD, SMTP_USER, SmtpServer
 
 NOW = "2026-03-02T10:30:00+01:00"
 CUSTOMER_ID = "<customer-1@example.com>"
