@@ -63,9 +63,44 @@ def check(session: Session) -> list[SupportctlError]:
 
     problems = check_desk(session.desk)
     problems.extend(_symlinks(session))
-    if not any(p.path == "supportctl.yml" for p in problems):  # the KB checks need a valid config
+    if not any(p.path == "supportctl.yml" for p in problems):  # these checks need a valid config
+        problems.extend(_config_references(session))
         problems.extend(check_kb(session.desk, session.now()))
     return problems
+
+
+def _config_references(session: Session) -> list[SupportctlError]:
+    """What supportctl.yml names that only a later run would miss: note templates, holiday countries."""
+    from supportctl import templating
+    from supportctl.sla.calendar import package_holidays
+
+    config, desk = session.config, session.desk
+    out: list[SupportctlError] = []
+    for policy in config.sla.policies:
+        for rule in policy.escalate:
+            if rule.note:
+                try:
+                    templating.find_template(desk.templates_dir, rule.note)
+                except SupportctlError as exc:
+                    out.append(SupportctlError(f"sla policy {policy.name}: escalation note: {exc.message}",
+                                               path="supportctl.yml", hint=exc.hint))
+    if config.mail and config.mail.acknowledge:
+        try:
+            templating.find_template(desk.templates_dir, config.mail.acknowledge)
+        except SupportctlError as exc:
+            out.append(SupportctlError(f"mail.acknowledge: {exc.message}", path="supportctl.yml", hint=exc.hint))
+    for name, calendar in config.calendars.items():
+        source = calendar.holidays_from
+        if source is None:
+            continue
+        try:
+            package_holidays(source.country, source.subdiv, session.now().year)
+        except (NotImplementedError, KeyError, ValueError):
+            where = source.country + (f"/{source.subdiv}" if source.subdiv else "")
+            out.append(SupportctlError(f"calendars.{name}.holidays_from: the holidays package knows no {where}",
+                                       path="supportctl.yml",
+                                       hint="use an ISO 3166 country code (and a subdivision it lists), e.g. IE"))
+    return out
 
 
 def _symlinks(session: Session) -> list[SupportctlError]:

@@ -135,3 +135,23 @@ def test_help_is_fast_and_every_command_is_documented(cli):
         for sub_name, sub in getattr(command, "commands", {}).items():
             assert sub.help, f"{name} {sub_name} has no help"
     assert "ticket" in cli("--help").stdout
+
+
+def test_check_reports_what_the_config_names_but_a_later_run_would_miss(desk, cli):
+    import json
+
+    from tests.conftest import git
+
+    config = (desk / "supportctl.yml").read_text()
+    config = config.replace("    holidays: [\"12-25\", \"12-26\"]",
+                            "    holidays: [\"12-25\", \"12-26\"]\n    holidays_from: {country: ZZ}")
+    config = config.replace("      warn_before: 30m\n",
+                            "      warn_before: 30m\n      escalate:\n        - {when: breached, note: notes/nowhere}\n")
+    (desk / "supportctl.yml").write_text(config + "mail: {address: support@desk.example, subject_tag: Test, "
+                                                  "acknowledge: replies/missing}\n")
+    git(desk, "commit", "-qam", "config with dangling names")
+    result = cli("check", "--json", ok=False)
+    messages = " ".join(p["message"] for p in json.loads(result.stdout))
+    assert result.exit_code == 1
+    assert "escalation note" in messages and "notes/nowhere" in messages
+    assert "mail.acknowledge" in messages and "holidays_from" in messages and "ZZ" in messages
