@@ -68,10 +68,7 @@ def session(as_: str | None = None, at: str | None = None, *, now: str | None = 
     from supportctl.services.session import Session
 
     d = d or desk()
-    handle = actor_handle(d, as_) if actor else None
-    if actor and handle is None:
-        raise UsageError("who is doing this? no --as, no SUPPORTCTL_AGENT and no git user.name",
-                         hint="pass --as AGENT or export SUPPORTCTL_AGENT=AGENT")
+    handle = actor_handle(d, as_) if actor else None   # a service that needs one says so (Session.agent)
     explicit: datetime | None = None
     if at:
         explicit = parse_timestamp(at, what="--at")

@@ -202,12 +202,18 @@ class Desk:
         try:
             sha = gitops.commit(self.root, paths, message, author_name=author[0], author_email=author[1])
         except BaseException:
-            self.restore(previous)
-            gitops.unstage(self.root, [p for p, old in previous.items() if old is None])
-            self._intent_path.unlink(missing_ok=True)
+            self.undo(previous)
             raise
-        self._intent_path.unlink(missing_ok=True)
+        finally:
+            self._intent_path.unlink(missing_ok=True)
         return sha
+
+    def undo(self, previous: dict[str, bytes | None]) -> None:
+        """Put files back as `write_files` found them, and take new ones out of git's index again."""
+        from supportctl.desk import git as gitops
+
+        self.restore(previous)
+        gitops.unstage(self.root, [p for p, old in previous.items() if old is None])
 
     # A command killed between writing its files and committing them would leave
     # changes that the next command, touching the same ticket, commits under its
@@ -249,32 +255,33 @@ class Desk:
     def _batch_paths(self) -> Path:
         return self.state_dir / "commit-intent.paths"
 
-    def batch(self, message: str, author: tuple[str, str]) -> Batch:
+    def batch(self, message: str, author: tuple[str, str], *, commit: bool = True) -> Batch:
         """Files written one by one during a long run (a mail import), committed together at the end.
 
         `message` and `author` name the commit should the run be killed before it commits.
         """
-        return Batch(self, message, author)
+        return Batch(self, message, author, commit=commit)
 
 
 class Batch:
     """Writes that go to disk as they happen, so a long run's memory does not grow with its size,
     then one commit for all of them; on failure every file is put back as it was."""
 
-    def __init__(self, desk: Desk, message: str = "batch", author: tuple[str, str] = ("supportctl", "")) -> None:
+    def __init__(self, desk: Desk, message: str, author: tuple[str, str], *, commit: bool = True) -> None:
         self.desk = desk
         self.previous: dict[str, bytes | None] = {}   # first contents of each file touched (None: new)
-        self._intent = (message, author)
+        self._intent = (message, author) if commit else None   # --no-commit: nothing to finish for it
         self._listed = None
 
     def write(self, files: dict[str, str | bytes]) -> None:
         # The files are listed before they are written, so a run killed half-way is
         # committed by the next writer (Desk._recover) rather than left lying around.
-        if self._listed is None:
+        if self._listed is None and self._intent is not None:
             self.desk._intend([], *self._intent)
             self._listed = open(self.desk._batch_paths, "w", encoding="utf-8")
-        self._listed.write("".join(f"{rel}\n" for rel in files))
-        self._listed.flush()
+        if self._listed is not None:
+            self._listed.write("".join(f"{rel}\n" for rel in files))
+            self._listed.flush()
         # No fsync per file: one sync before the commit covers them all.
         for rel, old in self.desk.write_files(files, sync=False).items():
             self.previous.setdefault(rel, old)
@@ -287,31 +294,21 @@ class Batch:
         self.desk._batch_paths.unlink(missing_ok=True)
 
     def rollback(self) -> None:
-        from supportctl.desk import git as gitops
-
-        self.desk.restore(self.previous)
-        gitops.unstage(self.desk.root, [p for p, old in self.previous.items() if old is None])
+        self.desk.undo(self.previous)
         self.previous = {}
         self._forget()
 
-    def commit(self, message: str, *, author: tuple[str, str], commit: bool = True) -> str | None:
-        if not self.previous:
-            self._forget()
-            return None
-        os.sync()
-        if not commit:
-            self._forget()
-            return None
-        from supportctl.desk import git as gitops
-
+    def commit(self, message: str, *, author: tuple[str, str]) -> str | None:
+        """One commit of every file written (none with commit=False); on failure all are put back."""
         try:
-            sha = gitops.commit(self.desk.root, list(self.previous), message, author_name=author[0],
-                                author_email=author[1])
-        except BaseException:
-            self.rollback()
-            raise
-        self._forget()
-        return sha
+            if not self.previous:
+                return None
+            os.sync()
+            if self._intent is None:
+                return None
+            return self.desk._commit(list(self.previous), message, author, self.previous)
+        finally:
+            self._forget()
 
 
 def markdown_files(folder: Path, base: Path, *, stat: bool = True, skip: tuple[str, ...] = (".",),

@@ -88,12 +88,13 @@ def fetch(session: Session, *, env: Mapping[str, str], dry_run: bool = False, co
 class _Run:
     """One intake run under the desk lock: the tickets it touched and the files it writes."""
 
-    def __init__(self, session: Session, dry_run: bool) -> None:
+    def __init__(self, session: Session, dry_run: bool, commit: bool) -> None:
         from supportctl.mail.records import RECEIVED, SENT, events_of
 
         self.session = session
         self.dry_run = dry_run
-        self.batch = session.desk.batch("mail: an import that was interrupted", (SYSTEM, SYSTEM_EMAIL))
+        self.batch = session.desk.batch("mail: an import that was interrupted", (SYSTEM, SYSTEM_EMAIL),
+                                        commit=commit)
         self.cfg = mail_config(session)
         self.store = session.tickets
         self.now = session.now()
@@ -136,7 +137,7 @@ def intake(session: Session, items: Iterable, *, dry_run: bool = False, commit: 
     """Turn messages into tickets and messages (threaded, deduplicated, automated mail and bounces marked)."""
     out = IntakeRun(dry_run=dry_run)
     with session.desk.lock():
-        run = _Run(session, dry_run)
+        run = _Run(session, dry_run, commit)
         try:
             for item in items:
                 out.results.append(_one(run, item))
@@ -148,8 +149,7 @@ def intake(session: Session, items: Iterable, *, dry_run: bool = False, commit: 
             n = len(out.results)
             summary = (f"mail: {n} message{'s' if n != 1 else ''} ({out.count('created')} created, "
                        f"{out.count('appended')} appended, {out.count('skipped')} skipped)")
-            out.sha = run.batch.commit(summary + "\n\n" + "\n".join(lines), author=(SYSTEM, SYSTEM_EMAIL),
-                                       commit=commit)
+            out.sha = run.batch.commit(summary + "\n\n" + "\n".join(lines), author=(SYSTEM, SYSTEM_EMAIL))
         except BaseException:
             run.batch.rollback()   # a failed run leaves every file as it was
             raise
