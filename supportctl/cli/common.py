@@ -9,7 +9,7 @@ from datetime import datetime
 
 import typer
 
-from supportctl.errors import UsageError
+from supportctl.errors import SupportctlError, UsageError
 
 
 @dataclass
@@ -62,13 +62,27 @@ def actor_handle(d, explicit: str | None) -> str | None:
     return resolve_actor(d, git.user_name(d.root), "git user.name")
 
 
-def session(as_: str | None = None, at: str | None = None, *, now: str | None = None, actor: bool = True, d=None):
-    """A services session: the desk, the actor (when `actor`), and `--at` or `--now` or the clock."""
+def session(as_: str | None = None, at: str | None = None, *, now: str | None = None, actor: bool | None = True,
+            d=None):
+    """A services session: the desk, the actor, and `--at` or `--now` or the clock.
+
+    `actor=True` resolves the actor (a service that needs one says so when none is
+    set); `False` names nobody; `None` takes the actor when `--as` or the
+    environment names a known agent, and nobody otherwise.
+    """
     from supportctl.base.timeutil import parse_timestamp
     from supportctl.services.session import Session
 
     d = d or desk()
-    handle = actor_handle(d, as_) if actor else None   # a service that needs one says so (Session.agent)
+    handle = None
+    if actor:
+        handle = actor_handle(d, as_)
+    elif actor is None:
+        try:
+            handle = actor_handle(d, as_)
+        except SupportctlError:
+            if as_:
+                raise
     explicit: datetime | None = None
     if at:
         explicit = parse_timestamp(at, what="--at")

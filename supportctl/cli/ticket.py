@@ -66,13 +66,15 @@ def message_cmd(
     message: Optional[str] = typer.Option(None, "-m", "--message", help="The customer's text."),
     body_file: Optional[str] = typer.Option(None, "--body-file", help="Read the text from a file (- = stdin)."),
     sender: Optional[str] = typer.Option(None, "--from", help='Sender if not the requester: "Name <email>".'),
+    as_: Optional[str] = typer.Option(None, "--as", help="Who records it, the commit's author (default "
+                                      "SUPPORTCTL_AGENT, then git user.name, else supportctl)."),
     at: Optional[str] = AT_OPTION,
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
     """Add a customer message; it reopens a pending or solved ticket."""
     from supportctl.services import tickets
 
-    s = session(at=at, actor=False)
+    s = session(as_, at=at, actor=None)
     text = read_body(message, body_file) or ""
     result = tickets.customer_message(s, ref, text=text, sender=sender, commit=not no_commit)
     if result.follow_up is not None:
@@ -378,16 +380,26 @@ def log_cmd(
     ref: str = typer.Argument(..., metavar="ID", help="Ticket id or unique prefix."),
     json_: bool = JSON_OPTION,
 ) -> None:
-    """Who changed a ticket and when, from git history."""
+    """Who changed a ticket and when: the records' own times, from git history."""
     from supportctl.services import tickets
 
-    rel, entries = tickets.history(session(actor=False), ref)
+    ses = session(actor=False)
+    rel, entries = tickets.history(ses, ref)
     if json_:
-        emit_json([e.__dict__ for e in entries])
+        emit_json([{**e.__dict__, "at": e.at} for e in entries])
         return
     if not entries:
         info(f"{rel} has no commits yet")
         return
-    rows = [[e.commit, e.date[:16].replace("T", " "), f"{e.author} <{e.email}>", e.stat, e.subject]
+    zone = ses.zone
+    rows = [[e.commit, _log_time(e.at or e.committed, zone), f"{e.author} <{e.email}>", e.stat, e.subject]
             for e in entries]
-    echo(table(rows, ["COMMIT", "DATE", "AUTHOR", "LINES", "CHANGE"]))
+    echo(table(rows, ["COMMIT", "WHEN", "COMMITTED BY", "LINES", "CHANGE"]))
+    if any(e.at is None for e in entries):
+        info("a time without records (a hand edit, a config change) is the commit's date")
+
+
+def _log_time(stamp: str, zone) -> str:
+    from datetime import datetime
+
+    return datetime.fromisoformat(stamp).astimezone(zone).strftime("%Y-%m-%d %H:%M")

@@ -182,6 +182,7 @@ class Config(Strict):
     desk: DeskConfig
     agents: Union[list[str], dict[str, Agent]] = []
     groups: dict[str, Group] = {}
+    default_group: str | None = None               # where a new ticket starts when no group is given
     customers: dict[str, list[str]] = {}           # named lists: emails or "@domain"
     ticket_types: list[str] = ["question", "incident", "problem", "task"]
     custom_fields: dict[str, CustomField] = {}
@@ -208,6 +209,9 @@ class Config(Strict):
         for name, group in self.groups.items():
             if group.escalates_from and group.escalates_from not in self.groups:
                 raise ValueError(f"groups.{name}.escalates_from: {group.escalates_from!r} is not a group")
+        if self.default_group is not None and self.default_group not in self.groups:
+            raise ValueError(f"default_group: {self.default_group!r} is not a group; "
+                             f"groups: {', '.join(self.groups) or '(none)'}")
         agents = self.agent_map()
         for name, agent in agents.items():
             if agent.group and agent.group not in self.groups:

@@ -127,12 +127,14 @@ class LogEntry:
     date: str
     subject: str
     stat: str
+    added: list[str]       # the lines the commit added that start with the caller's prefix
 
 
-def log(root: Path, path: str) -> list[LogEntry]:
+def log(root: Path, path: str, *, added_prefix: str = "### ") -> list[LogEntry]:
     """The commits that touched `path`, newest first, in one `git log` call."""
     fmt = "%x1e%h%x1f%an%x1f%ae%x1f%aI%x1f%s"
-    proc = _run(root, "log", "--follow", f"--format={fmt}", "--numstat", "--", path, check=False)
+    proc = _run(root, "log", "--follow", f"--format={fmt}", "-p", "-U0", "--no-color", "--no-ext-diff",
+                "--", path, check=False)
     if proc.returncode != 0:
         return []
     entries = []
@@ -141,11 +143,18 @@ def log(root: Path, path: str) -> list[LogEntry]:
         parts = head.split("\x1f")
         if len(parts) != 5:
             continue
-        stat = ""
-        for line in rest.strip().splitlines():
-            added, removed, _name = (line.split("\t") + ["", "", ""])[:3]
-            stat = f"+{added} -{removed}"
-        entries.append(LogEntry(*parts, stat))
+        plus = minus = 0
+        added = []
+        for line in rest.splitlines():
+            if line.startswith("+++") or line.startswith("---"):
+                continue
+            if line.startswith("+"):
+                plus += 1
+                if line.startswith(added_prefix, 1):
+                    added.append(line[1:])
+            elif line.startswith("-"):
+                minus += 1
+        entries.append(LogEntry(*parts, f"+{plus} -{minus}", added))
     return entries
 
 

@@ -64,9 +64,11 @@ def customer_message(session: Session, ref: str, *, text: str, sender: str | Non
     with desk.lock():
         ticket = session.tickets.get(ref)
         when = session.now()
-        person = given or ticket.meta.get("requester") or {}
-        # The customer is the commit's author: their words, whoever typed them in.
-        author = (person.get("name") or person.get("email", "customer"), person.get("email", "customer@invalid"))
+        # The commit's author is who recorded the message (the agent at the terminal, or
+        # supportctl for an intake job); the record itself names the customer. Git is the
+        # audit trail of who changed the repository, and a customer's address in commit
+        # metadata could not be erased later by editing a file.
+        author = session.author() if session.actor else (SYSTEM, SYSTEM_EMAIL)
         if actions.closed_follow_up(ticket, session.config, when):
             outcome = actions.open_follow_up(ticket, session.config, ticket_id=new_ticket_id(set(session.tickets.ids())),
                                              at=when, text=text, sender=sender_text)
@@ -277,9 +279,38 @@ def get(session: Session, ref: str) -> Ticket:
     return session.tickets.get(ref)
 
 
-def history(session: Session, ref: str) -> tuple[str, list]:
-    """(path, commits) for one ticket: who changed it and when, from git."""
+@dataclass
+class LogLine:
+    """One commit that touched a ticket, with the records it added (their own `--at` times)."""
+
+    commit: str
+    author: str
+    email: str
+    committed: str                 # the commit's date: when the change reached git
+    subject: str
+    stat: str
+    records: list[dict] = field(default_factory=list)   # {kind, id, at, author, role}
+
+    @property
+    def at(self) -> str | None:
+        """When it happened: the earliest record the commit added, else None (a hand edit)."""
+        return min((r["at"] for r in self.records), default=None)
+
+
+def history(session: Session, ref: str) -> tuple[str, list[LogLine]]:
+    """(path, commits) for one ticket: who changed it and when, from git and the records."""
     from supportctl.desk import git
+    from supportctl.tickets.format import HEADER_RE
 
     rel = session.tickets.resolve(ref)
-    return rel, git.log(session.desk.root, rel)
+    lines = []
+    for entry in git.log(session.desk.root, rel):
+        records = []
+        for header in entry.added:
+            m = HEADER_RE.match(header)
+            if m:
+                kind, rid, at, who, role = m.groups()
+                records.append({"kind": kind, "id": rid, "at": at, "author": who, "role": role})
+        lines.append(LogLine(entry.commit, entry.author, entry.email, entry.date, entry.subject, entry.stat,
+                             records))
+    return rel, lines

@@ -134,6 +134,8 @@ def create_ticket(config: Config, *, ticket_id: str, path: str, title: str, requ
         raise UsageError(f"unknown type {type_!r}", hint=f"use one of: {', '.join(config.ticket_types)}")
     if group is not None and group not in config.groups:
         raise UsageError(f"unknown group {group!r}", hint=f"groups: {', '.join(config.groups) or '(none)'}")
+    if group is None:
+        group = config.default_group
     if assignee is not None:
         assignee = resolve_agent(config, assignee)
     person = parse_requester(requester)
@@ -231,6 +233,13 @@ def last_status_change(ticket: Ticket) -> datetime | None:
 def agent_reply(ticket: Ticket, config: Config, *, actor: str, at: datetime, text: str,
                 status: str | None = None) -> Outcome:
     """A public reply; a `new` ticket moves to open unless another status is given."""
+    lifecycle = config.lifecycle
+    if lifecycle.category(ticket.status) == "closed" and (status is None or lifecycle.category(status) == "closed"):
+        # Closed is final: a reply there would reach the customer on a conversation
+        # every report counts as finished, and no clock would ever see it.
+        raise UsageError(f"ticket {ticket.id} is {ticket.status} (closed): it takes no more replies",
+                         hint=f"reopen it in the same command (`--status {lifecycle.reopen_state()}`), "
+                              "or open a new ticket for the customer")
     ticket.add_record(_message_record("message", actor, "agent", at, text))
     if status is None and config.lifecycle.category(ticket.status) == "new":
         status = config.lifecycle.reopen_state()

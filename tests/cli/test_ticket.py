@@ -70,7 +70,7 @@ def test_customer_message_reopens_pending_and_solved(desk, cli):
     assert "status: open\n" in text
     assert "(system)\n\nstatus: pending -> open\nreason: customer reply\n" in text
     author, subject = last_commit(desk)
-    assert author == "Dana Smith <dana@example.com>"
+    assert author == "Alice Adams <alice@desk.example>"   # who recorded it (see the test on commit authors)
     assert subject == f"ticket {tid}: pending -> open (customer reply)"
     cli("ticket", "status", tid, "solved", "--at", "2026-03-02T12:00:00+01:00")
     cli("ticket", "message", tid, "-m", "Still broken.", "--at", "2026-03-03T09:00:00+01:00")
@@ -473,3 +473,66 @@ def test_custom_fields_take_their_declared_type(desk, cli):
     cli("ticket", "set", tid, "seats", "40")
     assert json.loads(cli("ticket", "show", tid, "--json").stdout)["seats"] == 40
     assert cli("check", ok=False).exit_code == 0
+
+
+def test_a_new_ticket_starts_in_the_default_group_unless_it_names_one(desk, cli):
+    config = (desk / "supportctl.yml").read_text().replace("groups:\n", "default_group: tier-1\ngroups:\n", 1)
+    (desk / "supportctl.yml").write_text(config)
+    plain = json.loads(cli("ticket", "show", new_ticket(cli), "--json").stdout)
+    named = json.loads(cli("ticket", "show", new_ticket(cli, "--group", "tier-2"), "--json").stdout)
+    assert plain["group"] == "tier-1" and named["group"] == "tier-2"
+
+
+def test_a_default_group_that_is_not_a_group_is_a_config_error(desk, cli):
+    config = (desk / "supportctl.yml").read_text().replace("groups:\n", "default_group: tier-9\ngroups:\n", 1)
+    (desk / "supportctl.yml").write_text(config)
+    result = cli("check", ok=False)
+    assert result.exit_code == 1 and "default_group: 'tier-9' is not a group" in result.stdout + result.stderr
+
+
+def test_an_agent_reply_on_a_closed_ticket_is_refused_and_changes_nothing(desk, cli):
+    tid = new_ticket(cli)
+    cli("ticket", "status", tid, "closed", "--at", "2026-03-02T10:00:00+01:00")
+    before, head = read(desk, tid), git(desk, "rev-parse", "HEAD")
+    result = cli("ticket", "reply", tid, "-m", "One more thing.", ok=False)
+    assert result.exit_code == 2
+    assert f"ticket {tid} is closed (closed): it takes no more replies" in result.stderr
+    assert "hint: reopen it in the same command (`--status open`)" in result.stderr
+    assert read(desk, tid) == before and git(desk, "rev-parse", "HEAD") == head
+    # An internal note is still fine: it never reaches the customer.
+    cli("ticket", "note", tid, "-m", "Customer called back; nothing to do.")
+
+
+def test_a_reply_that_reopens_a_closed_ticket_is_accepted_where_the_lifecycle_allows_it(desk, cli):
+    config = (desk / "supportctl.yml").read_text().replace("    closed: []\n", "    closed: [open]\n")
+    (desk / "supportctl.yml").write_text(config)
+    tid = new_ticket(cli)
+    cli("ticket", "status", tid, "closed", "--at", "2026-03-02T10:00:00+01:00")
+    cli("ticket", "reply", tid, "-m", "Reopening: we found more.", "--status", "open",
+        "--at", "2026-03-03T10:00:00+01:00")
+    assert json.loads(cli("ticket", "show", tid, "--json").stdout)["status"] == "open"
+
+
+def test_a_customer_message_is_committed_by_who_recorded_it_not_the_customer(desk, cli, monkeypatch):
+    tid = new_ticket(cli)
+    cli("ticket", "message", tid, "-m", "Any news?", "--at", "2026-03-02T11:00:00+01:00")
+    assert last_commit(desk)[0] == "Alice Adams <alice@desk.example>"
+    assert "Dana Smith <dana@example.com> (customer)" in read(desk, tid).split("Any news?")[0].splitlines()[-2]
+    # With no agent named (an intake job on a CI runner), supportctl records it.
+    monkeypatch.delenv("SUPPORTCTL_AGENT")
+    git(desk, "config", "user.name", "CI Runner")
+    cli("ticket", "message", tid, "-m", "Hello?", "--at", "2026-03-02T12:00:00+01:00")
+    assert last_commit(desk)[0] == "supportctl <supportctl@users.noreply.supportctl>"
+
+
+def test_ticket_log_shows_when_things_happened_not_when_they_were_committed(desk, cli):
+    tid = new_ticket(cli, at="2026-03-02T09:00:00+01:00")
+    cli("ticket", "reply", tid, "-m", "On it.", "--at", "2026-03-03T14:30:00+01:00", "--as", "bob")
+    rows = cli("ticket", "log", tid).stdout.splitlines()
+    assert rows[0].split() == ["COMMIT", "WHEN", "COMMITTED", "BY", "LINES", "CHANGE"]
+    assert "2026-03-03 14:30" in rows[1] and "Bob Brown <bob@desk.example>" in rows[1]
+    assert "2026-03-02 09:00" in rows[2]
+    data = json.loads(cli("ticket", "log", tid, "--json").stdout)
+    assert data[0]["at"] == "2026-03-03T14:30:00+01:00"
+    assert [r["kind"] for r in data[0]["records"]] == ["message", "event"]
+    assert data[0]["committed"] != data[0]["at"]
