@@ -260,6 +260,7 @@ def test_commit_contains_only_the_files_it_wrote(desk, cli):
     assert git(desk, "show", "--name-only", "--format=", "HEAD").split() == [f"tickets/{tid}.md"]
     status = git(desk, "status", "--porcelain")
     assert "A  notes.txt" in status and " M templates/replies/solved.md.j2" in status
+    assert f"tickets/{tid}.md" not in status      # committed, and the index knows it
 
 
 def test_failed_commit_restores_the_file(desk, cli):
