@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from supportctl.base.yamlio import Ambiguous
+from supportctl.kb.content import boilerplate_left, images_without_alt, shallow_nested_lists, skipped_headings
 from supportctl.kb.links import SCHEME_RE, anchors_of, links_of, raw_html, resolve
 from supportctl.kb.model import (FIELDS, HOME_FILE, REQUIRED, SITE_FIELDS, SLUG_RE, STATUSES, TAG_RE, VISIBILITIES,
                                  Article, Kb, KbProblem, parse_article)
@@ -158,6 +159,9 @@ def check_articles(kb: Kb, config: Config | None, now: datetime) -> list[KbProbl
                 add("leak", f"related: {slug} is {dest.status} {dest.visibility}, not on the help site",
                     "remove it from related, or publish it as public", key="related")
 
+        # -- content that renders wrong or reads unfinished
+        problems.extend(_content_problems(a, kb.boilerplate))
+
         # -- raw HTML: the site publishes it as written, scripts included
         if not allow_html:
             for line, what in raw_html(a.body, a.body_line):
@@ -195,6 +199,31 @@ def _published_text_problems(kb: Kb, config: Config | None, allow: list[str]) ->
     for n, kind, value in pii_findings(kb.home or "", allow):
         out.append(KbProblem("personal-data", f"{kind} {value!r} on the home page", PII_HINT,
                              path=f"kb/{HOME_FILE}", line=n + 1))
+    return out
+
+
+def _content_problems(a: Article, boilerplate: frozenset[str]) -> list[KbProblem]:
+    """Nested lists that flatten, template text left in, images without alt text, skipped heading levels."""
+    def problem(code: str, message: str, hint: str, n: int, blocking: bool = True) -> KbProblem:
+        return KbProblem(code, message, hint, path=a.path, line=a.body_line + n, blocking=blocking, slug=a.slug)
+
+    out = [problem("list", f"a nested list item indented by {indent} space{'s' if indent > 1 else ''}",
+                   "indent nested list items by four spaces: with fewer, the site shows them as further "
+                   "items of the outer list", n, blocking=a.public)
+           for n, indent in shallow_nested_lists(a.body)]
+    if a.status != "draft":
+        out += [problem("boilerplate", f"template text left in: {text[:60]!r}",
+                        "replace the article template's placeholder with the article's own words", n,
+                        blocking=a.public)
+                for n, text in boilerplate_left(a.body, boilerplate)]
+    out += [problem("image", "an image without alt text",
+                    "describe the image in the brackets, ![Export button in the toolbar](export.png), so "
+                    "screen readers and search can use it", n, blocking=a.public)
+            for n in images_without_alt(a.body)]
+    out += [problem("heading", f"heading level {level} follows level {expected - 1}",
+                    f"use {'#' * expected} here: screen readers navigate by heading levels, and the title is "
+                    "the page's level 1", n, blocking=False)
+            for n, level, expected in skipped_headings(a.body)]
     return out
 
 

@@ -182,7 +182,24 @@ def load_kb(root: Path, config: Config | None = None) -> Kb:
         except UnicodeDecodeError as exc:
             problems.append(KbProblem("front-matter", f"the file is not UTF-8 text ({exc.reason})",
                                       path=f"kb/{HOME_FILE}", hint="save it as UTF-8"))
-    return Kb(articles, categories, problems, home, root, files.assets)
+    return Kb(articles, categories, problems, home, root, files.assets, template_boilerplate(root))
+
+
+def template_boilerplate(root: Path) -> frozenset[str]:
+    """The placeholder text of the default article template and of the desk's own (templates/kb/*.md)."""
+    from supportctl.kb.content import boilerplate_lines
+    from supportctl.kb.edits import DEFAULT_TEMPLATE
+
+    texts = [DEFAULT_TEMPLATE]
+    folder = root / "templates" / "kb"
+    if folder.is_dir() and not folder.is_symlink():
+        for path in sorted(folder.glob("*.md")):
+            if regular_file(root, path.relative_to(root).as_posix()):
+                try:
+                    texts.append(path.read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError):
+                    continue   # `check` reports an unreadable template where it is used
+    return boilerplate_lines(texts)
 
 
 def article_template(root: Path, name: str | None) -> str | None:

@@ -184,6 +184,7 @@ class Kb:
     home: str | None = None        # text of kb/_home.md
     root: Path | None = None       # the desk root (to find linked images and files)
     assets: set[str] = field(default_factory=set)   # regular files in kb/ other than articles (no symlinks)
+    boilerplate: frozenset[str] = frozenset()       # placeholder lines of the article templates
 
     @cached_property
     def by_slug(self) -> dict[str, Article]:
