@@ -482,7 +482,8 @@ def merge(source: Ticket, target: Ticket, config: Config, *, actor: str, at: dat
     what = " and ".join(part for part in (_count(messages, "message") if messages else "",
                                           _count(notes, "internal note") if notes else "") if part)
     note = (f"Ticket {source.id} ({source.title}) from {format_person(source.meta.get('requester'))} "
-            f"was merged into this ticket" + (f": its {what} are copied here, marked merged from {source.id}."
+            f"was merged into this ticket" + (f": its {what} {'is' if len(copied) == 1 else 'are'} copied here, "
+                                              f"marked merged from {source.id}."
                                               if copied else "; it had no messages to copy."))
     target.add_record(Record("note", new_record_id(), at, actor, "agent", note))
     # Whoever followed the duplicate follows the target (with --force, its requester too).

@@ -98,6 +98,31 @@ def test_records_are_inserted_in_time_order():
     assert reparsed.records[2].body == "In between"
 
 
+def test_a_record_merged_from_another_ticket_is_marked_in_its_header_and_round_trips():
+    t = parse_ticket(SAMPLE, "x.md")
+    early = parse_timestamp("2026-11-20T09:10:00+01:00")
+    t.add_record(Record("message", "m3rg3d01", early, "Dana Smith <dana@example.com>", "customer", "Me too.",
+                        merged_from="ABC123"))
+    text = t.render()
+    assert ("### message m3rg3d01 · 2026-11-20T09:10:00+01:00 · Dana Smith <dana@example.com> (customer)"
+            " · merged from ABC123\n\nMe too.\n\n### message k7q2p9xa") in text
+    assert text.endswith(SAMPLE.split("---\n\n", 1)[1])     # every record that was there is untouched
+    back = parse_ticket(text, "x.md")
+    assert back.render() == text
+    copy = back.records[0]
+    assert (copy.author, copy.role, copy.merged_from) == ("Dana Smith <dana@example.com>", "customer", "ABC123")
+    assert copy.to_json()["merged_from"] == "ABC123" and back.records[1].to_json()["merged_from"] is None
+    assert back.history()[0] == ("message", "customer", int(early.timestamp()), "ABC123")
+
+
+def test_a_name_cannot_forge_the_merged_mark():
+    t = parse_ticket(SAMPLE, "x.md")
+    at = parse_timestamp("2026-11-20T09:50:00+01:00")
+    t.add_record(Record("message", "f0rg3d01", at, "Eve (customer) · merged from ABC123", "customer", "Hi"))
+    forged = parse_ticket(t.render(), "x.md").records[-1]
+    assert forged.merged_from is None and forged.author == "Eve (customer) · merged from ABC123"
+
+
 @pytest.mark.parametrize("text, message", [
     ("id: X\n", "does not start with YAML front matter"),
     ("---\nid: X\n", "front matter is not closed"),
