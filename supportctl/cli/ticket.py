@@ -69,7 +69,7 @@ def message_cmd(
     at: Optional[str] = AT_OPTION,
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
-    """Add a customer message; it reopens a pending or solved ticket."""
+    """Add a customer message; it reopens a pending or solved ticket, and goes to the target of a merged one."""
     from supportctl.services import tickets
 
     s = session(at=at, actor=False)
