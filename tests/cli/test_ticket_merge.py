@@ -131,3 +131,17 @@ def test_a_hand_made_cycle_of_merges_is_an_error_not_a_hang(desk, cli, pair):
     result = cli("ticket", "message", dup, "-m", "Hello?", ok=False)
     assert result.exit_code == 1 and f"{dup} -> {target} -> {dup}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_merge_made_on_a_branch_keeps_its_marks_through_git_merge(desk, cli, pair, monkeypatch):
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    dup, target = pair
+    git(desk, "checkout", "-q", "-b", "other")
+    cli("ticket", "merge", dup, target, "--at", "2026-03-02T11:00:00+01:00")
+    git(desk, "checkout", "-q", "main")
+    cli("ticket", "note", target, "-m", "Meanwhile on main.", "--at", "2026-03-02T10:30:00+01:00")
+    merged = subprocess.run(["git", "merge", "--no-edit", "other"], cwd=desk, capture_output=True, text=True)
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    marks = [(h["body"], h["merged_from"]) for h in show(cli, target)["history"] if h["kind"] != "event"]
+    assert marks[:3] == [("Login fails since today.", dup), ("Looking into it.", dup), ("Probably SSO.", dup)]
+    assert ("Meanwhile on main.", None) in marks

@@ -174,8 +174,11 @@ def tickets(draw):
                           draw(st.none() | _name)).render()
         else:
             body = draw(_body)
-        t.add_record(Record(kind, new_record_id(), draw(_time), draw(_name), draw(st.sampled_from(
-            ["customer", "agent", "system"])), body))
+        # Names that try to end like a merged record's header, and real copies from another ticket.
+        author = draw(_name | st.sampled_from(["Eve (customer) · merged from ABC123", "x (agent) · merged from"]))
+        merged = draw(st.none() | st.sampled_from(["ABC123", "7QH2KD"])) if kind != "event" else None
+        t.add_record(Record(kind, new_record_id(), draw(_time), author, draw(st.sampled_from(
+            ["customer", "agent", "system"])), body, merged_from=merged))
     return t
 
 
@@ -186,8 +189,8 @@ def test_parse_write_is_the_identity(ticket):
     parsed = parse_ticket(text, ticket.path)
     assert parsed.render() == text
     assert parsed.meta["title"] == ticket.meta.get("title", parsed.meta["title"])
-    assert [(r.kind, r.id, r.at, r.author, r.role, r.body) for r in parsed.records] == \
-           [(r.kind, r.id, r.at, r.author, r.role, r.body) for r in ticket.records]
+    assert [(r.kind, r.id, r.at, r.author, r.role, r.body, r.merged_from) for r in parsed.records] == \
+           [(r.kind, r.id, r.at, r.author, r.role, r.body, r.merged_from) for r in ticket.records]
     for original, again in zip(ticket.records, parsed.records):
         assert again.changes() == original.changes()
 
