@@ -63,10 +63,13 @@ def customer_message(session: Session, ref: str, *, text: str, sender: str | Non
     sender_text = actions.format_person(given) if given else None
     desk = session.desk
     with desk.lock():
-        ticket = session.tickets.get(ref)
-        addressed = ticket.id
-        ticket = _carrier(session, ticket)
-        redirected = addressed if ticket.id != addressed else None
+        addressed = session.tickets.get(ref)
+        ticket = _carrier(session, addressed)
+        redirected = addressed.id if ticket is not addressed else None
+        if redirected and given is None and isinstance(addressed.meta.get("requester"), dict):
+            # Written to the duplicate, so from its requester (after a --force merge, not the target's).
+            given = addressed.meta["requester"]
+            sender_text = actions.format_person(given)
         when = session.now()
         person = given or ticket.meta.get("requester") or {}
         # The customer is the commit's author: their words, whoever typed them in.

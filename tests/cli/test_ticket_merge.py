@@ -88,6 +88,10 @@ def test_merging_two_customers_tickets_needs_force_and_says_why(desk, cli):
     cli("ticket", "merge", dup, target, "--force")
     data = show(cli, target)
     assert data["cc"] == ["eve@example.com"] and data["history"][0]["merged_from"] == dup
+    # Eve writing to her old ticket is Eve writing on the target, not its requester Dana.
+    cli("ticket", "message", dup, "-m", "Eve again.")
+    last = show(cli, target)["history"][-1]
+    assert (last["author"], last["body"]) == ("Eve Other <eve@example.com>", "Eve again.")
 
 
 def test_merges_that_make_no_sense_are_refused_clearly(desk, cli, pair):

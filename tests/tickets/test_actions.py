@@ -207,6 +207,17 @@ def test_an_agent_reply_or_note_on_a_merged_ticket_is_refused_with_the_target():
         assert "merged into DEF456" in info.value.message and "DEF456" in info.value.hint
 
 
+def test_a_ticket_that_took_in_a_duplicate_carries_it_on_when_merged_itself():
+    source, target = duplicate_pair()
+    actions.merge(source, target, CONFIG, actor="bob", at=at(60))
+    final = new(ticket_id="GHJ789", path="tickets/GHJ789.md", at=at(70), body="Third time.")
+    actions.merge(target, final, CONFIG, actor="bob", at=at(80))
+    marks = [(r.body, r.merged_from) for r in reread(final).records if r.kind == "message"]
+    # Each copy names the ticket it was written on.
+    assert marks == [("It fails.", "ABC123"), ("Looking into it.", "ABC123"), ("Export broken again.", "DEF456"),
+                     ("Third time.", None)]
+
+
 def test_a_chain_of_merges_is_followed_and_a_cycle_is_an_error():
     links = {"AAAAAA": "BBBBBB", "BBBBBB": "CCCCCC"}
     assert actions.merged_chain("AAAAAA", links.get) == ["AAAAAA", "BBBBBB", "CCCCCC"]
