@@ -249,7 +249,7 @@ def _carrier(run: _Run, ticket_id: str) -> str:
     from supportctl.tickets import actions
 
     chain = actions.merged_chain(ticket_id, run.merged.get)
-    if chain[-1] not in run.ids:
+    if len(chain) > 1 and chain[-1] not in run.ids:
         raise SupportctlError(f"ticket {chain[-2]} is merged into {chain[-1]}, which does not exist",
                               hint=f"fix merged_into in tickets/{chain[-2]}.md, then import the mail again")
     return chain[-1]

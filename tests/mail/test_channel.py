@@ -299,3 +299,12 @@ def test_a_reply_the_duplicate_had_not_sent_yet_goes_out_once_from_the_duplicate
     outbox = json.loads(cli("mail", "outbox", "--json").stdout)
     assert [(o["ticket"], o["subject"]) for o in outbox] == [
         (first["ticket"], f"Re: Login fails [Test #{first['ticket']}]")]
+
+
+def test_mail_to_a_ticket_merged_into_one_that_is_gone_is_kept_not_lost(mail_desk, cli, tmp_path):
+    [first] = intake(cli, tmp_path, mail("Login fails", "I cannot log in."))
+    path = mail_desk / "tickets" / f"{first['ticket']}.md"
+    path.write_text(path.read_text().replace("tags:", "merged_into: ZZZZZZ\ntags:", 1))
+    [result] = intake(cli, tmp_path, mail(f"Re: Login fails [Test #{first['ticket']}]", "Hello?"))
+    assert result["action"] == "skipped" and result["kept"]
+    assert result["reason"] == f"ticket {first['ticket']} is merged into ZZZZZZ, which does not exist"
