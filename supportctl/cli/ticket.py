@@ -71,12 +71,15 @@ def message_cmd(
     at: Optional[str] = AT_OPTION,
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
-    """Add a customer message; it reopens a pending or solved ticket."""
+    """Add a customer message; it reopens a pending or solved ticket, and goes to the target of a merged one."""
     from supportctl.services import tickets
 
     s = session(as_, at=at, actor=None)
     text = read_body(message, body_file) or ""
     result = tickets.customer_message(s, ref, text=text, sender=sender, commit=not no_commit)
+    if result.redirected_from is not None:
+        info(f"ticket {result.redirected_from} was merged into {result.ticket.id}: the message goes to "
+             f"{result.ticket.id}")
     if result.follow_up is not None:
         echo(result.follow_up.id)
         done(result.follow_up.id, f"follow-up of closed ticket {result.ticket.id}", result.sha)
@@ -238,15 +241,17 @@ def link_cmd(
 def merge_cmd(
     ref: str = typer.Argument(..., metavar="ID", help="The duplicate ticket (it will be closed)."),
     into: str = typer.Argument(..., metavar="TARGET", help="The ticket that carries on."),
+    force: bool = typer.Option(False, "--force", help="Merge even though the requesters differ (the duplicate's "
+                               "requester is copied on the target's replies)."),
     as_: Optional[str] = AS_OPTION,
     at: Optional[str] = AT_OPTION,
     no_commit: bool = NO_COMMIT_OPTION,
 ) -> None:
-    """Merge a duplicate into another ticket (the duplicate is closed and points to it)."""
+    """Merge a duplicate into another ticket: its messages and notes are copied there, and it is closed."""
     from supportctl.services import tickets
 
-    result = tickets.merge(session(as_, at), ref, into, commit=not no_commit)
-    done(result.ticket.id, f"merged into {result.ticket.meta.get('merged_into')}", result.sha)
+    result = tickets.merge(session(as_, at), ref, into, force=force, commit=not no_commit)
+    done(result.ticket.id, result.what, result.sha)
 
 
 @app.command("sweep")
@@ -368,6 +373,8 @@ def show(
             out.append(style(f"  · {when}  {record.author}: {changes}", dim=True))
             continue
         label = "internal note" if record.kind == "note" else record.role
+        if record.merged_from:
+            label += f", merged from {record.merged_from}"
         colour = "yellow" if record.kind == "note" else ROLE_COLOUR.get(record.role, "white")
         out.append("")
         out.append(style(f"── {when}  {record.author} ({label})", fg=colour, bold=True))

@@ -104,6 +104,8 @@ class _Run:
         self.sent: dict[str, str] = {}
         entries, _ = self.store.load_index()
         self.ids = {e.id for e in entries}
+        # A merged ticket's mail goes on in the ticket it was merged into.
+        self.merged = {e.id: str(e.meta["merged_into"]) for e in entries if e.meta.get("merged_into")}
         for entry in entries:
             for event in events_of(entry.history()):
                 if event.kind == SENT:
@@ -209,7 +211,11 @@ def _file(run: _Run, result: Intake, msg, raw: bytes, key: str) -> None:
     if sender is None or "@" not in sender.email:
         raise UsageError("no sender address", hint="a message needs a From address to become a ticket")
     if ticket_id is not None:
-        _append(run, result, msg, raw, key, ticket_id, _person(sender), reason)
+        carrier = _carrier(run, ticket_id)
+        _append(run, result, msg, raw, key, carrier, _person(sender), reason)
+        if carrier != ticket_id:
+            said = f"to {ticket_id}, which was merged into {carrier}"
+            result.reason = f"{said}; {result.reason}" if result.reason else said
     else:
         _create(run, result, msg, raw, key, _person(sender), reason)
 
@@ -236,6 +242,17 @@ def _thread(run: _Run, msg) -> str | None:
         if found:
             return found
     return None
+
+
+def _carrier(run: _Run, ticket_id: str) -> str:
+    """The ticket that carries `ticket_id`'s conversation: the end of its merged_into chain."""
+    from supportctl.tickets import actions
+
+    chain = actions.merged_chain(ticket_id, run.merged.get)
+    if len(chain) > 1 and chain[-1] not in run.ids:
+        raise SupportctlError(f"ticket {chain[-2]} is merged into {chain[-1]}, which does not exist",
+                              hint=f"fix merged_into in tickets/{chain[-2]}.md, then import the mail again")
+    return chain[-1]
 
 
 def _text(msg) -> str:

@@ -40,8 +40,10 @@ def _pending(entry, since: float | None) -> bool:
     from supportctl.mail.records import delivered, events_of
 
     done = delivered(events_of(entry.history()))
-    for kind, rid, _, _, role, _, ts in entry.records:
-        if kind == "message" and role in ("agent", "system") and rid not in done and (since is None or ts >= since):
+    for kind, rid, _, _, role, merged_from, ts in entry.records:
+        # A reply merged from another ticket was that ticket's to send (the index keeps where it came from).
+        if (kind == "message" and role in ("agent", "system") and not merged_from and rid not in done
+                and (since is None or ts >= since)):
             return True
     return False
 
@@ -77,7 +79,7 @@ def outbox(session: Session) -> list[Outgoing]:
                 if mail.kind == RECEIVED:
                     last_in = mail.message_id
             if (record.kind != "message" or record.role not in ("agent", "system") or record.id in done
-                    or (since is not None and record.at.timestamp() < since)):
+                    or record.merged_from or (since is not None and record.at.timestamp() < since)):
                 continue
             out.append(Outgoing(
                 ticket=ticket.id, record=record.id, title=ticket.title, at=record.at, to=f"{name} <{to}>" if name else to,

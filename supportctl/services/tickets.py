@@ -20,6 +20,7 @@ class Done:
     summary: str
     sha: str | None
     follow_up: Ticket | None = None   # a new ticket opened instead of reopening a closed one
+    redirected_from: str | None = None  # the ticket addressed, when it was merged into `ticket`
 
     @property
     def what(self) -> str:
@@ -62,7 +63,13 @@ def customer_message(session: Session, ref: str, *, text: str, sender: str | Non
     sender_text = actions.format_person(given) if given else None
     desk = session.desk
     with desk.lock():
-        ticket = session.tickets.get(ref)
+        addressed = session.tickets.get(ref)
+        ticket = _carrier(session, addressed)
+        redirected = addressed.id if ticket is not addressed else None
+        if redirected and given is None and isinstance(addressed.meta.get("requester"), dict):
+            # Written to the duplicate, so from its requester (after a --force merge, not the target's).
+            given = addressed.meta["requester"]
+            sender_text = actions.format_person(given)
         when = session.now()
         # The commit's author is who recorded the message (the agent at the terminal, or
         # supportctl for an intake job); the record itself names the customer. Git is the
@@ -74,10 +81,34 @@ def customer_message(session: Session, ref: str, *, text: str, sender: str | Non
                                              at=when, text=text, sender=sender_text)
             follow = outcome.created[0]
             sha = session.tickets.save([follow, ticket], outcome.summary, author=author, commit=commit)
-            return Done(ticket, outcome.summary, sha, follow_up=follow)
+            return Done(ticket, outcome.summary, sha, follow_up=follow, redirected_from=redirected)
         outcome = actions.customer_message(ticket, session.config, at=when, text=text, author=sender_text)
-        sha = session.tickets.save([ticket], outcome.summary, author=author, commit=commit)
-    return Done(ticket, outcome.summary, sha)
+        summary = outcome.summary + (f" (addressed to {redirected}, merged into {ticket.id})" if redirected else "")
+        sha = session.tickets.save([ticket], summary, author=author, commit=commit)
+    return Done(ticket, summary, sha, redirected_from=redirected)
+
+
+def _carrier(session: Session, ticket: Ticket) -> Ticket:
+    """The ticket that carries `ticket`'s conversation: itself, or the end of its merged_into chain."""
+    from supportctl.errors import NotFound
+
+    tickets = {ticket.id: ticket}
+
+    def merged_into(ticket_id: str) -> str | None:
+        into = tickets[ticket_id].meta.get("merged_into")
+        if into and str(into) not in tickets:
+            try:
+                found = session.tickets.get(str(into))
+                if found.id != str(into):   # a prefix of another ticket is not the one it was merged into
+                    raise NotFound(str(into))
+            except NotFound:
+                raise SupportctlError(f"ticket {ticket_id} is merged into {into}, which does not exist",
+                                      hint=f"fix merged_into in {tickets[ticket_id].path}") from None
+            tickets[str(into)] = found
+            return found.id
+        return str(into) if into else None
+
+    return tickets[actions.merged_chain(ticket.id, merged_into)[-1]]
 
 
 def reply(session: Session, ref: str, *, text: str | None = None, template: str | None = None,
@@ -193,12 +224,12 @@ def link(session: Session, ref: str, *, kb: str | None = None, related: str | No
     return Done(ticket, outcome.summary, sha)
 
 
-def merge(session: Session, ref: str, into: str, *, commit: bool = True) -> Done:
-    """Close a duplicate as merged into another ticket; both keep their messages."""
+def merge(session: Session, ref: str, into: str, *, force: bool = False, commit: bool = True) -> Done:
+    """Move a duplicate's conversation into another ticket and close it there; one commit for both files."""
     actor, author = session.agent(), session.author()
     with session.desk.lock():
         source, target = session.tickets.get(ref), session.tickets.get(into)
-        outcome = actions.merge(source, target, session.config, actor=actor, at=session.now())
+        outcome = actions.merge(source, target, session.config, actor=actor, at=session.now(), force=force)
         sha = session.tickets.save([source, target], outcome.summary, author=author, commit=commit)
     return Done(source, outcome.summary, sha)
 

@@ -230,9 +230,11 @@ class SlaEngine:
         first_target, first_warn = targets["first_response"]
         next_target, next_warn = targets["next_reply"]
         res_target, res_warn = targets["resolution"]
-        if timeline.first_customer is not None and (first_target is not None or next_target is not None):
+        # A ticket that has only customer messages merged from another has next_reply but no first_response.
+        if (timeline.first_customer is not None or timeline.cycles) and (first_target is not None
+                                                                        or next_target is not None):
             active, running = active_intervals(timeline, self.config, resolution=False, lifecycle=self.lifecycle)
-            if first_target is not None:
+            if first_target is not None and timeline.first_customer is not None:
                 clock = result.clocks["first_response"]
                 clock.warn = first_warn
                 clock.started = timeline.first_customer

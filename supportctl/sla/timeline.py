@@ -65,13 +65,16 @@ def build_timeline(ticket: SlaTicket, config: Config, now: int, lifecycle: Lifec
     # Only public customer and agent messages and status changes move a clock:
     # pick them out (with the parsed change) before any time arithmetic.
     cache = STATUS_CACHE
-    items: list[tuple[int, int, Any]] = []     # (instant, 0 customer | 1 agent | 2 status, change)
+    # (instant, 0 customer | 1 agent | 2 status, change); for a message, the ticket
+    # it was merged from (None for the ticket's own): a merge brings waiting
+    # messages to next_reply but leaves first_response and creation the target's own.
+    items: list[tuple[int, int, Any]] = []
     for kind, role, ts, body in ticket.history():
         if kind == "message":
             if role == "customer":
-                items.append((ts, 0, None))
+                items.append((ts, 0, body or None))
             elif role == "agent":
-                items.append((ts, 1, None))
+                items.append((ts, 1, body or None))
         elif kind == "event":
             change = cache.get(body, False)
             if change is False:
@@ -85,8 +88,9 @@ def build_timeline(ticket: SlaTicket, config: Config, now: int, lifecycle: Lifec
             break
     if created is None:
         created = int(ticket.created_ts) or (items[0][0] if items else now)
-    if items and items[0][0] < created:
-        created = items[0][0]
+    own = next((item[0] for item in items if item[1] == 2 or item[2] is None), None)
+    if own is not None and own < created:
+        created = own
 
     # The initial status is the first status change's old value; until that
     # change is seen, index 0 of `states` holds a placeholder.
@@ -104,12 +108,12 @@ def build_timeline(ticket: SlaTicket, config: Config, now: int, lifecycle: Lifec
             stopped_at = n
             break
         if what == 0:
-            if first_customer is None:
+            if first_customer is None and change is None:
                 first_customer = ts
             if pending is None:
                 pending = ts
         elif what == 1:
-            if first_stop is None and first_customer is not None:
+            if first_stop is None and first_customer is not None and change is None:
                 first_stop = (ts, "agent reply")
             if pending is not None:
                 cycles.append((pending, ts, "agent reply"))

@@ -7,6 +7,7 @@ disk or git; the store does that around these functions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +16,8 @@ from supportctl.config.model import Config
 from supportctl.errors import SupportctlError, UsageError
 from supportctl.tickets.format import one_line
 from supportctl.tickets.frontmatter import load_meta, new_front_matter
-from supportctl.tickets.model import CHANNELS, PRIORITIES, Change, Record, Ticket, message_body, new_record_id
+from supportctl.tickets.model import (CHANNELS, PRIORITIES, Change, Record, Ticket, copied_record_id, message_body,
+                                     new_record_id)
 
 SYSTEM = "supportctl"
 
@@ -233,6 +235,7 @@ def last_status_change(ticket: Ticket) -> datetime | None:
 def agent_reply(ticket: Ticket, config: Config, *, actor: str, at: datetime, text: str,
                 status: str | None = None) -> Outcome:
     """A public reply; a `new` ticket moves to open unless another status is given."""
+    _refuse_merged(ticket, "reply", "reply")
     lifecycle = config.lifecycle
     if lifecycle.category(ticket.status) == "closed" and (status is None or lifecycle.category(status) == "closed"):
         # Closed is final: a reply there would reach the customer on a conversation
@@ -255,9 +258,24 @@ def agent_reply(ticket: Ticket, config: Config, *, actor: str, at: datetime, tex
 
 def internal_note(ticket: Ticket, *, actor: str, at: datetime, text: str, role: str = "agent") -> Outcome:
     """An internal note: never shown to the customer, never counts as a reply."""
+    if role == "agent":
+        _refuse_merged(ticket, "note", "note")
     ticket.add_record(_message_record("note", actor, role, at, text))
     _touch(ticket, at)
     return Outcome(f"ticket {ticket.id}: note by {actor}")
+
+
+def _refuse_merged(ticket: Ticket, what: str, command: str) -> None:
+    """An agent's reply or note on a merged ticket is refused: its conversation goes on in the target.
+
+    A customer's message is redirected instead (they write to the old thread
+    and cannot be told no); an agent is better told where the conversation
+    is, so the reply is written with the whole of it in view.
+    """
+    into = ticket.meta.get("merged_into")
+    if into:
+        raise UsageError(f"ticket {ticket.id} was merged into {into}: its conversation goes on there",
+                         hint=f"write the {what} on {into}: supportctl ticket {command} {into} ...")
 
 
 # ----------------------------------------------------------------- fields
@@ -438,39 +456,138 @@ def link(ticket: Ticket, *, kind: str, target: str, actor: str, at: datetime, re
     return Outcome(f"ticket {ticket.id}: {'unlink' if remove else 'link'} {kind} {target}")
 
 
-def merge(source: Ticket, target: Ticket, config: Config, *, actor: str, at: datetime) -> Outcome:
-    """Close `source` as merged into `target`; both keep their messages, linked both ways."""
-    if source.id == target.id:
-        raise UsageError("a ticket cannot be merged into itself", hint="name two different tickets")
-    if source.meta.get("merged_into"):
-        raise SupportctlError(f"ticket {source.id} is already merged into {source.meta['merged_into']}",
-                              hint="merge the target instead")
-    if target.meta.get("merged_into"):
-        raise SupportctlError(f"ticket {target.id} is itself merged into {target.meta['merged_into']}",
-                              hint=f"merge into {target.meta['merged_into']} instead")
+def merge(source: Ticket, target: Ticket, config: Config, *, actor: str, at: datetime,
+          force: bool = False) -> Outcome:
+    """Move `source`'s conversation into `target` and close `source` as merged into it.
+
+    Every message and note of the source is copied into the target at its own
+    time, with its author, marked `merged from <source>` and with an id derived
+    from the original's (so merging again, or on another branch, adds nothing
+    twice). Events stay with the source: they describe its own fields.
+    """
+    _refuse_merge(source, target, config, at, force)
     closed = next((name for name, s in config.lifecycle.states.items() if s.category == "closed"), None)
     if closed is None:
         raise SupportctlError("the lifecycle has no closed state to put merged tickets in",
                               hint="add a state with category: closed")
+    taken = {r.id for r in target.records}
+    copied: list[Record] = []
+    for record in source.messages():
+        rid = copied_record_id(source.id, record.id)
+        if rid in taken:
+            continue
+        copy = Record(record.kind, rid, record.at, record.author, record.role, record.body,
+                      merged_from=record.merged_from or source.id)
+        target.add_record(copy)
+        copied.append(copy)
     old = source.status
     changes = [Change("merged_into", None, target.id)]
     if old != closed:
         changes.insert(0, Change("status", old, closed))
     _event(source, actor, "agent", at, changes)
     _touch(source, at, {"status": closed, "merged_into": target.id})
-    # The target learns where the conversation came from, as an internal note.
-    count = len(source.messages())
+    messages = sum(1 for r in copied if r.kind == "message")
+    notes = len(copied) - messages
+    what = " and ".join(part for part in (_count(messages, "message") if messages else "",
+                                          _count(notes, "internal note") if notes else "") if part)
     note = (f"Ticket {source.id} ({source.title}) from {format_person(source.meta.get('requester'))} "
-            f"was merged into this ticket. Its {_count(count, 'message')} {'stays' if count == 1 else 'stay'} "
-            f"in {source.path}.")
+            f"was merged into this ticket" + (f": its {what} {'is' if len(copied) == 1 else 'are'} copied here, "
+                                              f"marked merged from {source.id}."
+                                              if copied else "; it had no messages to copy."))
     target.add_record(Record("note", new_record_id(), at, actor, "agent", note))
+    # Whoever followed the duplicate follows the target (with --force, its requester too).
+    own = _email(target.meta.get("requester"))
+    followers = [_email(source.meta.get("requester")), *(str(c).lower() for c in source.meta.get("cc") or [])]
+    add_cc(target, [a for a in followers if a and a != own], at=at, actor=actor, role="agent")
+    summary = f"ticket {source.id}: merged into {target.id}" + (f" ({what} copied)" if copied else "")
+    reopened = _reopen_for_merged(target, config, at, copied)
+    if reopened:
+        summary += f", {reopened}"
     related = list(target.meta.get("related") or [])
     updates: dict[str, Any] = {}
     if source.id not in related:
         related.append(source.id)
         updates["related"] = related
     _touch(target, at, updates)
-    return Outcome(f"ticket {source.id}: merged into {target.id}")
+    return Outcome(summary)
+
+
+def merged_chain(ticket_id: str, merged_into: Callable[[str], str | None]) -> list[str]:
+    """The ids from `ticket_id` along `merged_into` links; the last one carries the conversation.
+
+    `merged_into(id)` is the id a ticket was merged into (None when it was
+    not). Hand edits or two branches can make a cycle: that is an error, not
+    an endless loop.
+    """
+    chain = [ticket_id]
+    while True:
+        into = merged_into(chain[-1])
+        if not into:
+            return chain
+        if into in chain:
+            raise SupportctlError(f"tickets {' -> '.join([*chain, into])} are merged into each other in a cycle",
+                                  hint=f"remove merged_into from the one that should carry the conversation "
+                                       f"(tickets/{into}.md?)")
+        chain.append(into)
+
+
+def _refuse_merge(source: Ticket, target: Ticket, config: Config, at: datetime, force: bool) -> None:
+    """Every reason a merge cannot go ahead, as an error that says what to do instead."""
+    if source.id == target.id:
+        raise UsageError("a ticket cannot be merged into itself", hint="name two different tickets")
+    if target.meta.get("merged_into") == source.id:
+        raise UsageError(f"ticket {target.id} is already merged into {source.id}: merging {source.id} into it "
+                         "would make a cycle", hint=f"{source.id} carries the conversation; nothing to do")
+    if source.meta.get("merged_into"):
+        raise UsageError(f"ticket {source.id} is already merged into {source.meta['merged_into']}",
+                         hint="merge the target instead")
+    if target.meta.get("merged_into"):
+        raise UsageError(f"ticket {target.id} is itself merged into {target.meta['merged_into']}",
+                         hint=f"merge into {target.meta['merged_into']} instead")
+    if config.lifecycle.category(target.status) == "closed":
+        raise UsageError(f"ticket {target.id} is {target.status}: a closed ticket cannot take in a conversation",
+                         hint=f"merge {target.id} into {source.id} instead, or into a ticket that is not closed")
+    mine, theirs = _email(source.meta.get("requester")), _email(target.meta.get("requester"))
+    if mine != theirs and not force:
+        raise UsageError(f"tickets {source.id} and {target.id} have different requesters ({mine or 'none'} and "
+                         f"{theirs or 'none'})",
+                         hint=f"after a merge {mine or 'the requester of ' + source.id} is copied on {target.id}'s "
+                              "replies and both customers see each other's conversation; pass --force if that "
+                              "is what you want")
+    later = [r for r in source.records if r.at > at]
+    if later:
+        from supportctl.base.timeutil import format_timestamp
+
+        raise UsageError(f"ticket {source.id} has a record at {format_timestamp(later[-1].at)}, after the merge "
+                         f"time {format_timestamp(at)}", hint="give a later --at, or leave out --at")
+
+
+def _email(person: Any) -> str:
+    return str(person.get("email") or "").lower() if isinstance(person, dict) else ""
+
+
+def _reopen_for_merged(target: Ticket, config: Config, at: datetime, copied: list[Record]) -> str | None:
+    """Reopen a pending or solved target when a copied customer message is still waiting for an answer.
+
+    As with a customer message written to the target itself: one dated before
+    the target's latest status change does not reopen it.
+    """
+    if config.lifecycle.category(target.status) not in ("pending", "solved"):
+        return None
+    waiting = [r for r in copied if r.kind == "message" and r.role == "customer"]
+    if not waiting:
+        return None
+    latest = max(waiting, key=lambda r: r.at)
+    changed_at = last_status_change(target)
+    answered = any(r.kind == "message" and r.role == "agent" and r.at >= latest.at for r in target.records)
+    if answered or (changed_at is not None and latest.at < changed_at):
+        return None
+    old, new = target.status, config.lifecycle.reopen_state()
+    _event(target, SYSTEM, "system", at, [Change("status", old, new),
+                                          Change("reason", new=f"customer message merged from {latest.merged_from}",
+                                                 op="info")])
+    _touch(target, at, {"status": new})
+    return f"{target.id} {old} -> {new}"
 
 
 def _count(n: int, noun: str) -> str:

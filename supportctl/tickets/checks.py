@@ -143,7 +143,8 @@ def _check_records(ticket: Ticket, config: Config) -> list[Problem]:
         if previous is not None and record.at < previous.at:
             add(f"{record.kind} {record.id} at {record.at.isoformat()} is earlier than the record before it",
                 "records must be in time order; move it up")
-        if created is not None and record.at < created:
+        # A record merged from another ticket keeps the time it was written there.
+        if created is not None and record.at < created and record.merged_from is None:
             add(f"{record.kind} {record.id} is earlier than the ticket's created time",
                 "fix the timestamp or the created field")
         if record.kind == "message" and record.role == "customer" and not record.body.strip():

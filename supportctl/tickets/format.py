@@ -18,7 +18,12 @@ from supportctl.errors import TicketFormatError
 from supportctl.tickets.frontmatter import MAX_YEAR, MIN_YEAR, encodable, load_meta, split_front_matter
 from supportctl.tickets.model import Change, Record, Ticket
 
-HEADER_PATTERN = r"^### (message|note|event) ([0-9a-z]{4,32}) · (\S+) · (.+) \((customer|agent|system)\)[ \t]*$"
+# A record copied from another ticket by `ticket merge` ends its header with
+# ` · merged from <ID>` (group 6). The author group is greedy, so only a suffix
+# after the role counts: a name cannot forge it.
+MERGED_SUFFIX = r"(?: · merged from ([0-9A-Za-z_.-]+))?"
+HEADER_PATTERN = (r"^### (message|note|event) ([0-9a-z]{4,32}) · (\S+) · (.+) \((customer|agent|system)\)"
+                  + MERGED_SUFFIX + r"[ \t]*$")
 HEADER_RE = re.compile(HEADER_PATTERN)
 # One C pass over the whole text finds every header (multi-line mode).
 _HEADER_SCAN = re.compile(HEADER_PATTERN, re.M)
@@ -149,8 +154,17 @@ def one_line(text: str) -> str:
 
 
 def record_header(record: Record) -> str:
+    merged = f" · merged from {record.merged_from}" if record.merged_from else ""
     return (f"### {record.kind} {record.id} · {format_timestamp(record.at)} · {one_line(record.author) or '-'} "
-            f"({record.role})")
+            f"({record.role}){merged}")
+
+
+def merged_source(header: str) -> str | None:
+    """The ticket a record was copied from by a merge (its header's ` · merged from ID`), or None."""
+    if " · merged from " not in header:
+        return None
+    m = HEADER_RE.match(header)
+    return m.group(6) if m else None
 
 
 def render_record(record: Record) -> str:
@@ -240,7 +254,8 @@ def parse_records(rest: str, path: str, first_line: int) -> tuple[str, list[Reco
         body = record_body(rest, header_end, end)
         if kind == "event":
             check_event_body(body, rid, path, line)
-        records.append(Record(kind, rid, at, author, role, body, rest[start:end], line))
+        records.append(Record(kind, rid, at, author, role, body, rest[start:end], line,
+                              merged_source(rest[start:header_end])))
     return preamble, records
 
 

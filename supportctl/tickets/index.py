@@ -19,11 +19,12 @@ from pathlib import Path
 from supportctl.base.yamlio import Ambiguous
 from supportctl.desk.store import RACY_NS, Desk, atomic_write_bytes
 from supportctl.errors import SupportctlError, TicketFormatError
-from supportctl.tickets.format import bad_timestamp, check_event_body, decode_file, parse_at, record_body, scan_records
+from supportctl.tickets.format import (bad_timestamp, check_event_body, decode_file, merged_source, parse_at, record_body,
+                                       scan_records)
 from supportctl.tickets.frontmatter import load_meta, split_front_matter
 from supportctl.tickets.model import Record, Ticket, TicketFields
 
-CACHE_VERSION = 9
+CACHE_VERSION = 10
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_FROM = 1500
 
@@ -40,7 +41,10 @@ class IndexEntry(TicketFields):
 
     @property
     def records(self) -> tuple:
-        """The timeline: (kind, id, at, author, role, event body, POSIX seconds) per record.
+        """The timeline: (kind, id, at, author, role, text, POSIX seconds) per record.
+
+        The text is an event's body, or for a message or note the ticket it was
+        merged from ('' for the ticket's own), as in `Ticket.history`.
 
         Kept marshalled inside the index, so a listing that never looks at it
         does not pay for building 70,000 tuples on a 10,000-ticket desk.
@@ -61,6 +65,8 @@ class IndexEntry(TicketFields):
         for key in self.dt_keys:
             meta[key] = datetime.fromisoformat(meta[key])
         records = [Record(kind, rid, datetime.fromisoformat(at), author, role, body)
+                   if kind == "event" else
+                   Record(kind, rid, datetime.fromisoformat(at), author, role, merged_from=body or None)
                    for kind, rid, at, author, role, body, _ in self.records]
         return Ticket(path=self.path, meta=meta, fm_text="", records=records, preamble="")
 
@@ -142,15 +148,16 @@ def index_payload(path: Path, rel: str) -> tuple:
         fm_text, rest = split_front_matter(text, rel)
         meta = load_meta(fm_text, rel)
         records = []
-        for kind, rid, at, author, role, _, header_end, end, line in scan_records(rest, fm_text.count("\n") + 3):
+        for kind, rid, at, author, role, start, header_end, end, line in scan_records(rest, fm_text.count("\n") + 3):
             try:
                 ts = parse_at(at)[1]
             except ValueError:
                 raise bad_timestamp(rid, at, rel, line) from None
-            body = ""
             if kind == "event":  # message text stays out of the index
                 body = record_body(rest, header_end, end)
                 check_event_body(body, rid, rel, line)
+            else:
+                body = merged_source(rest[start:header_end]) or ""
             records.append((kind, rid, at, author, role, body, ts))
         json_meta, dt_keys = {}, []
         for key, value in meta.items():

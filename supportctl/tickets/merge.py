@@ -96,8 +96,8 @@ def _union(ours: Ticket, theirs: Ticket, deleted: set[str], base_ids: set[str]) 
         keyed.append((record, shared, "ours", n))
     for n, record in enumerate(theirs.records):
         if record.id not in ours_ids and record.id not in deleted:
-            keyed.append((Record(record.kind, record.id, record.at, record.author, record.role, record.body),
-                          False, "theirs", n))
+            keyed.append((Record(record.kind, record.id, record.at, record.author, record.role, record.body,
+                                 merged_from=record.merged_from), False, "theirs", n))
     first: dict[tuple, str] = {}
     for record, shared, side, _ in keyed:
         if not shared:

@@ -26,6 +26,7 @@ tickets/format.py.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -57,6 +58,16 @@ def new_record_id() -> str:
     return "".join(secrets.choice(CROCKFORD) for _ in range(RECORD_ID_LENGTH)).lower()
 
 
+def copied_record_id(ticket_id: str, record_id: str) -> str:
+    """The id of a record's copy in a merge target: derived from its origin, so a second copy is the same record.
+
+    Two branches that merge the same tickets then add the same records, which
+    the merge driver's union by id keeps once.
+    """
+    number = int.from_bytes(hashlib.sha256(f"{ticket_id}/{record_id}".encode()).digest()[:5], "big")
+    return "".join(CROCKFORD[(number >> shift) & 31] for shift in range(35, -1, -5)).lower()
+
+
 @dataclass(frozen=True)
 class Change:
     """One line of an event: `field: old -> new`, `field: +item`, or `field: text`."""
@@ -86,6 +97,7 @@ class Record:
     body: str = ""
     raw: str | None = None  # exact text read from the file (None for a new record)
     line: int = 0           # 1-based line of the header in the file
+    merged_from: str | None = None  # the ticket this record was copied from by a merge
 
     @property
     def is_message(self) -> bool:
@@ -116,6 +128,7 @@ class Record:
         if self.is_message:
             out["visibility"] = self.visibility
             out["body"] = self.body
+            out["merged_from"] = self.merged_from
         else:
             out["changes"] = [{"field": c.field, "op": c.op, "old": c.old, "new": c.new}
                               for c in self.changes()]
@@ -173,8 +186,13 @@ class Ticket(TicketFields):
         return created.timestamp() if created is not None else 0.0
 
     def history(self) -> list[tuple[str, str, int, str]]:
-        """(kind, role, POSIX seconds, event body) per record: what SLA clocks read."""
-        return [(r.kind, r.role, int(r.at.timestamp()), r.body if r.kind == "event" else "")
+        """(kind, role, POSIX seconds, text) per record: what SLA clocks read.
+
+        The text is an event's body; for a message or note it is the ticket the
+        record was merged from ('' for the ticket's own), which the clocks
+        tell apart (docs/sla.md, "Merged tickets").
+        """
+        return [(r.kind, r.role, int(r.at.timestamp()), r.body if r.kind == "event" else (r.merged_from or ""))
                 for r in self.records]
 
     def render(self) -> str:

@@ -261,3 +261,50 @@ def test_a_broken_acknowledgement_template_still_lets_the_mail_in(mail_desk, cli
     assert result["action"] == "created" and "no_such_variable" in result["reason"]
     assert json.loads(cli("mail", "outbox", "--json").stdout) == []        # nothing half-written to send
     assert git(mail_desk, "status", "--porcelain") == ""
+
+
+def test_mail_to_a_merged_ticket_lands_on_the_ticket_it_was_merged_into(mail_desk, cli, tmp_path, smtp_server):
+    [first] = intake(cli, tmp_path, mail("Login fails", "I cannot log in."))
+    [second] = intake(cli, tmp_path, mail("Login broken", "Still cannot log in."))
+    dup, target = first["ticket"], second["ticket"]
+    cli("ticket", "reply", dup, "-m", "Please try again now.")
+    cli("mail", "send")
+    from email import message_from_bytes
+
+    sent_id = next(message_from_bytes(m.data)["Message-ID"] for m in smtp_server.messages
+                   if b"Please try again now." in m.data)
+    cli("ticket", "merge", dup, target)
+    # The copies of the duplicate's acknowledgement and reply were delivered already, from the duplicate.
+    assert json.loads(cli("mail", "outbox", "--json").stdout) == []
+    [tagged] = intake(cli, tmp_path, mail(f"Re: Login fails [Test #{dup}]", "Tried again, no luck."))
+    assert tagged["action"] == "appended" and tagged["ticket"] == target
+    assert tagged["reason"] == f"to {dup}, which was merged into {target}"
+    [answered] = intake(cli, tmp_path, mail("Re: Login fails", "Any news?", In_Reply_To=sent_id))
+    assert answered["ticket"] == target
+    history = show(cli, target)["history"]
+    customer = [(r["body"], r["merged_from"]) for r in history if r.get("role") == "customer"]
+    # (Both tickets may have opened in the same second: then the copy comes second.)
+    assert sorted(customer[:2]) == [("I cannot log in.", dup), ("Still cannot log in.", None)]
+    assert customer[2:] == [("Tried again, no luck.", None), ("Any news?", None)]
+    assert [r["body"] for r in show(cli, dup)["history"] if r.get("role") == "customer"] == ["I cannot log in."]
+    assert json.loads(cli("mail", "send", "--json").stdout)["sent"] == []
+
+
+def test_a_reply_the_duplicate_had_not_sent_yet_goes_out_once_from_the_duplicate(mail_desk, cli, tmp_path):
+    [first] = intake(cli, tmp_path, mail("Login fails", "I cannot log in."))
+    [second] = intake(cli, tmp_path, mail("Login broken", "Still cannot log in."))
+    cli("mail", "send")
+    cli("ticket", "reply", first["ticket"], "-m", "Please try again now.")
+    cli("ticket", "merge", first["ticket"], second["ticket"])
+    outbox = json.loads(cli("mail", "outbox", "--json").stdout)
+    assert [(o["ticket"], o["subject"]) for o in outbox] == [
+        (first["ticket"], f"Re: Login fails [Test #{first['ticket']}]")]
+
+
+def test_mail_to_a_ticket_merged_into_one_that_is_gone_is_kept_not_lost(mail_desk, cli, tmp_path):
+    [first] = intake(cli, tmp_path, mail("Login fails", "I cannot log in."))
+    path = mail_desk / "tickets" / f"{first['ticket']}.md"
+    path.write_text(path.read_text().replace("tags:", "merged_into: ZZZZZZ\ntags:", 1))
+    [result] = intake(cli, tmp_path, mail(f"Re: Login fails [Test #{first['ticket']}]", "Hello?"))
+    assert result["action"] == "skipped" and result["kept"]
+    assert result["reason"] == f"ticket {first['ticket']} is merged into ZZZZZZ, which does not exist"

@@ -98,6 +98,31 @@ def test_records_are_inserted_in_time_order():
     assert reparsed.records[2].body == "In between"
 
 
+def test_a_record_merged_from_another_ticket_is_marked_in_its_header_and_round_trips():
+    t = parse_ticket(SAMPLE, "x.md")
+    early = parse_timestamp("2026-11-20T09:10:00+01:00")
+    t.add_record(Record("message", "m3rg3d01", early, "Dana Smith <dana@example.com>", "customer", "Me too.",
+                        merged_from="ABC123"))
+    text = t.render()
+    assert ("### message m3rg3d01 · 2026-11-20T09:10:00+01:00 · Dana Smith <dana@example.com> (customer)"
+            " · merged from ABC123\n\nMe too.\n\n### message k7q2p9xa") in text
+    assert text.endswith(SAMPLE.split("---\n\n", 1)[1])     # every record that was there is untouched
+    back = parse_ticket(text, "x.md")
+    assert back.render() == text
+    copy = back.records[0]
+    assert (copy.author, copy.role, copy.merged_from) == ("Dana Smith <dana@example.com>", "customer", "ABC123")
+    assert copy.to_json()["merged_from"] == "ABC123" and back.records[1].to_json()["merged_from"] is None
+    assert back.history()[0] == ("message", "customer", int(early.timestamp()), "ABC123")
+
+
+def test_a_name_cannot_forge_the_merged_mark():
+    t = parse_ticket(SAMPLE, "x.md")
+    at = parse_timestamp("2026-11-20T09:50:00+01:00")
+    t.add_record(Record("message", "f0rg3d01", at, "Eve (customer) · merged from ABC123", "customer", "Hi"))
+    forged = parse_ticket(t.render(), "x.md").records[-1]
+    assert forged.merged_from is None and forged.author == "Eve (customer) · merged from ABC123"
+
+
 @pytest.mark.parametrize("text, message", [
     ("id: X\n", "does not start with YAML front matter"),
     ("---\nid: X\n", "front matter is not closed"),
@@ -149,8 +174,11 @@ def tickets(draw):
                           draw(st.none() | _name)).render()
         else:
             body = draw(_body)
-        t.add_record(Record(kind, new_record_id(), draw(_time), draw(_name), draw(st.sampled_from(
-            ["customer", "agent", "system"])), body))
+        # Names that try to end like a merged record's header, and real copies from another ticket.
+        author = draw(_name | st.sampled_from(["Eve (customer) · merged from ABC123", "x (agent) · merged from"]))
+        merged = draw(st.none() | st.sampled_from(["ABC123", "7QH2KD"])) if kind != "event" else None
+        t.add_record(Record(kind, new_record_id(), draw(_time), author, draw(st.sampled_from(
+            ["customer", "agent", "system"])), body, merged_from=merged))
     return t
 
 
@@ -161,8 +189,8 @@ def test_parse_write_is_the_identity(ticket):
     parsed = parse_ticket(text, ticket.path)
     assert parsed.render() == text
     assert parsed.meta["title"] == ticket.meta.get("title", parsed.meta["title"])
-    assert [(r.kind, r.id, r.at, r.author, r.role, r.body) for r in parsed.records] == \
-           [(r.kind, r.id, r.at, r.author, r.role, r.body) for r in ticket.records]
+    assert [(r.kind, r.id, r.at, r.author, r.role, r.body, r.merged_from) for r in parsed.records] == \
+           [(r.kind, r.id, r.at, r.author, r.role, r.body, r.merged_from) for r in ticket.records]
     for original, again in zip(ticket.records, parsed.records):
         assert again.changes() == original.changes()
 
