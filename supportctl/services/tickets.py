@@ -340,7 +340,7 @@ def history(session: Session, ref: str) -> tuple[str, list[LogLine]]:
         for header in entry.added:
             m = HEADER_RE.match(header)
             if m:
-                kind, rid, at, who, role = m.groups()
+                kind, rid, at, who, role = m.groups()[:5]
                 records.append({"kind": kind, "id": rid, "at": at, "author": who, "role": role})
         lines.append(LogLine(entry.commit, entry.author, entry.email, entry.date, entry.subject, entry.stat,
                              records))
