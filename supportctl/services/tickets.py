@@ -171,11 +171,14 @@ def link(session: Session, ref: str, *, kb: str | None = None, related: str | No
         if related is not None:
             other = session.tickets.get(related)
             outcome = actions.link(ticket, kind="related", target=other.id, actor=actor, at=when, remove=remove)
-            # Related links go both ways, so each ticket shows the other.
-            try:
+            # Related links go both ways, so each ticket shows the other; the other side
+            # is left alone only when it already says so. Any other refusal there (a time
+            # before the other ticket was created) refuses the whole link.
+            back = other.meta.get("related")
+            if (ticket.id in (back if isinstance(back, list) else [])) == remove:
                 actions.link(other, kind="related", target=ticket.id, actor=actor, at=when, remove=remove)
                 changed = [ticket, other]
-            except SupportctlError:
+            else:
                 changed = [ticket]
         else:
             # The article must exist, and it records the ticket too (internal
