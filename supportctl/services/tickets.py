@@ -252,9 +252,11 @@ class Listing:
 def find(session: Session, flt, *, text: str | None = None, sort: str = "updated", reverse: bool = False,
          limit: int | None = None) -> Listing:
     """Tickets that pass a filter (and contain `text`), sorted, from the index."""
-    from supportctl.tickets.query import newest_first, sort_key
+    from supportctl.tickets.query import check_values, newest_first, sort_key
 
     key = sort_key(sort)
+    check_values(session.config, status=flt.status, category=flt.category, priority=flt.priority,
+                 channel=flt.channel, group=flt.group)
     categories = session.desk.state_categories()
     entries, problems = session.tickets.load_index()
     kept = [t for t in entries if flt.keeps(t, categories)]
