@@ -31,7 +31,7 @@ def rewrites(old: Ticket, new: Ticket | None, since: str, rev: str, *, allow: bo
             problem.severity = "warning"
         out.append(problem)
 
-    restore = f"history is append-only: restore it as it was (`git show {rev}:{old.path}`)"
+    restore = f"history is append-only: restore it as it was (`git show {rev}:./{old.path}` in the desk folder)"
     if new is None:
         add(f"ticket {old.id} was deleted since {since}, with its {_count(len(old.records), 'record')}",
             f"{restore}; close it instead; --allow-rewrite accepts this", old.path, None)

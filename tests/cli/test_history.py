@@ -239,3 +239,21 @@ def test_a_link_never_writes_a_record_older_than_the_other_ticket(desk, cli):
     assert cli("check").exit_code == 0
     # A side that already links the other is left alone, as before.
     cli("ticket", "link", a, "--related", b, "--remove", "--at", "2026-03-04T11:00:00+01:00")
+
+
+def test_a_desk_in_a_sub_folder_of_the_repository(tmp_path, cli, monkeypatch):
+    repo = tmp_path / "project"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    cli("init", repo / "support", "--timezone", "UTC", "--agent", "alice")
+    monkeypatch.chdir(repo / "support")
+    monkeypatch.setenv("SUPPORTCTL_AGENT", "alice")
+    tid = new_ticket(cli, message="hello world")
+    path = repo / "support" / "tickets" / f"{tid}.md"
+    path.write_text(path.read_text().replace("hello world", "bye"))
+    [found] = problems(cli, "--since", "HEAD")
+    assert found["path"] == f"tickets/{tid}.md" and "'hello world' -> 'bye'" in found["message"]
+    assert f"git show HEAD:./tickets/{tid}.md" in found["hint"]
+    monkeypatch.chdir(repo)
+    outside = cli("-C", "support", "check", "--since", "HEAD", "--json", ok=False)
+    assert outside.exit_code == 1 and json.loads(outside.stdout) == [found]
