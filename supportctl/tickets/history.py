@@ -26,6 +26,8 @@ def rewrites(old: Ticket, new: Ticket | None, since: str, rev: str, *, allow: bo
     out: list[Rewrite] = []
 
     def add(message: str, hint: str, path: str, line: int | None) -> None:
+        if allow:   # accepted: the hint only says how it could be undone
+            hint = hint.replace("; --allow-rewrite accepts this", "")
         problem = Rewrite(message, hint, path=path, line=line)
         if allow:
             problem.severity = "warning"
