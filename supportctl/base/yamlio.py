@@ -169,6 +169,38 @@ def load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:
     return data, lines
 
 
+def unreadable_scalar(text: str) -> tuple[tuple, int, str, str] | None:
+    """(key path, 1-based line, text, why) of the first scalar the loader cannot build, or None.
+
+    An unquoted `2026-02-30` resolves as a date and fails only when it is built,
+    where PyYAML's error carries no position: the node tree still has one.
+    """
+    loader = FastLoader(text)
+    try:
+        root = loader.get_single_node()
+
+        def walk(n, path: tuple):
+            if isinstance(n, yaml.ScalarNode):
+                try:
+                    loader.construct_object(n)
+                except (ValueError, OverflowError) as exc:
+                    return path, n.start_mark.line + 1, n.value, str(exc)
+                return None
+            items = n.value if isinstance(n, yaml.MappingNode) else enumerate(n.value) \
+                if isinstance(n, yaml.SequenceNode) else ()
+            for key, value in items:
+                found = walk(value, path + ((key.value if isinstance(key, yaml.Node) else key),))
+                if found:
+                    return found
+            return None
+
+        return walk(root, ()) if root is not None else None
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+
+
 def yaml_error_line(exc: yaml.YAMLError) -> int | None:
     """The 1-based line of a PyYAML parse error, when it has one.
 

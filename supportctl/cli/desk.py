@@ -9,8 +9,8 @@ import typer
 
 from supportctl.cli import app
 from supportctl.cli.common import JSON_OPTION, session
-from supportctl.cli.render import echo, emit_json, info, plural, report_error, style
-from supportctl.errors import SupportctlError
+from supportctl.cli.render import echo, emit_json, info, plural, report_error, style, warn_problem
+from supportctl.errors import SupportctlError, UsageError
 
 
 @app.command("init")
@@ -74,18 +74,34 @@ def paths(json_: bool = JSON_OPTION) -> None:
 
 
 @app.command("check")
-def check(json_: bool = JSON_OPTION) -> None:
+def check(
+    since: Optional[str] = typer.Option(None, "--since", metavar="REV",
+                                        help="Also fail when a ticket changed since git revision REV lost or "
+                                             "rewrote a record (REV...HEAD: since their merge base)."),
+    allow_rewrite: bool = typer.Option(False, "--allow-rewrite", help="With --since: report deleted or "
+                                                                      "rewritten records as warnings."),
+    json_: bool = JSON_OPTION,
+) -> None:
     """Validate the config, every ticket and the KB; exit 1 if anything is wrong."""
     from supportctl.services import desk
 
-    problems = desk.check(session(actor=False))
+    if allow_rewrite and since is None:
+        raise UsageError("--allow-rewrite needs --since REV", hint="e.g. supportctl check --since origin/main")
+    found = desk.check(session(actor=False), since=since, allow_rewrite=allow_rewrite)
+    problems = [p for p in found if getattr(p, "severity", "error") != "warning"]
+    warnings = [p for p in found if getattr(p, "severity", "error") == "warning"]
     if json_:
-        emit_json([{"path": p.path, "line": p.line, "message": p.message, "hint": p.hint} for p in problems])
+        emit_json([{"path": p.path, "line": p.line, "message": p.message, "hint": p.hint,
+                    "severity": getattr(p, "severity", "error")} for p in found])
     else:
         for p in problems:
             report_error(p)
-        info(style(plural(len(problems), "problem") if problems else "no problems",
-                   fg="red" if problems else "green"))
+        for p in warnings:
+            warn_problem(p)
+        summary = plural(len(problems), "problem") if problems else "no problems"
+        if warnings:
+            summary += f", {plural(len(warnings), 'rewritten record')} allowed"
+        info(style(summary, fg="red" if problems else "green"))
     if problems:
         raise typer.Exit(1)
 

@@ -7,8 +7,8 @@ from typing import Any, Optional
 import typer
 
 from supportctl.cli.common import AS_OPTION, JSON_OPTION, NO_COMMIT_OPTION, NOW_OPTION, actor_handle, session
-from supportctl.cli.render import (clip, duration, echo, emit_json, info, plural, span, style, table, warn_problem,
-                                   when)
+from supportctl.cli.render import (clip, duration, echo, emit_json, info, plural, report_error, span, style, table,
+                                   warn_problem, when)
 from supportctl.errors import UsageError
 
 app = typer.Typer(no_args_is_help=True, help="SLA clocks: status, check (CI), explain.")
@@ -93,7 +93,11 @@ def _item_json(r, clock) -> dict[str, Any]:
             "due": utc_text(clock.due), "remaining_seconds": clock.remaining}
 
 
-def _markdown(items, checked: int, now_ts: int, zone, escalations: list[dict]) -> str:
+def _problem_json(p) -> dict[str, Any]:
+    return {"path": p.path, "line": p.line, "message": p.message, "hint": p.hint}
+
+
+def _markdown(items, checked: int, now_ts: int, zone, escalations: list[dict], unreadable=()) -> str:
     breached = sum(1 for _, c in items if c.state == "breached")
     warning = len(items) - breached
     lines = [f"## SLA check · {when(now_ts, zone)}", ""]
@@ -108,6 +112,10 @@ def _markdown(items, checked: int, now_ts: int, zone, escalations: list[dict]) -
             title = clip(r.title, 60).replace("|", "\\|")
             lines.append(f"| `{r.id}` | {title} | {clock.name} | {STATE_MARK[clock.state]} {clock.state} | "
                          f"{when(clock.due, zone)} | {_left(clock)} | {r.assignee or '-'} | {r.policy} |")
+    if unreadable:
+        lines += ["", f"**{len(unreadable)} ticket file{'s' if len(unreadable) != 1 else ''} cannot be read** "
+                      "(not checked):", ""]
+        lines += [f"- `{p.path}{f':{p.line}' if p.line else ''}`: {p.message}" for p in unreadable]
     if escalations:
         lines += ["", f"**Escalations applied ({len(escalations)})**", ""]
         for e in escalations:
@@ -142,7 +150,11 @@ def check(
     # `--as supportctl` (the scaffolded CI sweep) or nobody: the desk itself escalates.
     s = session(as_, now=now, actor=bool(as_) and as_ != SYSTEM)
     checked = sla.check(s, escalate=escalate, commit=not no_commit)
-    _warn_skipped(checked.evaluated)
+    # A ticket that cannot be read or escalated fails the check whatever --fail-on says:
+    # its clocks were not checked at all (docs/sla.md, "Bad tickets").
+    unreadable = checked.evaluated.problems
+    for problem in [*unreadable, *checked.escalation_failures]:
+        report_error(problem)
     results, now_ts, zone = checked.evaluated.results, checked.evaluated.now, s.zone
     items, applied, sha = checked.items, checked.escalations, checked.sha
     breached = checked.breached
@@ -152,9 +164,11 @@ def check(
 
         emit_json({"now": utc_text(now_ts), "checked": len(results), "fail_on": fail_on, "failed": failed,
                    "counts": {"breached": breached, "warning": len(items) - breached},
-                   "items": [_item_json(r, c) for r, c in items], "escalations": applied, "commit": sha})
+                   "items": [_item_json(r, c) for r, c in items], "escalations": applied, "commit": sha,
+                   "unreadable": [_problem_json(p) for p in unreadable],
+                   "escalation_failures": [_problem_json(p) for p in checked.escalation_failures]})
     elif fmt == "markdown":
-        text = _markdown(items, len(results), now_ts, zone, applied)
+        text = _markdown(items, len(results), now_ts, zone, applied, unreadable)
         typer.echo(text if text.endswith("\n") else text + "\n", nl=False)
     else:
         if items:
@@ -170,6 +184,9 @@ def check(
                  + (f" (commit {sha})" if sha else " (not committed)" if applied and no_commit else ""))
         info(f"{breached} breached, {len(items) - breached} at risk, {len(results)} open tickets checked at "
              f"{when(now_ts, zone)}")
+    if unreadable:
+        info(f"{plural(len(unreadable), 'ticket file')} cannot be read and {'was' if len(unreadable) == 1 else 'were'}"
+             " not checked; `supportctl check` says what to fix")
     if failed:
         raise typer.Exit(1)
 

@@ -49,7 +49,8 @@ def _read(path: Path, rel: str) -> tuple[dict, dict[tuple, int]]:
     """The parsed mapping and {key path: line}, or a ConfigError."""
     import yaml
 
-    from supportctl.base.yamlio import ShapeError, check_shape, load_with_lines, yaml_error_line
+    from supportctl.base.yamlio import (ShapeError, check_shape, load_with_lines, unreadable_scalar,
+                                        yaml_error_line)
 
     try:
         if path.stat().st_size > MAX_BYTES:
@@ -77,8 +78,16 @@ def _read(path: Path, rel: str) -> tuple[dict, dict[tuple, int]]:
                           line=yaml_error_line(exc),
                           hint="check indentation and quote values that contain ': ' or '#'") from None
     except (ValueError, OverflowError) as exc:   # e.g. an unquoted 2026-13-01, a 5,000-digit number
-        raise ConfigError(f"a value cannot be read: {_clip(str(exc))}", path=rel,
-                          hint="quote dates and check numbers near this value") from None
+        found = unreadable_scalar(text)
+        if found is None:
+            raise ConfigError(f"a value cannot be read: {_clip(str(exc))}", path=rel,
+                              hint="quote dates and check numbers near this value") from None
+        where, line, value, why = found
+        # YAML reads an unquoted 2026-12-24 as a date; one that is no date fails before any check sees it.
+        hint = (f'quote it ("{_clip(value, 40)}") and make it a real date' if value[:1].isdigit() and "-" in value
+                else "check the number")
+        raise ConfigError(f"{_clip('.'.join(map(str, where)))}: {_clip(value, 40)} cannot be read: {_clip(why)}",
+                          path=rel, line=line, hint=hint) from None
     if not isinstance(data, dict):
         raise ConfigError("the file must be a mapping with at least `desk: {name: ...}`", path=rel, line=1,
                           hint="run `supportctl init` in an empty folder to see a complete example")

@@ -56,17 +56,57 @@ def init(path: Path, *, name: str, timezone: str, agent: str | None, url: str | 
     return Created(root, handle, sorted(files), sha)
 
 
-def check(session: Session) -> list[SupportctlError]:
-    """Every problem in the config, the tickets and the KB, each with path, line and hint."""
+def check(session: Session, *, since: str | None = None, allow_rewrite: bool = False) -> list[SupportctlError]:
+    """Every problem in the config, the tickets and the KB, each with path, line and hint.
+
+    With `since` (a git revision) also every record deleted or rewritten since
+    then; `allow_rewrite` turns those into warnings (`severity` "warning").
+    """
     from supportctl.kb.load import check_kb
     from supportctl.tickets.checks import check_desk
 
+    base = None
+    if since is not None:   # a bad revision is a usage error before anything is reported
+        from supportctl.desk import revisions
+
+        base = revisions.resolve(session.desk.root, since)
     problems = check_desk(session.desk)
+    if base is not None:
+        problems.extend(_rewrites(session, base, allow_rewrite))
     problems.extend(_symlinks(session))
     if not any(p.path == "supportctl.yml" for p in problems):  # these checks need a valid config
         problems.extend(_config_references(session))
         problems.extend(check_kb(session.desk, session.now()))
     return problems
+
+
+def _rewrites(session: Session, base, allow: bool) -> list[SupportctlError]:
+    """Records of ticket files changed since `base` that were deleted or rewritten (tickets/history.py)."""
+    from supportctl.desk import revisions
+    from supportctl.tickets.format import decode_file, parse_ticket
+    from supportctl.tickets.history import rewrites
+
+    desk, store = session.desk, session.tickets
+    folder = desk.tickets_dir.relative_to(desk.root).as_posix()
+    changed = revisions.changed_files(desk.root, base, folder)
+    before = revisions.read_files(desk.root, base, [path for status, path in changed if status != "A"])
+    ids = store.ids()
+    out: list[SupportctlError] = []
+    for path, data in before.items():
+        try:
+            old = parse_ticket(decode_file(data, path), path)
+        except (SupportctlError, ValueError, TypeError, RecursionError):
+            continue   # broken then: nothing to compare with
+        # A ticket moved to a sub-folder is still there, under its id.
+        now_path = path if (desk.root / path).is_file() else ids.get(path.rsplit("/", 1)[-1][:-3])
+        new = None
+        if now_path is not None:
+            try:
+                new = store.read(now_path)
+            except SupportctlError:
+                continue   # unreadable now: check_desk reports it
+        out.extend(rewrites(old, new, base.label, base.name, allow=allow))
+    return out
 
 
 def _config_references(session: Session) -> list[SupportctlError]:

@@ -88,12 +88,17 @@ class Checked:
     items: list
     escalations: list[dict] = field(default_factory=list)
     sha: str | None = None
+    escalation_failures: list[SupportctlError] = field(default_factory=list)
 
     @property
     def breached(self) -> int:
         return sum(1 for _, c in self.items if c.state == "breached")
 
     def failed(self, fail_on: str) -> bool:
+        """Whether CI should go red: SLA findings as `fail_on` says, and always a ticket that could not be
+        checked (a file that cannot be read, an escalation that could not be applied): it is invisible."""
+        if self.evaluated.problems or self.escalation_failures:
+            return True
         return (fail_on == "breach" and self.breached > 0) or (fail_on == "warning" and bool(self.items))
 
 
@@ -104,8 +109,8 @@ def check(session: Session, *, escalate: bool = False, commit: bool = True) -> C
     evaluated = _evaluate(eng, tickets, now_ts(session), problems)
     out = Checked(evaluated, [])
     if escalate:
-        out.escalations, out.sha, changed = _escalate(session, eng, evaluated.tickets, evaluated.results,
-                                                      evaluated.now, commit)
+        out.escalations, out.sha, changed, out.escalation_failures = _escalate(
+            session, eng, evaluated.tickets, evaluated.results, evaluated.now, commit)
         if changed:
             by_id = {r.id: i for i, r in enumerate(evaluated.results)}
             for ticket in changed:
@@ -121,7 +126,7 @@ def _escalate(session: Session, eng, tickets, results, now: int, commit: bool):
 
     due = [t for t, r in zip(tickets, results) if pending_escalations(eng, t, now, r)]
     if not due:
-        return [], None, []
+        return [], None, [], []
     desk = session.desk
     # Escalations are the desk's own doing (role system, actor supportctl); the
     # commit is authored by the agent when one was named, else by supportctl
@@ -141,20 +146,28 @@ def _escalate(session: Session, eng, tickets, results, now: int, commit: bool):
 
     applied: list[dict] = []
     changed = []
+    failures: list[SupportctlError] = []
     with desk.lock():
         for light in due:
-            ticket = session.tickets.read(light.path)   # the full file: escalation rewrites it
-            done = escalate(eng, ticket, when, render_note)
+            # One ticket's failure (a missing note template) leaves that ticket as it was, to be
+            # escalated by a later run, and never stops the escalations of the others.
+            try:
+                ticket = session.tickets.read(light.path)   # the full file: escalation rewrites it
+                done = escalate(eng, ticket, when, render_note)
+            except SupportctlError as exc:
+                failures.append(SupportctlError(f"ticket {light.id}: escalation not applied: {exc}",
+                                                hint=exc.hint, path=light.path))
+                continue
             if done:
                 changed.append(ticket)
                 applied.extend({"id": ticket.id, **e.to_json()} for e in done)
         if not changed:
-            return [], None, []
+            return [], None, [], failures
         keys = "\n".join(f"- {a['id']}: {a['key']}" for a in applied)
         n = len(changed)
         message = f"sla: escalate {n} ticket{'s' if n != 1 else ''}\n\n{keys}"
         sha = session.tickets.save(changed, message, author=author, commit=commit)
-    return applied, sha, changed
+    return applied, sha, changed, failures
 
 
 def explain(session: Session, ref: str):
@@ -170,8 +183,9 @@ def queue(session: Session, *, assignee: str | None = None, group: list[str] | N
           priority: list[str] | None = None, limit: int | None = None) -> Evaluated:
     """Open tickets, most urgent SLA deadline first."""
     from supportctl.sla.results import urgency_key
-    from supportctl.tickets.query import assignee_is
+    from supportctl.tickets.query import assignee_is, check_values
 
+    check_values(session.config, priority=priority or [], group=group or [])
     tickets, problems = _load(session, active_only=True)
     if assignee is not None:
         tickets = [t for t in tickets if assignee_is(t.meta, assignee)]

@@ -204,11 +204,14 @@ def link(session: Session, ref: str, *, kb: str | None = None, related: str | No
         if related is not None:
             other = session.tickets.get(related)
             outcome = actions.link(ticket, kind="related", target=other.id, actor=actor, at=when, remove=remove)
-            # Related links go both ways, so each ticket shows the other.
-            try:
+            # Related links go both ways, so each ticket shows the other; the other side
+            # is left alone only when it already says so. Any other refusal there (a time
+            # before the other ticket was created) refuses the whole link.
+            back = other.meta.get("related")
+            if (ticket.id in (back if isinstance(back, list) else [])) == remove:
                 actions.link(other, kind="related", target=ticket.id, actor=actor, at=when, remove=remove)
                 changed = [ticket, other]
-            except SupportctlError:
+            else:
                 changed = [ticket]
         else:
             # The article must exist, and it records the ticket too (internal
@@ -282,9 +285,11 @@ class Listing:
 def find(session: Session, flt, *, text: str | None = None, sort: str = "updated", reverse: bool = False,
          limit: int | None = None) -> Listing:
     """Tickets that pass a filter (and contain `text`), sorted, from the index."""
-    from supportctl.tickets.query import newest_first, sort_key
+    from supportctl.tickets.query import check_values, newest_first, sort_key
 
     key = sort_key(sort)
+    check_values(session.config, status=flt.status, category=flt.category, priority=flt.priority,
+                 channel=flt.channel, group=flt.group)
     categories = session.desk.state_categories()
     entries, problems = session.tickets.load_index()
     kept = [t for t in entries if flt.keeps(t, categories)]

@@ -52,7 +52,24 @@ def format_person(person: Any) -> str:
 def _event(ticket: Ticket, actor: str, role: str, at: datetime, changes: list[Change]) -> None:
     _refuse_rewriting_history(ticket, at, {c.field for c in changes if c.op in ("set", "add", "remove")})
     body = "\n".join(c.render() for c in changes)
-    ticket.add_record(Record("event", new_record_id(), at, actor, role, body))
+    _append(ticket, Record("event", new_record_id(), at, actor, role, body))
+
+
+def _append(ticket: Ticket, record: Record) -> None:
+    """Add a record in time order; one dated before the ticket was created is refused.
+
+    Every action appends through here, so no command (a note, a link written on
+    the other ticket, a back-dated reply) writes a record `check` would reject.
+    """
+    created = ticket.created
+    if created is not None and record.at < created:
+        from supportctl.base.timeutil import format_timestamp
+
+        what = f"{'an' if record.kind == 'event' else 'a'} {record.kind}"
+        raise UsageError(f"ticket {ticket.id} was created at {format_timestamp(created)}; {what} at "
+                         f"{format_timestamp(record.at)} would be older than the ticket",
+                         hint="give a time at or after its creation (--at), or leave out --at")
+    ticket.add_record(record)
 
 
 def _refuse_rewriting_history(ticket: Ticket, at: datetime, fields: set[str]) -> None:
@@ -156,7 +173,7 @@ def create_ticket(config: Config, *, ticket_id: str, path: str, title: str, requ
         # A ticket an agent opens (phone log, proactive outreach) still starts with
         # the customer's words when they are given, so the response clocks start.
         author = format_person(person)
-        ticket.add_record(_message_record("message", author, "customer", at, body))
+        _append(ticket, _message_record("message", author, "customer", at, body))
     return ticket
 
 
@@ -167,7 +184,7 @@ def customer_message(ticket: Ticket, config: Config, *, at: datetime, text: str,
                      author: str | None = None, reopen: bool = True) -> Outcome:
     """A message from the customer; it reopens a pending or solved ticket (unless `reopen` is off)."""
     sender = author or format_person(ticket.meta.get("requester"))
-    ticket.add_record(_message_record("message", sender, "customer", at, text))
+    _append(ticket, _message_record("message", sender, "customer", at, text))
     category = config.lifecycle.category(ticket.status)
     summary = f"ticket {ticket.id}: customer message"
     changed_at = last_status_change(ticket)
@@ -243,7 +260,7 @@ def agent_reply(ticket: Ticket, config: Config, *, actor: str, at: datetime, tex
         raise UsageError(f"ticket {ticket.id} is {ticket.status} (closed): it takes no more replies",
                          hint=f"reopen it in the same command (`--status {lifecycle.reopen_state()}`), "
                               "or open a new ticket for the customer")
-    ticket.add_record(_message_record("message", actor, "agent", at, text))
+    _append(ticket, _message_record("message", actor, "agent", at, text))
     if status is None and config.lifecycle.category(ticket.status) == "new":
         status = config.lifecycle.reopen_state()
     if status is not None and status != ticket.status:
@@ -260,7 +277,7 @@ def internal_note(ticket: Ticket, *, actor: str, at: datetime, text: str, role: 
     """An internal note: never shown to the customer, never counts as a reply."""
     if role == "agent":
         _refuse_merged(ticket, "note", "note")
-    ticket.add_record(_message_record("note", actor, role, at, text))
+    _append(ticket, _message_record("note", actor, role, at, text))
     _touch(ticket, at)
     return Outcome(f"ticket {ticket.id}: note by {actor}")
 
@@ -494,7 +511,7 @@ def merge(source: Ticket, target: Ticket, config: Config, *, actor: str, at: dat
             f"was merged into this ticket" + (f": its {what} {'is' if len(copied) == 1 else 'are'} copied here, "
                                               f"marked merged from {source.id}."
                                               if copied else "; it had no messages to copy."))
-    target.add_record(Record("note", new_record_id(), at, actor, "agent", note))
+    _append(target, Record("note", new_record_id(), at, actor, "agent", note))
     # Whoever followed the duplicate follows the target (with --force, its requester too).
     own = _email(target.meta.get("requester"))
     followers = [_email(source.meta.get("requester")), *(str(c).lower() for c in source.meta.get("cc") or [])]
@@ -609,7 +626,7 @@ def add_cc(ticket: Ticket, addresses: list[str], *, at: datetime, actor: str = S
 def automatic_reply(ticket: Ticket, *, at: datetime, text: str) -> Record:
     """A public message the desk sends by itself (an acknowledgement); it is no agent's reply."""
     record = _message_record("message", SYSTEM, "system", at, text)
-    ticket.add_record(record)
+    _append(ticket, record)
     _touch(ticket, at)
     return record
 
@@ -617,5 +634,5 @@ def automatic_reply(ticket: Ticket, *, at: datetime, text: str) -> Record:
 def event(ticket: Ticket, *, at: datetime, body: str, actor: str = SYSTEM, role: str = "system") -> Record:
     """An event with a ready-made body (one `field: value` line each), e.g. a mail receipt."""
     record = Record("event", new_record_id(), at, actor, role, body)
-    ticket.add_record(record)
+    _append(ticket, record)
     return record

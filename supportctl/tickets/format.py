@@ -27,9 +27,18 @@ HEADER_PATTERN = (r"^### (message|note|event) ([0-9a-z]{4,32}) · (\S+) · (.+) 
 HEADER_RE = re.compile(HEADER_PATTERN)
 # One C pass over the whole text finds every header (multi-line mode).
 _HEADER_SCAN = re.compile(HEADER_PATTERN, re.M)
-# A body line that would read as a record header is written with a leading
-# backslash (Markdown's own escape); one backslash is removed when reading.
-_ESCAPED_RE = re.compile(r"^(\\*)(### (?:message|note|event) )")
+# A line that looks like an attempt at a record header but is not one (`## message
+# ...`, `### mesage ...`, a bad id or role) would otherwise fold that record into
+# the one before it: a customer's message would vanish from `show` and the SLA
+# clocks. It is an error instead: a heading (1-6 #) that starts with a record
+# kind, or that holds the header's ` · ` separator or ends with its `(role)`.
+_LOOKS_LIKE = r"#{1,6}[ \t]*(?:(?:message|note|event)[ \t]|[^\n]*?(?: · |\((?:customer|agent|system)\)[ \t]*$))"
+_ATTEMPT_SCAN = re.compile("^" + _LOOKS_LIKE, re.M)
+# A body line that would read as a record header (or as an attempt at one) is
+# written with a leading backslash (Markdown's own escape); one backslash is
+# removed when reading.
+_ESCAPED_RE = re.compile(r"^(\\*)(" + _LOOKS_LIKE + ")")
+_LOOSE_HEADER = re.compile(r"^(#+)[ \t]*(\S+)[ \t]+(\S+)[ \t]+·[ \t]+(\S+)[ \t]+·[ \t]+(.+?)[ \t]*\((\S*)\)[ \t]*$")
 _SIMPLE_VALUE = re.compile(r"^[A-Za-z0-9_.@/][A-Za-z0-9_.@/:+-]*$")
 _FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 # Characters that would end or split a header line if written raw (a name
@@ -194,15 +203,21 @@ def parse_at(text: str) -> tuple[datetime, int]:
     return moment, int(moment.timestamp())
 
 
-def scan_records(rest: str, first_line: int) -> Iterator[tuple]:
+def scan_records(rest: str, first_line: int, path: str = "") -> Iterator[tuple]:
     """Every record of the text after the front matter, in file order.
 
     Yields (kind, id, at text, author, role, header start, header end, end,
     line): the header's groups and offsets into `rest`. Readers then use
     `parse_at`, `record_body` and `check_event_body`, so the index (which
-    skips message bodies) and the full parse refuse the same files.
+    skips message bodies) and the full parse refuse the same files. A line
+    that looks like a record header but does not parse is a TicketFormatError.
     """
     matches = list(_HEADER_SCAN.finditer(rest))
+    if "#" in rest:
+        headers = {m.start() for m in matches}
+        for attempt in _ATTEMPT_SCAN.finditer(rest):
+            if attempt.start() not in headers:
+                raise bad_header(rest, attempt.start(), first_line, path)
     line, pos = first_line, 0
     for n, m in enumerate(matches):
         start = m.start()
@@ -213,12 +228,37 @@ def scan_records(rest: str, first_line: int) -> Iterator[tuple]:
         yield kind, rid, at, author, role, start, m.end(), end, line
 
 
+_HEADER_SHAPE = "### message|note|event <id> · <time> · <author> (customer|agent|system)"
+
+
+def bad_header(rest: str, start: int, first_line: int, path: str) -> TicketFormatError:
+    """The error for a line that looks like a record header but does not parse, saying what is wrong."""
+    end = rest.find("\n", start)
+    text = rest[start:end if end != -1 else len(rest)]
+    line = first_line + rest.count("\n", 0, start)
+    shown = text if len(text) <= 80 else text[:79] + "…"
+    escape = "; if the line is text, start it with a backslash (\\)"
+    m = _LOOSE_HEADER.match(text)
+    problem, hint = "does not parse", f"a record header reads `{_HEADER_SHAPE}`" + escape
+    if m:
+        hashes, kind, rid, _, _, role = m.groups()
+        if hashes != "###":
+            problem, hint = f"starts with {len(hashes)} #", "a record header starts with exactly three: ### " + escape
+        elif kind not in ("message", "note", "event"):
+            problem, hint = f"has an unknown kind {kind!r}", "kinds: message (public), note (internal), event"
+        elif not re.fullmatch(r"[0-9a-z]{4,32}", rid):
+            problem, hint = f"has a bad record id {rid!r}", "a record id is 4-32 lowercase letters and digits"
+        elif role not in ("customer", "agent", "system"):
+            problem, hint = f"has an unknown role {role!r}", "roles: customer, agent, system"
+    return TicketFormatError(f"record header {problem}: {shown}", path=path, line=line, hint=hint)
+
+
 def record_body(rest: str, header_end: int, end: int) -> str:
     """A record's body: the lines after its header (one blank line skipped), unescaped, right-stripped."""
     body = rest[header_end + 1:end]
     if body.startswith("\n"):
         body = body[1:]
-    if "### " in body:
+    if "\\#" in body:
         body = "\n".join(_unescape(line) for line in body.split("\n"))
     return body.rstrip()
 
@@ -244,7 +284,7 @@ def parse_records(rest: str, path: str, first_line: int) -> tuple[str, list[Reco
     """Split the text after the front matter into (preamble, records)."""
     records: list[Record] = []
     preamble = rest
-    for kind, rid, at_text, author, role, start, header_end, end, line in scan_records(rest, first_line):
+    for kind, rid, at_text, author, role, start, header_end, end, line in scan_records(rest, first_line, path):
         if not records:
             preamble = rest[:start]
         try:

@@ -24,7 +24,7 @@ from supportctl.tickets.format import (bad_timestamp, check_event_body, decode_f
 from supportctl.tickets.frontmatter import load_meta, split_front_matter
 from supportctl.tickets.model import Record, Ticket, TicketFields
 
-CACHE_VERSION = 10
+CACHE_VERSION = 11
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_FROM = 1500
 
@@ -148,7 +148,8 @@ def index_payload(path: Path, rel: str) -> tuple:
         fm_text, rest = split_front_matter(text, rel)
         meta = load_meta(fm_text, rel)
         records = []
-        for kind, rid, at, author, role, start, header_end, end, line in scan_records(rest, fm_text.count("\n") + 3):
+        first_line = fm_text.count("\n") + 3
+        for kind, rid, at, author, role, start, header_end, end, line in scan_records(rest, first_line, rel):
             try:
                 ts = parse_at(at)[1]
             except ValueError:

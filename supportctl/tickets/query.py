@@ -54,6 +54,26 @@ class Filter:
         return True
 
 
+_PLURAL = {"status": "states", "category": "categories", "priority": "priorities", "channel": "channels",
+           "group": "groups"}
+
+
+def check_values(config: Any, *, status: list[str] = (), category: list[str] = (), priority: list[str] = (),
+                 channel: list[str] = (), group: list[str] = ()) -> None:
+    """Refuse a filter value outside its closed vocabulary: `--status bogus` is a typo, not an empty answer."""
+    from supportctl.config.fields import CATEGORIES
+    from supportctl.tickets.model import CHANNELS, PRIORITIES
+
+    known = {"status": list(config.lifecycle.states), "category": list(CATEGORIES), "priority": list(PRIORITIES),
+             "channel": list(CHANNELS), "group": list(config.groups)}
+    given = {"status": status, "category": category, "priority": priority, "channel": channel, "group": group}
+    for name, values in given.items():
+        for value in values:
+            if value not in known[name]:
+                raise UsageError(f"unknown {name} {value!r}",
+                                 hint=f"{_PLURAL[name]}: {', '.join(known[name]) or '(none)'}")
+
+
 def assignee_is(meta: dict[str, Any], wanted: str) -> bool:
     """Whether a ticket is assigned to `wanted` (`none` or `-`: to nobody)."""
     return meta.get("assignee") == (None if wanted in UNASSIGNED else wanted)

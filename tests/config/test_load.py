@@ -52,6 +52,15 @@ def test_impossible_holidays_are_rejected(tmp_path, holiday, message):
     assert message in err.message, err.message
 
 
+@pytest.mark.parametrize("holiday", ["2026-02-30", "2026-13-01"])
+def test_an_unquoted_impossible_date_names_its_line_and_key_and_says_to_quote_it(tmp_path, holiday):
+    text = changed('holidays: ["12-25", "12-26"]', f'holidays: ["12-25", {holiday}]')
+    err = error_for(tmp_path, text)
+    assert err.line == line_of(text, holiday)
+    assert err.message.startswith(f"calendars.office.holidays.1: {holiday} cannot be read")
+    assert err.hint.startswith(f'quote it ("{holiday}")')
+
+
 def test_real_holidays_quoted_or_not_are_accepted(tmp_path):
     config = load_config(write(tmp_path, changed('holidays: ["12-25", "12-26"]',
                                                  'holidays: ["02-29", 2026-12-31, "1900-01-01", "2200-12-31"]')))

@@ -156,7 +156,9 @@ def check_one_file(root: Path, case) -> str:
     actions.due_transition(ticket, config, at)
     if problems:
         return "flagged"
-    # `check` passed: every command must be able to change and write it.
+    # `check` passed: every command must be able to change and write it (at a time the
+    # ticket exists: no command writes a record older than its ticket, issue 11).
+    at = max(at, ticket.created) if ticket.created is not None else at
     try:
         actions.internal_note(ticket, actor="niamh", at=at, text="fuzz")
         actions.tag(ticket, add=["fuzz"], remove=[], actor="niamh", at=at)

@@ -215,3 +215,35 @@ def test_every_change_reads_back_as_written(change):
     from supportctl.tickets.format import parse_change, render_change
 
     assert parse_change(render_change(change)) == change
+
+
+@pytest.mark.parametrize("line", [
+    "## message aaaa1111 · 2026-11-20T10:00:00+01:00 · Dana Smith <dana@example.com> (customer)",
+    "### mesage aaaa1111 · 2026-11-20T10:00:00+01:00 · Dana Smith <dana@example.com> (customer)",
+    "### message AAAA1111 · 2026-11-20T10:00:00+01:00 · Dana Smith <dana@example.com> (customer)",
+    "### message aaaa1111 · 2026-11-20T10:00:00+01:00 · Dana Smith <dana@example.com> (client)",
+    "#### note by alice",
+])
+def test_a_line_that_looks_like_a_record_header_but_does_not_parse_is_an_error(tmp_path, line):
+    """Never folded into the record before it (where a customer's message would vanish from show and SLAs)."""
+    from supportctl.tickets import index
+
+    text = SAMPLE.replace("### note q1w2e3r4", f"{line}\n\nLost?\n\n### note q1w2e3r4")
+    with pytest.raises(TicketFormatError) as info:
+        parse_ticket(text, "tickets/7QH2KD.md")
+    assert info.value.line == text.splitlines().index(line) + 1 and info.value.hint
+    assert "record header" in info.value.message
+    # The index refuses the same file, with the same line.
+    path = tmp_path / "7QH2KD.md"
+    path.write_text(text)
+    payload = index.index_payload(path, "tickets/7QH2KD.md")
+    assert payload[0] == "error" and payload[3] == info.value.line
+
+
+def test_body_lines_that_look_like_headers_are_escaped_and_read_back():
+    t = parse_ticket(SAMPLE, "x.md")
+    body = "## message x · y\n\\## message x · y\n### note abc\nends like one (agent)\n# Title (customer)"
+    t.add_record(Record("note", "bbbbbbbb", parse_timestamp("2026-11-20T10:00:00+01:00"), "alice", "agent", body))
+    text = t.render()
+    assert "\n\\## message x · y\n\\\\## message x · y\n\\### note abc\n" in text and "\n\\# Title (customer)" in text
+    assert parse_ticket(text, "x.md").records[-1].body == body
