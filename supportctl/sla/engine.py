@@ -9,12 +9,13 @@ tests/data/sla-cases.yaml without a repository.
   agent reply after it;
 - next_reply: from the oldest unanswered public customer message to the next
   public agent reply (a cycle per exchange; the first message opens the first
-  cycle);
+  cycle); no deadline while nothing waits for an answer;
 - resolution: from creation until the ticket enters a solved/closed category
   state; a reopen resumes it.
 
 While the ticket is in a state with `pauses_sla: true` no working time accrues
-on any clock. Internal notes and messages written by `system` never count as
+on any clock. Solving or closing a ticket does not answer the customer: it
+pauses the response clocks, and a reopen resumes them. Internal notes and messages written by `system` never count as
 replies. Times are handled as whole POSIX seconds.
 """
 
@@ -245,6 +246,10 @@ class SlaEngine:
                 clock = Clock("next_reply", target=next_target, warn=next_warn, started=start, stopped=stop,
                               stop_reason=why)
                 run_clock(clock, cal, active, running, now, latest)
+                if stop is not None:
+                    # Nothing waits for an answer: no deadline until the customer
+                    # writes again; the state tells how the last exchange went.
+                    clock.due = None
                 ends = [e for _, e in active] if len(earlier) > 8 else None
                 clock.breached_cycles = sum(1 for a, b, _ in earlier
                                             if answered_late(cal, active, a, b, next_target,  # type: ignore[arg-type]

@@ -144,6 +144,7 @@ def explain(engine: SlaEngine, ticket: Ticket, now: datetime | int) -> Explanati
             return "-"
         return datetime.fromtimestamp(ts, zone).strftime("%a %Y-%m-%d %H:%M:%S %Z")
 
+    status = result.status     # as it was at `now`
     clocks: list[ClockExplanation] = []
     for name in CLOCKS:
         clock = result.clocks[name]
@@ -157,8 +158,11 @@ def explain(engine: SlaEngine, ticket: Ticket, now: datetime | int) -> Explanati
             clocks.append(ClockExplanation(clock, [], lines))
             continue
         resolution = name == "resolution"
+        # next_reply after a reply: nothing waits, the clock tells how the last exchange went.
+        answered = name == "next_reply" and clock.stopped is not None
         start_why = {"first_response": "the first customer message",
-                     "next_reply": "the oldest customer message not yet answered",
+                     "next_reply": ("the customer message that opened the last exchange" if answered
+                                    else "the oldest customer message not yet answered"),
                      "resolution": "the ticket's creation"}[name]
         lines.append(f"starts {local(clock.started)} at {start_why}")
         warn_text = (f"{chosen.warn_before} of the target = {dur(clock.warn)}" if isinstance(chosen.warn_before, str)
@@ -182,9 +186,15 @@ def explain(engine: SlaEngine, ticket: Ticket, now: datetime | int) -> Explanati
                          f"{dur(clock.elapsed)} of working time")
         else:
             lines.append(f"{dur(clock.elapsed)} of working time counted by now ({local(now_ts)})")
+        if answered:
+            lines.append("nothing waits for an answer now: no deadline until the customer writes again")
         if clock.state == "paused":
-            lines.append(f"paused: the ticket is {ticket.status}, which pauses SLA clocks; "
-                         f"{dur(clock.remaining or 0)} will remain when it resumes")
+            if not resolution and config.lifecycle.category(status) in DONE_CATEGORIES:
+                lines.append(f"paused: the ticket is {status}, which pauses SLA clocks; solving or closing is "
+                             f"not an answer, so {dur(clock.remaining or 0)} will remain if it is reopened")
+            else:
+                lines.append(f"paused: the ticket is {status}, which pauses SLA clocks; "
+                             f"{dur(clock.remaining or 0)} will remain when it resumes")
         elif clock.due is not None:
             if clock.state == "met" and clock.stopped is not None and clock.elapsed < clock.target:
                 lines.append(f"due {local(clock.due)}: where the deadline stood when the clock stopped, "
@@ -196,8 +206,10 @@ def explain(engine: SlaEngine, ticket: Ticket, now: datetime | int) -> Explanati
                 lines.append(f"between start and deadline: {dur(paused)} paused and {dur(closed)} outside "
                              f"opening hours did not count (wall-clock {dur(wall)})")
         verdict = {
-            "met": "met: stopped before the deadline",
-            "breached": ("breached for good: stopped after the deadline" if clock.stopped is not None
+            "met": ("met: the last exchange was answered before its deadline" if answered
+                    else "met: stopped before the deadline"),
+            "breached": ("breached for good: the last exchange was answered after its deadline" if answered
+                         else "breached for good: stopped after the deadline" if clock.stopped is not None
                          else "breached: the deadline has passed without a reply" if name != "resolution"
                          else "breached: the deadline has passed and the ticket is not solved"),
             "warning": f"warning: {dur(max(clock.remaining or 0, 0))} left, within the warning window",

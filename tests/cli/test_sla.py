@@ -125,6 +125,30 @@ def test_pending_pauses_through_ticket_status(desk, cli):
     assert resumed["next_reply"]["due"] == "2026-03-03T16:00:00+00:00"   # 8h from Tue 09:00 = 17:00 Berlin
 
 
+def test_solving_is_not_an_answer_a_reopen_resumes_the_clocks(desk, cli):
+    # Spec §5: solving pauses the response clocks (solved pauses SLAs); the customer's reply reopens the
+    # ticket and the clocks resume with the paused time added to their deadlines.
+    tid = new_ticket(cli, at=at(2, "09:00"))
+    cli("ticket", "status", tid, "solved", "--at", at(2, "10:00"))
+    solved = clocks(cli, tid, at(4, "12:00"))
+    for name in ("first_response", "next_reply"):
+        assert solved[name]["state"] == "paused" and solved[name]["due"] is None, name
+        assert solved[name]["stopped"] is None and solved[name]["elapsed_seconds"] == 3600, name
+    assert solved["resolution"]["state"] == "met"
+    cli("ticket", "message", tid, "-m", "It is still broken", "--at", at(4, "09:00"))   # reopens
+    resumed = clocks(cli, tid, at(4, "10:00"))
+    # first_response: 1h Monday + 1h since the reopen of 4h: due Wed 12:00 Berlin (without the pause: Mon 13:00).
+    assert resumed["first_response"]["state"] == "running"
+    assert resumed["first_response"]["due"] == "2026-03-04T11:00:00+00:00"
+    assert resumed["next_reply"]["state"] == "running" and resumed["next_reply"]["elapsed_seconds"] == 2 * 3600
+    cli("ticket", "reply", tid, "-m", "Fixed now", "--at", at(4, "11:00"))
+    answered = clocks(cli, tid, at(4, "12:00"))
+    assert answered["first_response"]["state"] == "met"
+    # Nothing waits for an answer: next_reply has no deadline, its state tells how the exchange went.
+    assert answered["next_reply"]["state"] == "met" and answered["next_reply"]["due"] is None
+    assert answered["next_reply"]["stopped"] == "2026-03-04T10:00:00+00:00"
+
+
 def test_premium_customers_get_their_policy(desk, cli):
     config = yaml.safe_load(TEST_CONFIG)
     config["sla"]["policies"].insert(0, {"name": "premium", "match": {"requester": "customers:premium"},
