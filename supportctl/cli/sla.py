@@ -6,7 +6,7 @@ from typing import Any, Optional
 
 import typer
 
-from supportctl.cli.common import AS_OPTION, JSON_OPTION, NO_COMMIT_OPTION, NOW_OPTION, actor_handle, session
+from supportctl.cli.common import AS_OPTION, JSON_OPTION, NO_COMMIT_OPTION, REPLAY_OPTION, actor_handle, session
 from supportctl.cli.render import (clip, duration, echo, emit_json, info, plural, span, style, table, warn_problem,
                                    when)
 from supportctl.errors import UsageError
@@ -52,7 +52,7 @@ def _warn_skipped(evaluated) -> None:
 @app.command("status")
 def status(
     refs: Optional[list[str]] = typer.Argument(None, metavar="[ID...]", help="Tickets (default: all but closed)."),
-    now: Optional[str] = NOW_OPTION,
+    now: Optional[str] = REPLAY_OPTION,
     all_: bool = typer.Option(False, "--all", help="Include closed tickets."),
     json_: bool = JSON_OPTION,
 ) -> None:
@@ -118,7 +118,7 @@ def _markdown(items, checked: int, now_ts: int, zone, escalations: list[dict]) -
 
 @app.command("check")
 def check(
-    now: Optional[str] = NOW_OPTION,
+    now: Optional[str] = REPLAY_OPTION,
     json_: bool = JSON_OPTION,
     format_: Optional[str] = typer.Option(None, "--format", help="table (default), markdown (PR comment, CI "
                                                                  "job summary) or json."),
@@ -180,7 +180,7 @@ def check(
 @app.command("explain")
 def explain_cmd(
     ref: str = typer.Argument(..., metavar="ID", help="Ticket id or unique prefix."),
-    now: Optional[str] = NOW_OPTION,
+    now: Optional[str] = REPLAY_OPTION,
     json_: bool = JSON_OPTION,
 ) -> None:
     """Explain one ticket's SLA timeline: what counted, what paused, and why it is due when it is."""
@@ -235,7 +235,7 @@ def queue(
     as_: Optional[str] = AS_OPTION,
     group: list[str] = typer.Option([], "--group", "-g", help="Only these groups."),
     priority: list[str] = typer.Option([], "--priority", "-p", help="Only these priorities."),
-    now: Optional[str] = NOW_OPTION,
+    now: Optional[str] = REPLAY_OPTION,
     limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Show at most N tickets."),
     json_: bool = JSON_OPTION,
 ) -> None:

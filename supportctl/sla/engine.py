@@ -32,6 +32,7 @@ from supportctl.sla.calendar import BusinessCalendar, DateOutOfRange, HolidayLoo
 from supportctl.sla.policy import PolicyMatcher
 from supportctl.sla.results import CLOCKS, Clock, SlaFailure, TicketSla
 from supportctl.sla.timeline import Lifecycle, SlaTicket, Timeline, active_intervals, build_timeline
+from supportctl.tickets.replay import as_of
 
 # How far from `now` a ticket's history and its deadlines may lie. Each
 # calendar's day table then spans at most twice this (well inside the
@@ -152,12 +153,16 @@ class SlaEngine:
         return None
 
     def evaluate(self, ticket: SlaTicket, now: datetime | int) -> TicketSla:
-        """The three clocks of `ticket` at `now`.
+        """The three clocks of `ticket` at `now`, with its fields as they were then.
 
         Raises DateOutOfRange for a ticket whose history or deadlines lie more
         than HORIZON_YEARS from `now` (`try_evaluate` returns it instead).
         """
         now_ts = now if isinstance(now, int) else to_ts(now)
+        # Judged as it was at `now`: its fields then choose the policy (a replay).
+        then = as_of(ticket, now_ts)
+        if then is not None:
+            ticket = then
         meta = ticket.meta
         status = ticket.status
         policy = self.policy_for(ticket)

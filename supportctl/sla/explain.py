@@ -12,7 +12,9 @@ from supportctl.sla.calendar import BusinessCalendar, to_ts
 from supportctl.sla.engine import SlaEngine
 from supportctl.sla.results import CLOCKS, DONE_CATEGORIES, Clock, TicketSla, utc_text
 from supportctl.sla.timeline import Timeline, build_timeline
+from supportctl.errors import NotFound
 from supportctl.tickets.model import Ticket
+from supportctl.tickets.replay import as_of
 
 
 @dataclass(slots=True)
@@ -119,6 +121,11 @@ def explain(engine: SlaEngine, ticket: Ticket, now: datetime | int) -> Explanati
     """The timeline of one ticket: what counted, what was paused or outside hours, and why `due` is what it is."""
     now_ts = now if isinstance(now, int) else to_ts(now)
     config = engine.config
+    then = as_of(ticket, now_ts)
+    if then is None:
+        raise NotFound(f"ticket {ticket.id} did not exist yet at {utc_text(now_ts)}",
+                       hint="explain it at a time after its creation")
+    ticket = then
     result = engine.evaluate(ticket, now_ts)
     reasons: list[str] = []
     chosen = None
