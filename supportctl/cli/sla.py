@@ -7,8 +7,8 @@ from typing import Any, Optional
 import typer
 
 from supportctl.cli.common import AS_OPTION, JSON_OPTION, NO_COMMIT_OPTION, REPLAY_OPTION, actor_handle, session
-from supportctl.cli.render import (clip, duration, echo, emit_json, info, plural, span, style, table, warn_problem,
-                                   when)
+from supportctl.cli.render import (clip, duration, echo, emit_json, info, plural, span, style, table, wall_duration,
+                                   warn_problem, when)
 from supportctl.errors import UsageError
 
 app = typer.Typer(no_args_is_help=True, help="SLA clocks: status, check (CI), explain.")
@@ -218,9 +218,9 @@ def explain_cmd(
                 if s.kind in ("counted", "projected"):
                     label = f"{'counts' if s.kind == 'counted' else 'will count'} {duration(s.seconds)}"
                 elif s.kind == "paused":
-                    label = f"paused ({s.why}) {duration(s.end - s.start)}"
+                    label = f"paused ({s.why}) {wall_duration(s.end - s.start)}"
                 else:
-                    label = f"closed ({s.why}) {duration(s.end - s.start)}"
+                    label = f"closed ({s.why}) {wall_duration(s.end - s.start)}"
                 lines.append(f"    {period}  {label}")
     echo("\n".join(lines))
 
@@ -277,7 +277,7 @@ def queue(
             left = _left(clock)
         else:
             due, left = ("paused" if state == "paused" else "-"), "-"
-        age = duration(now_ts - r.created) if r.created else "-"
+        age = wall_duration(now_ts - r.created) if r.created else "-"
         rows.append([r.id, str(r.priority or "-"), r.status, r.assignee or "-", r.group or "-", state, due, left,
                      age, clip(r.title, 50)])
         styles.append({5: STATE_STYLE.get(state, {}), 7: STATE_STYLE.get(state, {})})

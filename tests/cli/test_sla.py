@@ -184,6 +184,28 @@ def test_status_hides_closed_tickets_unless_all(desk, cli):
     assert closed["clocks"]["resolution"]["state"] == "met"
 
 
+def test_durations_are_working_hours_never_days(desk, cli):
+    # "1d" used to mean 24 working hours: three business days on an 8-hour calendar (issue 11, part 8).
+    tid = new_ticket(cli, at=at(2, "09:00"))
+    out = cli("sla", "status", "--now", at(2, "09:40")).stdout
+    assert "3h 20m left" in out and "7h 20m left" in out and "26h 20m left" in out
+    assert "1d" not in out
+    # Friday 17:00: 47h of working time since Monday 09:00; first_response (4h) 43h overdue.
+    late = cli("sla", "check", "--now", at(6, "17:00"), ok=False).stdout
+    assert "43h overdue" in late and "20h overdue" in late and "1d" not in late
+    md = cli("sla", "check", "--format", "markdown", "--now", at(6, "17:00"), ok=False).stdout
+    assert "43h overdue" in md
+    explained = cli("sla", "explain", tid, "--now", at(2, "09:40")).stdout
+    assert "target 27h of working time" in explained and "running: 26h 20m left" in explained
+    assert "will count 10h" in explained             # Tuesday's opening hours, working time
+    # Wall-clock time, where a day is a calendar day: Mon 09:00 to the deadline Wed 17:00.
+    assert "(wall-clock 2d 8h)" in explained
+    queue = cli("queue", "--now", at(2, "09:40")).stdout
+    assert "3h 20m left" in queue
+    # Age is wall-clock time: there a day is a calendar day.
+    assert "4d 8h" in cli("queue", "--now", at(6, "17:00")).stdout
+
+
 # ------------------------------------------------------------------- check
 
 
@@ -289,7 +311,7 @@ def test_queue_most_urgent_first_with_filters(desk, cli):
     lines = table.splitlines()
     assert lines[0].split() == ["ID", "PRIORITY", "STATUS", "ASSIGNEE", "GROUP", "SLA", "NEXT", "DUE", "LEFT", "AGE",
                                 "TITLE"]
-    assert lines[1].startswith(a) and "warning" in lines[1] and "bob" in lines[1] and "3h30m" in lines[1]
+    assert lines[1].startswith(a) and "warning" in lines[1] and "bob" in lines[1] and "3h 30m" in lines[1]
     assert lines[3].startswith(c) and "paused" in lines[3]
 
 
