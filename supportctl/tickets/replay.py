@@ -42,10 +42,11 @@ class TicketAt(TicketFields):
 
 def latest_ts(ticket: Any) -> int | None:
     """The last instant the ticket's file tells of: its newest record, or its creation."""
-    value = getattr(ticket, "latest_ts", None)
-    if value is not None or hasattr(ticket, "latest_ts"):
-        return value
-    # Any other object the SLA engine reads (a parsed history, a test's stand-in).
+    try:
+        return ticket.latest_ts        # kept by the index; computed by a parsed Ticket
+    except AttributeError:
+        pass
+    # Any other object the SLA engine reads (a test's stand-in, a library caller's own).
     return max((ts for _, _, ts, _ in ticket.history()), default=int(ticket.created_ts) or None)
 
 
