@@ -15,8 +15,9 @@ tests/data/sla-cases.yaml without a repository.
 
 While the ticket is in a state with `pauses_sla: true` no working time accrues
 on any clock. Solving or closing a ticket does not answer the customer: it
-pauses the response clocks, and a reopen resumes them. Internal notes and messages written by `system` never count as
-replies. Times are handled as whole POSIX seconds.
+pauses the response clocks, and a reopen resumes them. Internal notes and
+messages written by `system` never count as replies. A ticket is judged as it
+was at `now` (tickets/replay.py). Times are handled as whole POSIX seconds.
 """
 
 from __future__ import annotations
