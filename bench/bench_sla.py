@@ -29,6 +29,7 @@ from supportctl.base.timeutil import format_timestamp  # noqa: E402
 
 EXE = str(Path(sys.executable).with_name("supportctl"))
 NOW = "2026-11-20T12:00:00+01:00"
+REPLAY = "2026-11-10T12:00:00+01:00"
 CET = timezone(timedelta(hours=1))
 # A desk as the spec describes it: a split-day office calendar with fixed and
 # public holidays (the `holidays` package is part of what is measured), a 24/7
@@ -266,6 +267,9 @@ def main() -> None:
     wall_row("supportctl sla check", check, f"target <= 1000 ms: {'met' if check <= 1.0 else 'NOT met'}")
     wall_row("supportctl sla check --json", timed_cli([EXE, "sla", "check", "--json", "--now", NOW], root, args.runs))
     wall_row("supportctl queue", timed_cli([EXE, "queue", "--now", NOW], root, args.runs))
+    # A replay ten days back: tickets changed since are rebuilt as they were then.
+    wall_row("supportctl sla check --now (10 days back)",
+             timed_cli([EXE, "sla", "check", "--now", REPLAY, "--fail-on", "never"], root, args.runs))
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)
 

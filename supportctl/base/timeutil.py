@@ -59,8 +59,12 @@ def parse_duration(text: str | int | float) -> int:
     return int(round(total))
 
 
-def format_duration(seconds: float) -> str:
-    """Seconds -> a short human form such as `1h30m` or `2d4h` (sign kept)."""
+def format_duration(seconds: float, sep: str = "") -> str:
+    """Wall-clock seconds -> a short form such as `1h30m` or `2d4h` (sign kept; a day is a calendar day).
+
+    `sep=" "` gives `2d 4h` for people. Working time is `format_working`:
+    there a day would read as 24 working hours, three business days.
+    """
     sign = "-" if seconds < 0 else ""
     rest = int(abs(round(seconds)))
     if rest == 0:
@@ -71,4 +75,27 @@ def format_duration(seconds: float) -> str:
             n, rest = divmod(rest, size)
             parts.append(f"{n}{unit}")
     # Two units are enough for people reading a queue.
-    return sign + "".join(parts[:2])
+    return sign + sep.join(parts[:2])
+
+
+def format_working(seconds: float) -> str:
+    """Working seconds -> hours and minutes for people: `27h`, `3h 20m`, `45m`, `30s`; never days.
+
+    A "day" of working time would be 24 working hours, which people read as
+    one day but is three 8-hour business days; and a business day's length
+    depends on the calendar. So working time is told in hours, as policies
+    write it (`resolution: 27h`). Seconds show only under an hour.
+    """
+    sign = "-" if seconds < 0 else ""
+    rest = int(abs(round(seconds)))
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        text = f"{hours}h" + (f" {minutes}m" if minutes else "")
+    elif minutes:
+        text = f"{minutes}m" + (f" {secs}s" if secs else "")
+    elif secs:
+        text = f"{secs}s"
+    else:
+        return "0m"
+    return sign + text

@@ -123,5 +123,8 @@ AS_OPTION = typer.Option(None, "--as", help="Who does this (agent); default SUPP
 AT_OPTION = typer.Option(None, "--at", help="When it happened (ISO 8601 with offset); default now.")
 NOW_OPTION = typer.Option(None, "--now", help="Evaluate at this time (ISO 8601 with offset); default "
                                               "SUPPORTCTL_NOW, then the clock.")
+REPLAY_OPTION = typer.Option(None, "--now", help="Judge the desk as it was at this time (ISO 8601 with offset): "
+                                                 "later tickets and records left out, each ticket's fields as "
+                                                 "they were then; default SUPPORTCTL_NOW, then the clock.")
 NO_COMMIT_OPTION = typer.Option(False, "--no-commit", help="Write the files but do not commit.")
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON on stdout.")

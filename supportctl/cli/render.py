@@ -104,7 +104,14 @@ def short_time(value: Any) -> str:
 
 
 def duration(seconds: float) -> str:
-    """`2h 30m`, `3d 4h`: a span of time for people."""
+    """Working time for people: `27h`, `3h 20m`; never days (a day of working time is not a day)."""
+    from supportctl.base.timeutil import format_working
+
+    return format_working(seconds)
+
+
+def wall_duration(seconds: float) -> str:
+    """Wall-clock time for people (an age, a pause): `3h 30m`, `2d 4h`, where a day is a calendar day."""
     from supportctl.base.timeutil import format_duration
 
-    return format_duration(seconds)
+    return format_duration(seconds, sep=" ")

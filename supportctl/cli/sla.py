@@ -6,8 +6,9 @@ from typing import Any, Optional
 
 import typer
 
-from supportctl.cli.common import AS_OPTION, JSON_OPTION, NO_COMMIT_OPTION, NOW_OPTION, actor_handle, session
+from supportctl.cli.common import AS_OPTION, JSON_OPTION, NO_COMMIT_OPTION, REPLAY_OPTION, actor_handle, session
 from supportctl.cli.render import (clip, duration, echo, emit_json, info, plural, report_error, span, style, table,
+                                   wall_duration,
                                    warn_problem, when)
 from supportctl.errors import UsageError
 
@@ -52,7 +53,7 @@ def _warn_skipped(evaluated) -> None:
 @app.command("status")
 def status(
     refs: Optional[list[str]] = typer.Argument(None, metavar="[ID...]", help="Tickets (default: all but closed)."),
-    now: Optional[str] = NOW_OPTION,
+    now: Optional[str] = REPLAY_OPTION,
     all_: bool = typer.Option(False, "--all", help="Include closed tickets."),
     json_: bool = JSON_OPTION,
 ) -> None:
@@ -126,7 +127,7 @@ def _markdown(items, checked: int, now_ts: int, zone, escalations: list[dict], u
 
 @app.command("check")
 def check(
-    now: Optional[str] = NOW_OPTION,
+    now: Optional[str] = REPLAY_OPTION,
     json_: bool = JSON_OPTION,
     format_: Optional[str] = typer.Option(None, "--format", help="table (default), markdown (PR comment, CI "
                                                                  "job summary) or json."),
@@ -197,7 +198,7 @@ def check(
 @app.command("explain")
 def explain_cmd(
     ref: str = typer.Argument(..., metavar="ID", help="Ticket id or unique prefix."),
-    now: Optional[str] = NOW_OPTION,
+    now: Optional[str] = REPLAY_OPTION,
     json_: bool = JSON_OPTION,
 ) -> None:
     """Explain one ticket's SLA timeline: what counted, what paused, and why it is due when it is."""
@@ -235,9 +236,9 @@ def explain_cmd(
                 if s.kind in ("counted", "projected"):
                     label = f"{'counts' if s.kind == 'counted' else 'will count'} {duration(s.seconds)}"
                 elif s.kind == "paused":
-                    label = f"paused ({s.why}) {duration(s.end - s.start)}"
+                    label = f"paused ({s.why}) {wall_duration(s.end - s.start)}"
                 else:
-                    label = f"closed ({s.why}) {duration(s.end - s.start)}"
+                    label = f"closed ({s.why}) {wall_duration(s.end - s.start)}"
                 lines.append(f"    {period}  {label}")
     echo("\n".join(lines))
 
@@ -252,7 +253,7 @@ def queue(
     as_: Optional[str] = AS_OPTION,
     group: list[str] = typer.Option([], "--group", "-g", help="Only these groups."),
     priority: list[str] = typer.Option([], "--priority", "-p", help="Only these priorities."),
-    now: Optional[str] = NOW_OPTION,
+    now: Optional[str] = REPLAY_OPTION,
     limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Show at most N tickets."),
     json_: bool = JSON_OPTION,
 ) -> None:
@@ -294,7 +295,7 @@ def queue(
             left = _left(clock)
         else:
             due, left = ("paused" if state == "paused" else "-"), "-"
-        age = duration(now_ts - r.created) if r.created else "-"
+        age = wall_duration(now_ts - r.created) if r.created else "-"
         rows.append([r.id, str(r.priority or "-"), r.status, r.assignee or "-", r.group or "-", state, due, left,
                      age, clip(r.title, 50)])
         styles.append({5: STATE_STYLE.get(state, {}), 7: STATE_STYLE.get(state, {})})

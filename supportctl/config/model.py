@@ -240,11 +240,11 @@ class Config(Strict):
         for clock in ("first_response", "next_reply", "resolution"):
             target = policy.target(clock)
             if target and target > weekly * MAX_REACH_WEEKS:
-                from supportctl.base.timeutil import format_duration
+                from supportctl.base.timeutil import format_working
 
-                raise ValueError(f"sla.policies[{i}] ({policy.name}): {clock} {format_duration(target)} of working "
+                raise ValueError(f"sla.policies[{i}] ({policy.name}): {clock} {format_working(target)} of working "
                                  f"time takes more than {MAX_REACH_WEEKS // 52} years in calendar "
-                                 f"{policy.calendar} (open {format_duration(weekly)} a week)")
+                                 f"{policy.calendar} (open {format_working(weekly)} a week)")
 
     def agent_map(self) -> dict[str, Agent]:
         if isinstance(self.agents, list):

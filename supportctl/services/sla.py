@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from supportctl.errors import SupportctlError
+from supportctl.errors import NotFound, SupportctlError
 from supportctl.services.session import SYSTEM, SYSTEM_EMAIL, Session, agent_author
 
 ACTIVE = ("new", "open", "pending")
@@ -37,13 +37,21 @@ class Evaluated:
     problems: list[SupportctlError] = field(default_factory=list)
 
 
-def _load(session: Session, refs: list[str] | None = None, *, every: bool = False, active_only: bool = False):
-    """Tickets to evaluate: the named ones (parsed), or index entries for all but closed
-    (every: all; active_only: new/open/pending); the engine reads either."""
+def _load(session: Session, at: int, refs: list[str] | None = None, *, every: bool = False,
+          active_only: bool = False):
+    """Tickets to evaluate as they were at `at`: the named ones (parsed), or index entries for all but
+    closed (every: all; active_only: new/open/pending); the engine reads either.
+
+    A replay (`--now` in the past) leaves out tickets created after it and
+    filters on each ticket's status then, not today's.
+    """
+    from supportctl.tickets.replay import desk_at
+
     store = session.tickets
     if refs:
-        return [store.read(store.resolve(ref)) for ref in refs], []
+        return [_named(session, store.read(store.resolve(ref)), at) for ref in refs], []
     entries, problems = store.load_index()
+    entries = desk_at(entries, at)
     category = session.config.lifecycle.category
     if active_only:
         keep = [e for e in entries if category(e.status) in ACTIVE]
@@ -54,6 +62,19 @@ def _load(session: Session, refs: list[str] | None = None, *, every: bool = Fals
     return keep, problems
 
 
+def _named(session: Session, ticket, at: int):
+    """A ticket named on the command line, as it was at `at`; an error when it did not exist yet."""
+    from supportctl.tickets.replay import as_of
+
+    then = as_of(ticket, at)
+    if then is None:
+        zone = session.zone
+        created = datetime.fromtimestamp(int(ticket.created_ts), zone).isoformat()
+        raise NotFound(f"ticket {ticket.id} did not exist yet at {datetime.fromtimestamp(at, zone).isoformat()}",
+                       hint=f"it was created {created}; pass a later --now")
+    return then
+
+
 def _evaluate(eng, tickets, at: int, problems: list) -> Evaluated:
     """Evaluate every ticket the engine can; each one it cannot joins the problems (reported, skipped)."""
     evaluated, failures = eng.evaluate_many(tickets, at)
@@ -62,8 +83,9 @@ def _evaluate(eng, tickets, at: int, problems: list) -> Evaluated:
 
 def status(session: Session, refs: list[str] | None = None, *, every: bool = False) -> Evaluated:
     """Each ticket's clocks at the session's time (named tickets, or all but closed)."""
-    tickets, problems = _load(session, refs, every=every)
-    return _evaluate(engine(session), tickets, now_ts(session), problems)
+    at = now_ts(session)
+    tickets, problems = _load(session, at, refs, every=every)
+    return _evaluate(engine(session), tickets, at, problems)
 
 
 def at_risk(results) -> list[tuple[Any, Any]]:
@@ -105,8 +127,9 @@ class Checked:
 def check(session: Session, *, escalate: bool = False, commit: bool = True) -> Checked:
     """Open tickets whose SLA is breached or at risk; with `escalate`, apply due escalation rules first."""
     eng = engine(session)
-    tickets, problems = _load(session, active_only=True)
-    evaluated = _evaluate(eng, tickets, now_ts(session), problems)
+    at = now_ts(session)
+    tickets, problems = _load(session, at, active_only=True)
+    evaluated = _evaluate(eng, tickets, at, problems)
     out = Checked(evaluated, [])
     if escalate:
         out.escalations, out.sha, changed, out.escalation_failures = _escalate(
@@ -174,8 +197,8 @@ def explain(session: Session, ref: str):
     """(ticket, explanation, evaluation time) of one ticket's SLA timeline."""
     from supportctl.sla.explain import explain as run
 
-    ticket = session.tickets.get(ref)
     at = now_ts(session)
+    ticket = _named(session, session.tickets.get(ref), at)
     return ticket, run(engine(session), ticket, at), at
 
 
@@ -186,14 +209,15 @@ def queue(session: Session, *, assignee: str | None = None, group: list[str] | N
     from supportctl.tickets.query import assignee_is, check_values
 
     check_values(session.config, priority=priority or [], group=group or [])
-    tickets, problems = _load(session, active_only=True)
+    at = now_ts(session)
+    tickets, problems = _load(session, at, active_only=True)
     if assignee is not None:
         tickets = [t for t in tickets if assignee_is(t.meta, assignee)]
     if group:
         tickets = [t for t in tickets if t.meta.get("group") in group]
     if priority:
         tickets = [t for t in tickets if t.meta.get("priority") in priority]
-    out = _evaluate(engine(session), tickets, now_ts(session), problems)
+    out = _evaluate(engine(session), tickets, at, problems)
     out.results.sort(key=urgency_key)
     if limit is not None:
         out.results = out.results[:limit]

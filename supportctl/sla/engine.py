@@ -9,13 +9,15 @@ tests/data/sla-cases.yaml without a repository.
   agent reply after it;
 - next_reply: from the oldest unanswered public customer message to the next
   public agent reply (a cycle per exchange; the first message opens the first
-  cycle);
+  cycle); no deadline while nothing waits for an answer;
 - resolution: from creation until the ticket enters a solved/closed category
   state; a reopen resumes it.
 
 While the ticket is in a state with `pauses_sla: true` no working time accrues
-on any clock. Internal notes and messages written by `system` never count as
-replies. Times are handled as whole POSIX seconds.
+on any clock. Solving or closing a ticket does not answer the customer: it
+pauses the response clocks, and a reopen resumes them. Internal notes and
+messages written by `system` never count as replies. A ticket is judged as it
+was at `now` (tickets/replay.py). Times are handled as whole POSIX seconds.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from supportctl.sla.calendar import BusinessCalendar, DateOutOfRange, HolidayLoo
 from supportctl.sla.policy import PolicyMatcher
 from supportctl.sla.results import CLOCKS, Clock, SlaFailure, TicketSla
 from supportctl.sla.timeline import Lifecycle, SlaTicket, Timeline, active_intervals, build_timeline
+from supportctl.tickets.replay import as_of
 
 # How far from `now` a ticket's history and its deadlines may lie. Each
 # calendar's day table then spans at most twice this (well inside the
@@ -151,12 +154,16 @@ class SlaEngine:
         return None
 
     def evaluate(self, ticket: SlaTicket, now: datetime | int) -> TicketSla:
-        """The three clocks of `ticket` at `now`.
+        """The three clocks of `ticket` at `now`, with its fields as they were then.
 
         Raises DateOutOfRange for a ticket whose history or deadlines lie more
         than HORIZON_YEARS from `now` (`try_evaluate` returns it instead).
         """
         now_ts = now if isinstance(now, int) else to_ts(now)
+        # Judged as it was at `now`: its fields then choose the policy (a replay).
+        then = as_of(ticket, now_ts)
+        if then is not None:
+            ticket = then
         meta = ticket.meta
         status = ticket.status
         policy = self.policy_for(ticket)
@@ -247,6 +254,10 @@ class SlaEngine:
                 clock = Clock("next_reply", target=next_target, warn=next_warn, started=start, stopped=stop,
                               stop_reason=why)
                 run_clock(clock, cal, active, running, now, latest)
+                if stop is not None:
+                    # Nothing waits for an answer: no deadline until the customer
+                    # writes again; the state tells how the last exchange went.
+                    clock.due = None
                 ends = [e for _, e in active] if len(earlier) > 8 else None
                 clock.breached_cycles = sum(1 for a, b, _ in earlier
                                             if answered_late(cal, active, a, b, next_target,  # type: ignore[arg-type]

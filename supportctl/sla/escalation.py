@@ -14,13 +14,14 @@ from typing import Any
 
 from supportctl.tickets.format import escalation_keys
 from supportctl.config.model import Config, EscalationRule
-from supportctl.errors import SupportctlError
+from supportctl.errors import SupportctlError, UsageError
 from supportctl.sla.calendar import to_ts
 from supportctl.sla.engine import SlaEngine
 from supportctl.sla.results import CLOCKS, TicketSla, utc_text
 from supportctl.sla.timeline import SlaTicket
 from supportctl.tickets import actions
 from supportctl.tickets.model import PRIORITIES, Record, Ticket, new_record_id
+from supportctl.tickets.replay import latest_ts
 
 ESCALATION_FIELD = "escalation"
 # (template name, ticket, context) -> the note's text; the caller owns templates.
@@ -150,6 +151,11 @@ def escalate(engine: SlaEngine, ticket: Ticket, now: datetime, render_note: Note
     fire too; those are applied in the same run, so a second run at the same
     time finds nothing to do.
     """
+    latest = latest_ts(ticket)
+    if latest is not None and latest > to_ts(now):
+        # Escalating writes records dated `now`: before a later record that would rewrite history.
+        raise UsageError(f"ticket {ticket.id} has records after {utc_text(to_ts(now))}: an escalation cannot be "
+                         "dated before them", hint="escalate at the present time (leave out --now)")
     applied: list[Escalation] = []
     for _ in range(max_rounds):
         due = pending_escalations(engine, ticket, now)

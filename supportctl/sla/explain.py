@@ -6,13 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from supportctl.base.timeutil import format_duration as dur
+from supportctl.base.timeutil import format_duration, format_working as working
 from supportctl.config.model import Config
 from supportctl.sla.calendar import BusinessCalendar, to_ts
 from supportctl.sla.engine import SlaEngine
 from supportctl.sla.results import CLOCKS, DONE_CATEGORIES, Clock, TicketSla, utc_text
 from supportctl.sla.timeline import Timeline, build_timeline
+from supportctl.errors import NotFound
 from supportctl.tickets.model import Ticket
+from supportctl.tickets.replay import as_of
 
 
 @dataclass(slots=True)
@@ -58,6 +60,11 @@ class Explanation:
                 "calendar_hours": self.calendar,
                 "statuses": [{"since": utc_text(ts), "status": s} for ts, s in self.statuses],
                 "timeline": [c.to_json() for c in self.clocks]}
+
+
+def _wall(seconds: int) -> str:
+    """Wall-clock time (a day is a calendar day); `working` is working time, in hours."""
+    return format_duration(seconds, sep=" ")
 
 
 def _closed_reason(cal: BusinessCalendar, start: int, end: int) -> str:
@@ -119,6 +126,11 @@ def explain(engine: SlaEngine, ticket: Ticket, now: datetime | int) -> Explanati
     """The timeline of one ticket: what counted, what was paused or outside hours, and why `due` is what it is."""
     now_ts = now if isinstance(now, int) else to_ts(now)
     config = engine.config
+    then = as_of(ticket, now_ts)
+    if then is None:
+        raise NotFound(f"ticket {ticket.id} did not exist yet at {utc_text(now_ts)}",
+                       hint="explain it at a time after its creation")
+    ticket = then
     result = engine.evaluate(ticket, now_ts)
     reasons: list[str] = []
     chosen = None
@@ -144,6 +156,7 @@ def explain(engine: SlaEngine, ticket: Ticket, now: datetime | int) -> Explanati
             return "-"
         return datetime.fromtimestamp(ts, zone).strftime("%a %Y-%m-%d %H:%M:%S %Z")
 
+    status = result.status     # as it was at `now`
     clocks: list[ClockExplanation] = []
     for name in CLOCKS:
         clock = result.clocks[name]
@@ -157,13 +170,16 @@ def explain(engine: SlaEngine, ticket: Ticket, now: datetime | int) -> Explanati
             clocks.append(ClockExplanation(clock, [], lines))
             continue
         resolution = name == "resolution"
+        # next_reply after a reply: nothing waits, the clock tells how the last exchange went.
+        answered = name == "next_reply" and clock.stopped is not None
         start_why = {"first_response": "the first customer message",
-                     "next_reply": "the oldest customer message not yet answered",
+                     "next_reply": ("the customer message that opened the last exchange" if answered
+                                    else "the oldest customer message not yet answered"),
                      "resolution": "the ticket's creation"}[name]
         lines.append(f"starts {local(clock.started)} at {start_why}")
-        warn_text = (f"{chosen.warn_before} of the target = {dur(clock.warn)}" if isinstance(chosen.warn_before, str)
-                     else dur(clock.warn))
-        lines.append(f"target {dur(clock.target)} of working time (calendar {chosen.calendar}); "
+        warn_text = (f"{chosen.warn_before} of the target = {working(clock.warn)}"
+                     if isinstance(chosen.warn_before, str) else working(clock.warn))
+        lines.append(f"target {working(clock.target)} of working time (calendar {chosen.calendar}); "
                      f"warning {warn_text} before the deadline")
         if name == "next_reply" and clock.breached_cycles:
             lines.append(f"{clock.breached_cycles} earlier exchange(s) were answered late")
@@ -179,29 +195,37 @@ def explain(engine: SlaEngine, ticket: Ticket, now: datetime | int) -> Explanati
         closed = sum(min(s.end, horizon) - s.start for s in segments if s.kind == "closed" and s.start < horizon)
         if clock.stopped is not None:
             lines.append(f"stopped {local(clock.stopped)} by the {clock.stop_reason} after "
-                         f"{dur(clock.elapsed)} of working time")
+                         f"{working(clock.elapsed)} of working time")
         else:
-            lines.append(f"{dur(clock.elapsed)} of working time counted by now ({local(now_ts)})")
+            lines.append(f"{working(clock.elapsed)} of working time counted by now ({local(now_ts)})")
+        if answered:
+            lines.append("nothing waits for an answer now: no deadline until the customer writes again")
         if clock.state == "paused":
-            lines.append(f"paused: the ticket is {ticket.status}, which pauses SLA clocks; "
-                         f"{dur(clock.remaining or 0)} will remain when it resumes")
+            if not resolution and config.lifecycle.category(status) in DONE_CATEGORIES:
+                lines.append(f"paused: the ticket is {status}, which pauses SLA clocks; solving or closing is "
+                             f"not an answer, so {working(clock.remaining or 0)} will remain if it is reopened")
+            else:
+                lines.append(f"paused: the ticket is {status}, which pauses SLA clocks; "
+                             f"{working(clock.remaining or 0)} will remain when it resumes")
         elif clock.due is not None:
             if clock.state == "met" and clock.stopped is not None and clock.elapsed < clock.target:
                 lines.append(f"due {local(clock.due)}: where the deadline stood when the clock stopped, "
-                             f"{dur(clock.target - clock.elapsed)} early")
+                             f"{working(clock.target - clock.elapsed)} early")
             else:
-                lines.append(f"due {local(clock.due)}: the instant the counted time reaches {dur(clock.target)}")
+                lines.append(f"due {local(clock.due)}: the instant the counted time reaches {working(clock.target)}")
             wall = clock.due - clock.started
             if paused or closed:
-                lines.append(f"between start and deadline: {dur(paused)} paused and {dur(closed)} outside "
-                             f"opening hours did not count (wall-clock {dur(wall)})")
+                lines.append(f"between start and deadline: {_wall(paused)} paused and {_wall(closed)} outside "
+                             f"opening hours did not count (wall-clock {_wall(wall)})")
         verdict = {
-            "met": "met: stopped before the deadline",
-            "breached": ("breached for good: stopped after the deadline" if clock.stopped is not None
+            "met": ("met: the last exchange was answered before its deadline" if answered
+                    else "met: stopped before the deadline"),
+            "breached": ("breached for good: the last exchange was answered after its deadline" if answered
+                         else "breached for good: stopped after the deadline" if clock.stopped is not None
                          else "breached: the deadline has passed without a reply" if name != "resolution"
                          else "breached: the deadline has passed and the ticket is not solved"),
-            "warning": f"warning: {dur(max(clock.remaining or 0, 0))} left, within the warning window",
-            "running": f"running: {dur(clock.remaining or 0)} left",
+            "warning": f"warning: {working(max(clock.remaining or 0, 0))} left, within the warning window",
+            "running": f"running: {working(clock.remaining or 0)} left",
             "paused": "paused",
         }[clock.state]
         lines.append(verdict)

@@ -25,11 +25,11 @@ class Clock:
     state: str = "none"
     target: int | None = None        # working seconds allowed
     elapsed: int = 0                 # working seconds accrued (until the stop, if stopped)
-    due: int | None = None           # POSIX seconds; None when not applicable or paused
+    due: int | None = None           # POSIX seconds; None when not applicable, paused, or nothing waits
     warn: int = 0                    # working seconds before the deadline that count as warning
     started: int | None = None
-    stopped: int | None = None       # when a reply (or solving the ticket) stopped it
-    stop_reason: str | None = None   # "agent reply" | "solved" | "closed" ...
+    stopped: int | None = None       # when a reply (resolution: solving the ticket) stopped it
+    stop_reason: str | None = None   # "agent reply" | "ticket solved" | "ticket closed" ...
     breached_cycles: int = 0         # next_reply: earlier exchanges answered late
 
     @property

@@ -42,8 +42,9 @@ class Timeline:
     now: int
     states: list[tuple[int, str]]              # (since, state), in time order, first at `created`
     first_customer: int | None = None
-    first_response_stop: tuple[int, str] | None = None
-    cycles: list[tuple[int, int | None, str | None]] = field(default_factory=list)  # next_reply
+    first_response_stop: tuple[int, str] | None = None     # (the first public agent reply, why)
+    # next_reply, one per exchange: (oldest unanswered customer message, the reply or None, why)
+    cycles: list[tuple[int, int | None, str | None]] = field(default_factory=list)
     done_since: int | None = None              # in a solved/closed state since (at `now`)
 
 
@@ -127,17 +128,12 @@ def build_timeline(ticket: SlaTicket, config: Config, now: int, lifecycle: Lifec
                 done = initial in done_states
                 done_since = created if done else None
             states.append((ts, new))
+            # Solving or closing is not an answer (spec §5): the response clocks
+            # only pause, where the state pauses SLAs, and a reopen resumes them.
             if new in done_states:
                 if not done:
                     done = True
                     done_since = ts
-                    why = "ticket " + new
-                    # Solving a ticket answers it: the response clocks stop with it.
-                    if first_stop is None and first_customer is not None:
-                        first_stop = (ts, why)
-                    if pending is not None:
-                        cycles.append((pending, ts, why))
-                        pending = None
             else:
                 done = False
                 done_since = None
@@ -149,13 +145,7 @@ def build_timeline(ticket: SlaTicket, config: Config, now: int, lifecycle: Lifec
         done = initial in done_states
         done_since = created if done else None
     if pending is not None:
-        if done and done_since is not None:
-            # A message on a ticket that stays solved or closed (no reopen) waits for nobody.
-            cycles.append((pending, max(pending, done_since), "ticket " + states[-1][1]))
-            if first_stop is None and first_customer is not None:
-                first_stop = (max(first_customer, done_since), "ticket " + states[-1][1])
-        else:
-            cycles.append((pending, None, None))
+        cycles.append((pending, None, None))
     return Timeline(created, now, states, first_customer, first_stop, cycles, done_since if done else None)
 
 

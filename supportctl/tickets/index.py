@@ -24,7 +24,7 @@ from supportctl.tickets.format import (bad_timestamp, check_event_body, decode_f
 from supportctl.tickets.frontmatter import load_meta, split_front_matter
 from supportctl.tickets.model import Record, Ticket, TicketFields
 
-CACHE_VERSION = 11
+CACHE_VERSION = 12
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_FROM = 1500
 
@@ -32,11 +32,12 @@ PARALLEL_FROM = 1500
 class IndexEntry(TicketFields):
     """One ticket as the index keeps it: JSON-ready fields and the timeline, no message text."""
 
-    __slots__ = ("path", "meta", "dt_keys", "created_ts", "updated_ts", "_timeline", "messages", "meta_json")
+    __slots__ = ("path", "meta", "dt_keys", "created_ts", "updated_ts", "_timeline", "messages", "meta_json",
+                 "latest_ts")
 
     def __init__(self, path: str, payload: tuple) -> None:
         (_, self.meta, self.dt_keys, self.created_ts, self.updated_ts, self._timeline, self.messages,
-         self.meta_json) = payload
+         self.meta_json, self.latest_ts) = payload
         self.path = path
 
     @property
@@ -177,8 +178,14 @@ def index_payload(path: Path, rel: str) -> tuple:
         return ("error", f"the file cannot be parsed ({type(exc).__name__}: {exc})",
                 "run `supportctl check` and fix what it reports", None)
     messages = sum(1 for r in records if r[0] != "event")
-    return ("ok", json_meta, tuple(dt_keys), _epoch(meta.get("created")), _epoch(meta.get("updated")),
-            marshal.dumps(tuple(records)), messages, meta_json)
+    created = _epoch(meta.get("created"))
+    # The last instant the file tells of: a replay (`--now` before it) must
+    # rebuild the ticket as it was; at or after it the entry is used as is.
+    latest = max((r[6] for r in records), default=None)
+    if created:
+        latest = int(created) if latest is None else max(latest, int(created))
+    return ("ok", json_meta, tuple(dt_keys), created, _epoch(meta.get("updated")),
+            marshal.dumps(tuple(records)), messages, meta_json, latest)
 
 
 def _plain(value):

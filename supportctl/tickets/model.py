@@ -185,6 +185,13 @@ class Ticket(TicketFields):
         created = self.created
         return created.timestamp() if created is not None else 0.0
 
+    @property
+    def latest_ts(self) -> int | None:
+        """The last instant the file tells of (its newest record, or its creation): replays start here."""
+        created = int(self.created_ts) or None
+        latest = max((int(r.at.timestamp()) for r in self.records), default=None)
+        return created if latest is None else latest if created is None else max(created, latest)
+
     def history(self) -> list[tuple[str, str, int, str]]:
         """(kind, role, POSIX seconds, text) per record: what SLA clocks read.
 

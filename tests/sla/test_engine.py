@@ -189,12 +189,86 @@ def test_solved_stops_resolution_and_a_reopen_resumes_it():
     assert reopened.elapsed == 3 * 3600      # 2h before solving, 1h since the reopen
 
 
-def test_solving_without_a_reply_stops_the_response_clocks():
+def test_solving_without_a_reply_pauses_the_response_clocks():
+    # Spec §5 "Solving or closing is not an answer" (this test used to expect `met`, stopped by "ticket
+    # solved": the deviation issue 11 removed). A solved state pauses SLAs, so the clocks wait, paused.
     builder = TicketBuilder(b(2, 9)).customer(b(2, 9)).status(b(2, 9, 20), "solved")
     result = SlaEngine(config()).evaluate(builder.build(), b(9, 9))
-    assert result.clocks["first_response"].state == "met"
-    assert result.clocks["first_response"].stop_reason == "ticket solved"
-    assert result.clocks["next_reply"].state == "met"
+    for name in ("first_response", "next_reply"):
+        clock = result.clocks[name]
+        assert clock.state == "paused" and clock.stopped is None and clock.elapsed == 20 * 60, name
+        assert clock.due is None and clock.to_json()["due"] is None and clock.to_json()["stopped"] is None
+    assert result.clocks["resolution"].state == "met"      # solving does end the resolution clock
+
+
+def test_closing_without_a_reply_pauses_the_response_clocks_too():
+    builder = TicketBuilder(b(2, 9)).customer(b(2, 9)).status(b(2, 10), "closed")
+    result = SlaEngine(config()).evaluate(builder.build(), b(20, 9))
+    assert result.clocks["first_response"].state == "paused" and result.clocks["first_response"].due is None
+    assert result.clocks["next_reply"].state == "paused"
+
+
+def test_a_reopen_resumes_the_response_clocks_with_the_paused_time_added():
+    engine = SlaEngine(config())
+    # Mon 09:00 the customer writes, 09:30 a reply, 10:00 the customer again; solved at 11:00 with that
+    # message unanswered (1h of next_reply's 8h spent); Tue 09:00 the customer writes and reopens it.
+    builder = (TicketBuilder(b(2, 9)).customer(b(2, 9)).reply(b(2, 9, 30)).status(b(2, 9, 30), "open")
+               .customer(b(2, 10)).status(b(2, 11), "solved"))
+    solved = engine.evaluate(builder.build(), b(2, 15)).clocks["next_reply"]
+    assert solved.state == "paused" and solved.due is None and solved.elapsed == 3600
+    assert solved.started == to_ts(b(2, 10)) and solved.stopped is None
+    builder.customer(b(3, 9)).status(b(3, 9), "open", role="system")
+    resumed = engine.evaluate(builder.build(), b(3, 10)).clocks["next_reply"]
+    assert resumed.state == "running" and resumed.started == to_ts(b(2, 10))   # the oldest unanswered message
+    assert resumed.elapsed == 2 * 3600
+    # 6h left from Tue 10:00: Tue 16:00. Without the pause: Mon 10:00 + 8h = Tue 09:00.
+    assert resumed.due == to_ts(b(3, 16))
+    builder.reply(b(3, 11))
+    answered = engine.evaluate(builder.build(), b(3, 12)).clocks["next_reply"]
+    assert answered.state == "met" and answered.stopped == to_ts(b(3, 11)) and answered.stop_reason == "agent reply"
+
+
+def test_a_reopen_resumes_first_response_of_a_ticket_solved_unanswered():
+    engine = SlaEngine(config())
+    builder = (TicketBuilder(b(2, 9)).customer(b(2, 9)).status(b(2, 10), "solved")
+               .customer(b(4, 9)).status(b(4, 9), "open", role="system"))
+    clock = engine.evaluate(builder.build(), b(4, 10)).clocks["first_response"]
+    # 1h on Monday, 1h since the reopen; 4h target: 2h left from Wed 10:00 = 12:00.
+    assert clock.state == "running" and clock.elapsed == 2 * 3600 and clock.due == to_ts(b(4, 12))
+    builder.reply(b(4, 11))
+    met = engine.evaluate(builder.build(), b(4, 12)).clocks["first_response"]
+    assert met.state == "met" and met.stopped == to_ts(b(4, 11))
+
+
+def test_a_deadline_passed_before_solving_stays_breached():
+    builder = TicketBuilder(b(2, 9)).customer(b(2, 9)).status(b(2, 15), "solved")
+    result = SlaEngine(config()).evaluate(builder.build(), b(9, 9))
+    clock = result.clocks["first_response"]
+    assert clock.state == "breached" and clock.due == to_ts(b(2, 13)) and clock.stopped is None
+
+
+def test_a_solved_state_that_does_not_pause_keeps_the_response_clocks_running():
+    data = yaml.safe_load(TEST_CONFIG)
+    data["lifecycle"]["states"]["solved"]["pauses_sla"] = False
+    builder = TicketBuilder(b(2, 9)).customer(b(2, 9)).status(b(2, 10), "solved")
+    clock = SlaEngine(Config.model_validate(data)).evaluate(builder.build(), b(2, 11)).clocks["first_response"]
+    assert clock.state == "running" and clock.elapsed == 2 * 3600
+
+
+def test_next_reply_has_no_deadline_while_nothing_waits():
+    engine = SlaEngine(config())
+    on_time = (TicketBuilder(b(2, 9)).customer(b(2, 9)).reply(b(2, 10)).status(b(2, 10), "open"))
+    clock = engine.evaluate(on_time.build(), b(2, 11)).clocks["next_reply"]
+    assert clock.state == "met" and clock.due is None and clock.to_json()["due"] is None
+    late = TicketBuilder(b(2, 9)).customer(b(2, 9)).reply(b(3, 15)).status(b(3, 15), "open")
+    clock = engine.evaluate(late.build(), b(3, 16)).clocks["next_reply"]
+    assert clock.state == "breached" and clock.due is None and clock.stopped == to_ts(b(3, 15))
+    # The next customer message opens an exchange with a deadline again.
+    late.customer(b(4, 9))
+    clock = engine.evaluate(late.build(), b(4, 10)).clocks["next_reply"]
+    assert clock.state == "running" and clock.due == to_ts(b(4, 17)) and clock.breached_cycles == 1
+    # first_response keeps the deadline it had when it was met: something did wait for it.
+    assert engine.evaluate(on_time.build(), b(2, 11)).clocks["first_response"].due == to_ts(b(2, 13))
 
 
 def test_breached_for_good_once_stopped_after_the_deadline():
@@ -511,13 +585,17 @@ def test_clock_invariants_on_random_histories(steps, extra):
         if clock.state == "none":
             continue
         assert 0 <= clock.elapsed <= cal.elapsed_ts(clock.started, clock.stopped or to_ts(now))
-        if clock.state == "paused":
+        # No deadline while paused, nor on next_reply while nothing waits (spec §5; issue 11 added the latter).
+        if clock.state == "paused" or (clock.name == "next_reply" and clock.stopped is not None):
             assert clock.due is None
         else:
             assert clock.due is not None
             assert cal.is_open_ts(clock.due - 1)   # deadlines never fall in closed time
         if clock.state == "breached":
-            assert (clock.stopped or to_ts(now)) > clock.due
+            if clock.due is None:      # next_reply answered late: the exchange used up its target
+                assert clock.elapsed >= clock.target
+            else:
+                assert (clock.stopped or to_ts(now)) > clock.due
         if clock.state in ("running", "warning"):
             assert clock.elapsed < clock.target or (clock.elapsed == clock.target and clock.state == "warning")
     copy.deepcopy(result)  # results are plain data

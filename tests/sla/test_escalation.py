@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from supportctl.config.model import Config
+from supportctl.errors import UsageError
 from supportctl.sla.calendar import to_ts
 from supportctl.sla.engine import SlaEngine
 from supportctl.sla.escalation import escalate, fired_keys, pending_escalations
@@ -99,3 +101,13 @@ def test_closed_tickets_and_stopped_clocks_do_not_escalate():
     assert [e.clock for e in pending_escalations(engine, late_reply, b(3, 10))] == []
     closed = _full(TicketBuilder(b(2, 9)).customer(b(2, 9)).status(b(9, 9), "closed"))
     assert pending_escalations(engine, closed, b(10, 9)) == []
+
+
+def test_escalating_before_a_later_record_is_refused():
+    engine = SlaEngine(_escalating_config())
+    ticket = _full(TicketBuilder(b(2, 9)).customer(b(2, 9)).note(b(3, 9)))
+    before = ticket.render()
+    with pytest.raises(UsageError, match="records after"):
+        escalate(engine, ticket, b(2, 15), _render)
+    assert ticket.render() == before
+    assert escalate(engine, ticket, b(3, 10), _render)      # at the present it escalates
