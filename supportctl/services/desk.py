@@ -1,4 +1,4 @@
-"""Desk-wide use cases: create a desk, check everything, merge ticket files for git."""
+"""Desk-wide use cases: create a desk, check everything, set up a clone's git, merge ticket files for git."""
 
 from __future__ import annotations
 
@@ -119,6 +119,47 @@ def paths(session: Session) -> dict[str, str]:
     d = session.desk
     return {"root": str(d.root), "config": str(d.config_path), "tickets": str(d.tickets_dir),
             "kb": str(d.kb_dir), "templates": str(d.templates_dir), "cache": str(d.cache_dir)}
+
+
+@dataclass
+class GitSetup:
+    """What `git setup` found and changed in a clone: git settings, and the .gitattributes line if added."""
+
+    root: Path
+    settings: list  # desk.git.ConfigChange, one per setting that changed
+    attributes_added: str | None = None  # the line appended to .gitattributes
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.settings or self.attributes_added)
+
+
+def git_setup(session: Session) -> GitSetup:
+    """Register the ticket merge driver in this clone, and make .gitattributes send tickets to it."""
+    from supportctl.desk import git
+    from supportctl.desk.store import atomic_write
+
+    root = session.desk.root
+    if not git.is_repo(root):
+        raise SupportctlError(f"{root} is not in a git repository",
+                              hint="run `git init` there (or clone the desk), then `supportctl git setup`")
+    settings = git.register_merge_driver(root)
+    # Ask git itself which driver it would pick for a ticket (top level and a
+    # sub-folder): that covers .gitattributes anywhere up the tree and
+    # .git/info/attributes, and an old line that names another driver.
+    probes = ("tickets/TICKET.md", "tickets/folder/TICKET.md")
+    added = None
+    if any(git.attribute(root, probe, "merge") != "supportctl" for probe in probes):
+        path = root / ".gitattributes"
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        if text and not text.endswith("\n"):
+            text += "\n"
+        text += ("# Two branches' additions to one ticket merge as the union of their records\n"
+                 "# (each clone registers the driver once: supportctl git setup).\n"
+                 f"{git.TICKETS_ATTRIBUTES}\n")
+        atomic_write(path, text)
+        added = git.TICKETS_ATTRIBUTES
+    return GitSetup(root, settings, added)
 
 
 def merge_ticket_files(base: Path, ours: Path, theirs: Path, name: str):

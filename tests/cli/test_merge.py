@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -16,8 +13,8 @@ from tests.conftest import git, new_ticket
 @pytest.fixture
 def branches(desk, cli, monkeypatch):
     """A ticket on main, and two branches 'a' and 'b' forked from there."""
-    # git runs the driver by name, as it would on an agent's machine.
-    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    # git runs the driver init registered, with supportctl not on PATH (a virtualenv that is not activated).
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
     assert "merge-driver" in git(desk, "config", "merge.supportctl.driver")
     tid = new_ticket(cli, "--tag", "export", at="2026-03-02T09:00:00+01:00")
     git(desk, "branch", "a")
