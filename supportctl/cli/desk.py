@@ -97,22 +97,16 @@ def merge_driver(
     theirs: Path = typer.Argument(..., help="Their version (git's %B)."),
     path: Optional[str] = typer.Argument(None, help="The ticket's path in the repository (git's %P)."),
 ) -> None:
-    """Git merge driver for ticket files: the union of both sides' records (set up by init)."""
-    import subprocess
-
+    """Git merge driver for ticket files: the union of both sides' records (set up by init and git setup)."""
     from supportctl.services import desk
 
+    # git runs `supportctl.console` for this (no Typer import, see there); this
+    # command is what `--help` and the reference show, and does the same.
     name = path or str(ours)
-    try:
-        result = desk.merge_ticket_files(base, ours, theirs, name)
-    except SupportctlError as exc:
-        # A side that does not parse cannot be merged record by record: fall
-        # back to git's line merge, which leaves conflict markers to resolve.
-        report_error(exc)
-        proc = subprocess.run(["git", "merge-file", "-L", "ours", "-L", "base", "-L", "theirs",
-                               str(ours), str(base), str(theirs)])
-        raise typer.Exit(1 if proc.returncode else 0)
-    for conflict in result.conflicts:
+    outcome = desk.merge_driver(base, ours, theirs, name)
+    if outcome.problem is not None:
+        report_error(outcome.problem)
+    for conflict in outcome.conflicts:
         info(f"{name}: {conflict}")
-    if result.conflicts:
+    if not outcome.clean:
         raise typer.Exit(1)

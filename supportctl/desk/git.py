@@ -99,6 +99,13 @@ def attribute(root: Path, path: str, name: str) -> str | None:
     return None if value == "unspecified" else value
 
 
+def merge_file(ours: Path, base: Path, theirs: Path) -> bool:
+    """git's own line merge of three files into `ours`; False when it left conflict markers."""
+    proc = subprocess.run(["git", "merge-file", "-L", "ours", "-L", "base", "-L", "theirs", str(ours), str(base),
+                           str(theirs)], capture_output=True, text=True)
+    return proc.returncode == 0
+
+
 def commit(root: Path, paths: list[str], message: str, *, author_name: str, author_email: str) -> str:
     """Commit exactly `paths` (other staged or unstaged changes stay as they are); return the hash."""
     env = {"GIT_AUTHOR_NAME": author_name, "GIT_AUTHOR_EMAIL": author_email}

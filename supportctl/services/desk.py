@@ -162,12 +162,34 @@ def git_setup(session: Session) -> GitSetup:
     return GitSetup(root, settings, added)
 
 
+@dataclass
+class DriverOutcome:
+    """What git's merge driver did: fields both sides changed by hand, or why it fell back to a line merge."""
+
+    conflicts: list[str]
+    problem: SupportctlError | None = None   # a side that does not parse: merged line by line instead
+    clean: bool = True                       # False: the file holds conflicts for a person to resolve
+
+
+def merge_driver(base: Path, ours: Path, theirs: Path, name: str) -> DriverOutcome:
+    """git's merge driver for a ticket file: the union of both sides' records, written into `ours`."""
+    from supportctl.desk import git
+
+    try:
+        result = merge_ticket_files(base, ours, theirs, name)
+    except SupportctlError as exc:
+        # A side that does not parse cannot be merged record by record: fall
+        # back to git's line merge, which leaves conflict markers to resolve.
+        return DriverOutcome([], exc, git.merge_file(ours, base, theirs))
+    return DriverOutcome(result.conflicts, None, not result.conflicts)
+
+
 def merge_ticket_files(base: Path, ours: Path, theirs: Path, name: str):
     """Merge two sides' versions of a ticket as the union of records; writes the result into `ours`."""
     from supportctl.desk.store import atomic_write
+    from supportctl.tickets.format import decode_file
     from supportctl.tickets.merge import merge_texts
 
-    result = merge_texts(base.read_text(encoding="utf-8"), ours.read_text(encoding="utf-8"),
-                         theirs.read_text(encoding="utf-8"), name)
+    result = merge_texts(*(decode_file(side.read_bytes(), name) for side in (base, ours, theirs)), name)
     atomic_write(ours, result.text)
     return result
