@@ -20,6 +20,9 @@ def init(
     timezone: Optional[str] = typer.Option(None, "--timezone", help="IANA time zone (default: this machine's)."),
     agent: Optional[str] = typer.Option(None, "--agent", help="First agent's handle (default: from git user.name)."),
     url: Optional[str] = typer.Option(None, "--url", help="Public address of the help site (for links in replies)."),
+    source: Optional[str] = typer.Option(None, "--source", metavar="OWNER/NAME",
+                                         help="GitHub repository the CI files install supportctl from (default: "
+                                              "supportctl's own; a fork or mirror)."),
     no_commit: bool = typer.Option(False, "--no-commit", help="Write the files but do not commit."),
 ) -> None:
     """Create a new desk: config, folders, templates, site and CI files; commit them."""
@@ -37,7 +40,7 @@ def init(
     except (ZoneInfoNotFoundError, ValueError):
         today = datetime.now().date()   # a bad zone is reported by init itself
     created = desk.init(path, name=name, timezone=zone, agent=agent, url=url, today=today,
-                        commit=not no_commit)
+                        commit=not no_commit, source=source)
     info(f"created desk {name!r} in {created.root}")
     info(f"next: cd {created.root} && supportctl ticket new --title \"...\" --from \"Name <email>\" "
          f"--as {created.agent}")

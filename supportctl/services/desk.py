@@ -21,12 +21,17 @@ class Created:
 
 
 def init(path: Path, *, name: str, timezone: str, agent: str | None, url: str | None, today: date,
-         commit: bool = True) -> Created:
+         commit: bool = True, source: str | None = None) -> Created:
     """Create a desk: config, folders, templates, site and CI files; commit them."""
     from supportctl.config.model import check_zone
     from supportctl.desk import git
     from supportctl.desk.store import atomic_write
     from supportctl.starter import scaffold
+
+    source = source or scaffold.SOURCE
+    if not scaffold.source_ok(source):
+        raise SupportctlError(f"--source {source!r} is not a GitHub repository name",
+                              hint="give it as OWNER/NAME, e.g. acme/supportctl (a fork of supportctl)")
 
     root = path.expanduser().resolve()
     root.mkdir(parents=True, exist_ok=True)
@@ -37,7 +42,7 @@ def init(path: Path, *, name: str, timezone: str, agent: str | None, url: str | 
     git_user = git.user_name(root)
     handle = scaffold.slug(agent or git_user or "agent")
     person = agent or git_user or handle
-    files = scaffold.desk_files(name, timezone, handle, person, f"{handle}@example.com", url)
+    files = scaffold.desk_files(name, timezone, handle, person, f"{handle}@example.com", url, source)
     files.update(scaffold.starter_files(name, today))  # mkdocs.yml, the theme overrides, a first KB article
     existing = sorted(rel for rel in files if (root / rel).exists())
     if existing:
