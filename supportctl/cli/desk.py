@@ -10,7 +10,6 @@ import typer
 from supportctl.cli import app
 from supportctl.cli.common import JSON_OPTION, session
 from supportctl.cli.render import echo, emit_json, info, plural, report_error, style
-from supportctl.errors import SupportctlError
 
 
 @app.command("init")
