@@ -51,18 +51,22 @@ def merge_tickets(base: Ticket | None, ours: Ticket, theirs: Ticket) -> MergeRes
     conflicts: list[str] = []
     updates: dict[str, Any] = {}
     base_meta = base.meta if base else {}
-    merged = result.records
-    added = [r for r in merged if r.id not in base_ids]
+    # What the last event setting each field recorded: in the merged history,
+    # among the records the branches added, and in each side's own history.
+    merged = _last_values(result.records)
+    added = _last_values([r for r in result.records if r.id not in base_ids])
+    own = {id(side): _last_values(side.records) for side in (ours, theirs)}
     for key in list(dict.fromkeys([*ours.meta, *theirs.meta])):
         if key == "updated":
             continue  # the later of the two, below
         mine, other, old = ours.meta.get(key), theirs.meta.get(key), base_meta.get(key)
-        if _last_set(added, key) is not _MISSING and all(_explained(side, key, old) for side in (ours, theirs)):
+        if key in added and all(_explained(side.meta.get(key), old, own[id(side)].get(key, _MISSING))
+                                for side in (ours, theirs)):
             # A branch recorded a change of this field, and each side's value is
             # what its own history says: the last change in the merged history
             # wins, even where one side's net value did not change (open ->
             # pending -> open) but its events now come last.
-            value = _last_set(merged, key)
+            value = merged[key]
             if not _same(mine, value):
                 updates[key] = other if _same(other, value) else value
             continue
@@ -97,10 +101,9 @@ def _same(value: Any, recorded: Any) -> bool:
     return value == recorded or str(value) == str(recorded)
 
 
-def _explained(side: Ticket, key: str, old: Any) -> bool:
+def _explained(value: Any, old: Any, recorded: Any) -> bool:
     """The side left the field as it was, or holds what its own history last set (no hand edit on top)."""
-    value = side.meta.get(key)
-    return value == old or _same(value, _last_set(side.records, key))
+    return value == old or _same(value, recorded)
 
 
 def _union(ours: Ticket, theirs: Ticket, deleted: set[str], base_ids: set[str]) -> list[Record]:
@@ -130,13 +133,14 @@ def _union(ours: Ticket, theirs: Ticket, deleted: set[str], base_ids: set[str]) 
     return [k[0] for k in keyed]
 
 
-def _last_set(records: list[Record], key: str) -> Any:
-    value: Any = _MISSING
-    for record in records:  # time order: the last event that set the field wins
+def _last_values(records: list[Record]) -> dict[str, Any]:
+    """Field -> the value its last `set` change recorded, in time order (the last event wins)."""
+    values: dict[str, Any] = {}
+    for record in records:
         for change in record.changes():
-            if change.field == key and change.op == "set":
-                value = change.new
-    return value
+            if change.op == "set":
+                values[change.field] = change.new
+    return values
 
 
 def _merge_list(base: list, ours: list, theirs: list) -> list:
