@@ -101,8 +101,11 @@ def attribute(root: Path, path: str, name: str) -> str | None:
 
 def merge_file(ours: Path, base: Path, theirs: Path) -> bool:
     """git's own line merge of three files into `ours`; False when it left conflict markers."""
-    proc = subprocess.run(["git", "merge-file", "-L", "ours", "-L", "base", "-L", "theirs", str(ours), str(base),
-                           str(theirs)], capture_output=True, text=True)
+    try:
+        proc = subprocess.run(["git", "merge-file", "-L", "ours", "-L", "base", "-L", "theirs", str(ours), str(base),
+                               str(theirs)], capture_output=True, text=True)
+    except OSError:
+        return False  # `ours` is left as it was: git reports the conflict
     return proc.returncode == 0
 
 
