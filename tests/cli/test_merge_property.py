@@ -206,7 +206,7 @@ def test_concurrent_edits_merge_the_same_either_way_without_losing_a_record(temp
     assert set(ab.meta.get("tags") or []) == (tags | added) - removed
     assert ab.meta["updated"] == max(side_a.meta["updated"], side_b.meta["updated"])
 
-    # The merged ticket passes check (a conflict is resolved first, here by keeping a's value).
+    # A merge that went through leaves a ticket `check` accepts.
     if not conflicts:
         git(root, "checkout", "-q", "a-b")
         result = cli("-C", root, "check", "--json", ok=None)
