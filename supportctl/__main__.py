@@ -1,3 +1,3 @@
-from supportctl.cli import main
+from supportctl.console import main
 
 main()

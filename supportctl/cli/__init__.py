@@ -66,6 +66,9 @@ app.add_typer(_sla.app, name="sla")
 from supportctl.cli import mail as _mail  # noqa: E402
 
 app.add_typer(_mail.app, name="mail")
+from supportctl.cli import git as _git  # noqa: E402
+
+app.add_typer(_git.app, name="git")
 app.command("queue")(_sla.queue)
 
 

@@ -20,6 +20,9 @@ def init(
     timezone: Optional[str] = typer.Option(None, "--timezone", help="IANA time zone (default: this machine's)."),
     agent: Optional[str] = typer.Option(None, "--agent", help="First agent's handle (default: from git user.name)."),
     url: Optional[str] = typer.Option(None, "--url", help="Public address of the help site (for links in replies)."),
+    source: Optional[str] = typer.Option(None, "--source", metavar="OWNER/NAME",
+                                         help="GitHub repository the CI files install supportctl from (default: "
+                                              "supportctl's own; a fork or mirror)."),
     no_commit: bool = typer.Option(False, "--no-commit", help="Write the files but do not commit."),
 ) -> None:
     """Create a new desk: config, folders, templates, site and CI files; commit them."""
@@ -37,7 +40,7 @@ def init(
     except (ZoneInfoNotFoundError, ValueError):
         today = datetime.now().date()   # a bad zone is reported by init itself
     created = desk.init(path, name=name, timezone=zone, agent=agent, url=url, today=today,
-                        commit=not no_commit)
+                        commit=not no_commit, source=source)
     info(f"created desk {name!r} in {created.root}")
     info(f"next: cd {created.root} && supportctl ticket new --title \"...\" --from \"Name <email>\" "
          f"--as {created.agent}")
@@ -113,22 +116,16 @@ def merge_driver(
     theirs: Path = typer.Argument(..., help="Their version (git's %B)."),
     path: Optional[str] = typer.Argument(None, help="The ticket's path in the repository (git's %P)."),
 ) -> None:
-    """Git merge driver for ticket files: the union of both sides' records (set up by init)."""
-    import subprocess
-
+    """Git merge driver for ticket files: the union of both sides' records (set up by init and git setup)."""
     from supportctl.services import desk
 
+    # git runs `supportctl.console` for this (no Typer import, see there); this
+    # command is what `--help` and the reference show, and does the same.
     name = path or str(ours)
-    try:
-        result = desk.merge_ticket_files(base, ours, theirs, name)
-    except SupportctlError as exc:
-        # A side that does not parse cannot be merged record by record: fall
-        # back to git's line merge, which leaves conflict markers to resolve.
-        report_error(exc)
-        proc = subprocess.run(["git", "merge-file", "-L", "ours", "-L", "base", "-L", "theirs",
-                               str(ours), str(base), str(theirs)])
-        raise typer.Exit(1 if proc.returncode else 0)
-    for conflict in result.conflicts:
+    outcome = desk.merge_driver(base, ours, theirs, name)
+    if outcome.problem is not None:
+        report_error(outcome.problem)
+    for conflict in outcome.conflicts:
         info(f"{name}: {conflict}")
-    if result.conflicts:
+    if not outcome.clean:
         raise typer.Exit(1)

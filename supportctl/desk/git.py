@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,10 +43,70 @@ def init(root: Path) -> None:
     _run(root, "init", "-q")
 
 
-def register_merge_driver(root: Path) -> None:
-    """Tell this clone's git how to merge ticket files (.gitattributes names the driver)."""
-    _run(root, "config", "merge.supportctl.name", "supportctl ticket merge (union of records)")
-    _run(root, "config", "merge.supportctl.driver", "supportctl merge-driver %O %A %B %P")
+MERGE_DRIVER_NAME = "supportctl ticket merge (union of records)"
+# The attribute line that sends ticket files to the driver (the starter's .gitattributes has it).
+TICKETS_ATTRIBUTES = "tickets/**/*.md merge=supportctl eol=lf"
+
+
+def merge_driver_command(python: str | None = None) -> str:
+    """The shell command git runs to merge a ticket file: this interpreter, by its absolute path.
+
+    A bare `supportctl` depends on PATH, which lacks a virtualenv that is not
+    activated (and git GUIs and IDEs start git with their own PATH): git then
+    prints "supportctl: not found" and leaves a conflict. The interpreter's
+    own path is not resolved through symbolic links: a virtualenv's python is
+    a link to a base interpreter that does not have supportctl installed.
+    `-P` keeps Python from putting the working directory (the repository root,
+    where git runs the driver) first on sys.path, so a file in the repository
+    named like a module supportctl imports is never run by a merge.
+    """
+    return f"{shlex.quote(python or sys.executable)} -P -m supportctl merge-driver %O %A %B %P"
+
+
+@dataclass
+class ConfigChange:
+    """One git setting set for this clone: its key, the value before (None: unset) and after."""
+
+    key: str
+    before: str | None
+    after: str
+
+
+def config_get(root: Path, key: str) -> str | None:
+    """A setting as git reads it here (every scope), or None when it is not set."""
+    proc = _run(root, "config", "--get", key, check=False)
+    return proc.stdout.rstrip("\n") if proc.returncode == 0 else None
+
+
+def register_merge_driver(root: Path) -> list[ConfigChange]:
+    """Tell this clone's git how to merge ticket files (.gitattributes names the driver); return what changed."""
+    changes = []
+    for key, value in (("merge.supportctl.name", MERGE_DRIVER_NAME),
+                       ("merge.supportctl.driver", merge_driver_command())):
+        before = config_get(root, key)
+        if before != value:
+            _run(root, "config", key, value)
+            changes.append(ConfigChange(key, before, value))
+    return changes
+
+
+def attribute(root: Path, path: str, name: str) -> str | None:
+    """The value git gives attribute `name` for `path` (which need not exist); None when unspecified."""
+    proc = _run(root, "check-attr", name, "--", path, check=False)
+    if proc.returncode != 0:
+        return None
+    value = proc.stdout.strip().rsplit(": ", 1)[-1]
+    return None if value == "unspecified" else value
+
+
+def merge_file(ours: Path, base: Path, theirs: Path) -> bool:
+    """git's own line merge of three files into `ours`; False when it left conflict markers."""
+    try:
+        proc = subprocess.run(["git", "merge-file", "-L", "ours", "-L", "base", "-L", "theirs", str(ours), str(base),
+                               str(theirs)], capture_output=True, text=True)
+    except OSError:
+        return False  # `ours` is left as it was: git reports the conflict
+    return proc.returncode == 0
 
 
 def commit(root: Path, paths: list[str], message: str, *, author_name: str, author_email: str) -> str:

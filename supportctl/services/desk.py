@@ -1,4 +1,4 @@
-"""Desk-wide use cases: create a desk, check everything, merge ticket files for git."""
+"""Desk-wide use cases: create a desk, check everything, set up a clone's git, merge ticket files for git."""
 
 from __future__ import annotations
 
@@ -21,12 +21,17 @@ class Created:
 
 
 def init(path: Path, *, name: str, timezone: str, agent: str | None, url: str | None, today: date,
-         commit: bool = True) -> Created:
+         commit: bool = True, source: str | None = None) -> Created:
     """Create a desk: config, folders, templates, site and CI files; commit them."""
     from supportctl.config.model import check_zone
     from supportctl.desk import git
     from supportctl.desk.store import atomic_write
     from supportctl.starter import scaffold
+
+    source = source or scaffold.SOURCE
+    if not scaffold.source_ok(source):
+        raise SupportctlError(f"--source {source!r} is not a GitHub repository name",
+                              hint="give it as OWNER/NAME, e.g. acme/supportctl (a fork of supportctl)")
 
     root = path.expanduser().resolve()
     root.mkdir(parents=True, exist_ok=True)
@@ -37,7 +42,7 @@ def init(path: Path, *, name: str, timezone: str, agent: str | None, url: str | 
     git_user = git.user_name(root)
     handle = scaffold.slug(agent or git_user or "agent")
     person = agent or git_user or handle
-    files = scaffold.desk_files(name, timezone, handle, person, f"{handle}@example.com", url)
+    files = scaffold.desk_files(name, timezone, handle, person, f"{handle}@example.com", url, source)
     files.update(scaffold.starter_files(name, today))  # mkdocs.yml, the theme overrides, a first KB article
     existing = sorted(rel for rel in files if (root / rel).exists())
     if existing:
@@ -161,12 +166,75 @@ def paths(session: Session) -> dict[str, str]:
             "kb": str(d.kb_dir), "templates": str(d.templates_dir), "cache": str(d.cache_dir)}
 
 
+@dataclass
+class GitSetup:
+    """What `git setup` found and changed in a clone: git settings, and the .gitattributes line if added."""
+
+    root: Path
+    settings: list  # desk.git.ConfigChange, one per setting that changed
+    attributes_added: str | None = None  # the line appended to .gitattributes
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.settings or self.attributes_added)
+
+
+def git_setup(session: Session) -> GitSetup:
+    """Register the ticket merge driver in this clone, and make .gitattributes send tickets to it."""
+    from supportctl.desk import git
+    from supportctl.desk.store import atomic_write
+
+    root = session.desk.root
+    if not git.is_repo(root):
+        raise SupportctlError(f"{root} is not in a git repository",
+                              hint="run `git init` there (or clone the desk), then `supportctl git setup`")
+    settings = git.register_merge_driver(root)
+    # Ask git itself which driver it would pick for a ticket (top level and a
+    # sub-folder): that covers .gitattributes anywhere up the tree and
+    # .git/info/attributes, and an old line that names another driver.
+    probes = ("tickets/TICKET.md", "tickets/folder/TICKET.md")
+    added = None
+    if any(git.attribute(root, probe, "merge") != "supportctl" for probe in probes):
+        path = root / ".gitattributes"
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        if text and not text.endswith("\n"):
+            text += "\n"
+        text += ("# Two branches' additions to one ticket merge as the union of their records\n"
+                 "# (each clone registers the driver once: supportctl git setup).\n"
+                 f"{git.TICKETS_ATTRIBUTES}\n")
+        atomic_write(path, text)
+        added = git.TICKETS_ATTRIBUTES
+    return GitSetup(root, settings, added)
+
+
+@dataclass
+class DriverOutcome:
+    """What git's merge driver did: fields both sides changed by hand, or why it fell back to a line merge."""
+
+    conflicts: list[str]
+    problem: SupportctlError | None = None   # a side that does not parse: merged line by line instead
+    clean: bool = True                       # False: the file holds conflicts for a person to resolve
+
+
+def merge_driver(base: Path, ours: Path, theirs: Path, name: str) -> DriverOutcome:
+    """git's merge driver for a ticket file: the union of both sides' records, written into `ours`."""
+    from supportctl.desk import git
+
+    try:
+        result = merge_ticket_files(base, ours, theirs, name)
+    except SupportctlError as exc:
+        # A side that does not parse cannot be merged record by record: fall
+        # back to git's line merge, which leaves conflict markers to resolve.
+        return DriverOutcome([], exc, git.merge_file(ours, base, theirs))
+    return DriverOutcome(result.conflicts, None, not result.conflicts)
+
+
 def merge_ticket_files(base: Path, ours: Path, theirs: Path, name: str):
     """Merge two sides' versions of a ticket as the union of records; writes the result into `ours`."""
     from supportctl.desk.store import atomic_write
+    from supportctl.tickets.format import decode_file
     from supportctl.tickets.merge import merge_texts
 
-    result = merge_texts(base.read_text(encoding="utf-8"), ours.read_text(encoding="utf-8"),
-                         theirs.read_text(encoding="utf-8"), name)
+    result = merge_texts(*(decode_file(side.read_bytes(), name) for side in (base, ours, theirs)), name)
     atomic_write(ours, result.text)
     return result

@@ -18,6 +18,17 @@ from string import Template
 
 # The help site's files; `starter_files` returns these, `desk_files` the rest.
 SITE_PREFIXES = ("mkdocs.yml", "kb/", "templates/kb/", "overrides/")
+# The GitHub repository supportctl is published from (owner/name; it is on no
+# package index). The workflows and the pre-commit config init writes install
+# supportctl from it (its action.yml and .pre-commit-hooks.yaml), at the tag
+# of the version that wrote the desk; `init --source` names a fork or mirror.
+SOURCE = "supportctl/supportctl"
+_SOURCE_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+")
+
+
+def source_ok(source: str) -> bool:
+    """True for a GitHub `owner/name`, as `uses:` and a repository URL need it."""
+    return bool(_SOURCE_RE.fullmatch(source)) and not source.endswith((".", ".git"))
 
 
 def slug(text: str) -> str:
@@ -27,12 +38,14 @@ def slug(text: str) -> str:
 
 
 def desk_files(name: str, timezone: str, agent: str, agent_name: str, agent_email: str,
-               url: str | None = None) -> dict[str, str]:
+               url: str | None = None, source: str = SOURCE) -> dict[str, str]:
     """Relative path -> text for a new desk: config, tickets/, reply templates, git and CI files."""
+    from supportctl import __version__
+
     url_line = (f"url: {url}                # public address of the help site" if url else
                 "# url: https://help.example.com       # public address of the help site (links in replies)")
     values = {"name": _yaml_str(name), "timezone": timezone, "agent": agent, "agent_name": _yaml_str(agent_name),
-              "agent_email": agent_email, "url_line": url_line}
+              "agent_email": agent_email, "url_line": url_line, "source": source, "source_ref": f"v{__version__}"}
     return _render(values, site=False)
 
 

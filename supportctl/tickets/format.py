@@ -34,11 +34,16 @@ _HEADER_SCAN = re.compile(HEADER_PATTERN, re.M)
 # kind, or that holds the header's ` · ` separator or ends with its `(role)`.
 _LOOKS_LIKE = r"#{1,6}[ \t]*(?:(?:message|note|event)[ \t]|[^\n]*?(?: · |\((?:customer|agent|system)\)[ \t]*$))"
 _ATTEMPT_SCAN = re.compile("^" + _LOOKS_LIKE, re.M)
-# A body line that would read as a record header (or as an attempt at one) is
-# written with a leading backslash (Markdown's own escape); one backslash is
-# removed when reading.
-_ESCAPED_RE = re.compile(r"^(\\*)(" + _LOOKS_LIKE + ")")
+# A body line that would read as a record header (or as an attempt at one), or as
+# the start of a git conflict (a customer pasting one), is written with a leading
+# backslash (Markdown's own escape); one backslash is removed when reading.
+_ESCAPED_RE = re.compile(r"^(\\*)(" + _LOOKS_LIKE + r"|<<<<<<<(?: |$))")
 _LOOSE_HEADER = re.compile(r"^(#+)[ \t]*(\S+)[ \t]+(\S+)[ \t]+·[ \t]+(\S+)[ \t]+·[ \t]+(.+?)[ \t]*\((\S*)\)[ \t]*$")
+# What a line merge leaves where both sides changed the same lines (git's
+# conflict markers), when git merged a ticket without supportctl's driver.
+_CONFLICT_START = re.compile(r"^<<<<<<<(?: |$)", re.M)
+_CONFLICT_SEPARATOR = re.compile(r"^=======$", re.M)
+_CONFLICT_END = re.compile(r"^>>>>>>>(?: |$)", re.M)
 _SIMPLE_VALUE = re.compile(r"^[A-Za-z0-9_.@/][A-Za-z0-9_.@/:+-]*$")
 _FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 # Characters that would end or split a header line if written raw (a name
@@ -258,7 +263,7 @@ def record_body(rest: str, header_end: int, end: int) -> str:
     body = rest[header_end + 1:end]
     if body.startswith("\n"):
         body = body[1:]
-    if "\\#" in body:
+    if "\\" in body:  # every escaped line starts with a backslash
         body = "\n".join(_unescape(line) for line in body.split("\n"))
     return body.rstrip()
 
@@ -302,8 +307,31 @@ def parse_records(rest: str, path: str, first_line: int) -> tuple[str, list[Reco
 # ------------------------------------------------------------------ files
 
 
+def refuse_conflict(text: str, path: str) -> None:
+    """Refuse a file git left with conflict markers, saying so (not as broken YAML or a stray line).
+
+    Markers count only as git writes them, in order: a `<<<<<<<` line, a
+    `=======` line, a `>>>>>>>` line. supportctl escapes a body line that
+    starts like the first, so a pasted conflict in a message is not one.
+    """
+    if "<<<<<<<" not in text:
+        return
+    start = _CONFLICT_START.search(text)
+    if start is None:
+        return
+    separator = _CONFLICT_SEPARATOR.search(text, start.end())
+    if separator is None or _CONFLICT_END.search(text, separator.end()) is None:
+        return
+    raise TicketFormatError("unresolved merge conflict: git left its <<<<<<< ======= >>>>>>> lines in the ticket",
+                            path=path, line=text.count("\n", 0, start.start()) + 1,
+                            hint="run `supportctl git setup` and merge again (`git merge --abort`, then the same "
+                                 "`git merge`), so git merges tickets record by record; or resolve it by hand, "
+                                 "keeping both sides' records, and delete the marker lines")
+
+
 def parse_ticket(text: str, path: str) -> Ticket:
     """Parse a ticket file, or raise TicketFormatError with the line and a hint."""
+    refuse_conflict(text, path)
     fm_text, rest = split_front_matter(text, path)
     meta = load_meta(fm_text, path)
     first_line = fm_text.count("\n") + 3  # "---", the front matter, "---", then the rest starts

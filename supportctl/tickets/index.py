@@ -20,11 +20,11 @@ from supportctl.base.yamlio import Ambiguous
 from supportctl.desk.store import RACY_NS, Desk, atomic_write_bytes
 from supportctl.errors import SupportctlError, TicketFormatError
 from supportctl.tickets.format import (bad_timestamp, check_event_body, decode_file, merged_source, parse_at, record_body,
-                                       scan_records)
+                                       refuse_conflict, scan_records)
 from supportctl.tickets.frontmatter import load_meta, split_front_matter
 from supportctl.tickets.model import Record, Ticket, TicketFields
 
-CACHE_VERSION = 12
+CACHE_VERSION = 13
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_FROM = 1500
 
@@ -146,6 +146,7 @@ def index_payload(path: Path, rel: str) -> tuple:
     try:
         with open(path, "rb") as fh:
             text = decode_file(fh.read(), rel)
+        refuse_conflict(text, rel)
         fm_text, rest = split_front_matter(text, rel)
         meta = load_meta(fm_text, rel)
         records = []

@@ -1,10 +1,15 @@
 """Three-way merge of one ticket file, for git's merge driver.
 
 Records merge as a union by id (every record is self-contained), so two
-branches that both replied to a ticket keep both replies. Front-matter keys
-merge three-way; where both sides changed a field that events record
-(status, priority, assignee, group), the value set by the latest event in the
-merged history wins, which keeps the fields and the history consistent.
+branches that both replied to a ticket keep both replies. A field a branch
+changed by a command (an event records it: status, priority, assignee, group,
+title, a custom field) takes the value of the latest change in the merged
+history, which keeps the fields and the history consistent. Other fields
+merge three-way: one side's change is taken, lists (tags, links) merge as
+both sides' additions less either side's removals, and a field both sides
+changed to different values, at least one by hand, is a conflict: "ours" is
+kept, every record is merged, and the driver exits 1 so git stops the merge
+for a person to decide. The result is the same whichever branch is "ours".
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ from supportctl.tickets.format import parse_ticket
 from supportctl.tickets.model import Record, Ticket
 
 LIST_FIELDS = ("tags", "kb", "related", "cc")
-EVENT_FIELDS = ("status", "priority", "assignee", "group", "type", "title", "merged_into")
 
 
 @dataclass
@@ -47,27 +51,38 @@ def merge_tickets(base: Ticket | None, ours: Ticket, theirs: Ticket) -> MergeRes
     conflicts: list[str] = []
     updates: dict[str, Any] = {}
     base_meta = base.meta if base else {}
+    # What the last event setting each field recorded: in the merged history,
+    # among the records the branches added, and in each side's own history.
+    merged = _last_values(result.records)
+    added = _last_values([r for r in result.records if r.id not in base_ids])
+    own = {id(side): _last_values(side.records) for side in (ours, theirs)}
     for key in list(dict.fromkeys([*ours.meta, *theirs.meta])):
+        if key == "updated":
+            continue  # the later of the two, below
         mine, other, old = ours.meta.get(key), theirs.meta.get(key), base_meta.get(key)
+        if key in added and all(_explained(side.meta.get(key), old, own[id(side)].get(key, _MISSING))
+                                for side in (ours, theirs)):
+            # A branch recorded a change of this field, and each side's value is
+            # what its own history says: the last change in the merged history
+            # wins, even where one side's net value did not change (open ->
+            # pending -> open) but its events now come last.
+            value = merged[key]
+            if not _same(mine, value):
+                updates[key] = other if _same(other, value) else value
+            continue
         if mine == other or other == old:
             continue
         if mine == old:
             updates[key] = other
-        elif key == "updated":
-            updates[key] = max(v for v in (mine, other) if v is not None)
-        elif key in LIST_FIELDS:
-            updates[key] = _merge_list(old or [], mine or [], other or [])
-        elif key in EVENT_FIELDS and _last_set(result.records, key) is not _MISSING:
-            pass  # set from the merged history below
+        elif key in LIST_FIELDS and all(isinstance(v, list) for v in (old or [], mine or [], other or [])):
+            try:
+                updates[key] = _merge_list(old or [], mine or [], other or [])
+            except TypeError:  # a hand-written value that is not a name (check reports it)
+                conflicts.append(f"{key}: ours {mine!r}, theirs {other!r}; kept ours")
         else:
+            # Both sides changed it, and at least one by hand (no record says
+            # why): a person decides. The file keeps ours, with every record.
             conflicts.append(f"{key}: ours {mine!r}, theirs {other!r}; kept ours")
-    # The front matter is what the merged history says, even where one side's
-    # net value did not change (open -> pending -> open) but its events now
-    # come last.
-    for key in EVENT_FIELDS:
-        value = _last_set(result.records, key)
-        if value is not _MISSING and value != updates.get(key, ours.meta.get(key)):
-            updates[key] = value
     stamps = [v for v in (ours.meta.get("updated"), theirs.meta.get("updated")) if isinstance(v, datetime)]
     if len(stamps) == 2 and all(s.tzinfo for s in stamps) and max(stamps) != ours.meta.get("updated"):
         updates["updated"] = max(stamps)
@@ -77,6 +92,18 @@ def merge_tickets(base: Ticket | None, ours: Ticket, theirs: Ticket) -> MergeRes
 
 
 _MISSING = object()
+
+
+def _same(value: Any, recorded: Any) -> bool:
+    """A front-matter value against an event's text (events record `50` for seats: 50)."""
+    if value is None or recorded is None or recorded is _MISSING:
+        return value is None and recorded is None
+    return value == recorded or str(value) == str(recorded)
+
+
+def _explained(value: Any, old: Any, recorded: Any) -> bool:
+    """The side left the field as it was, or holds what its own history last set (no hand edit on top)."""
+    return value == old or _same(value, recorded)
 
 
 def _union(ours: Ticket, theirs: Ticket, deleted: set[str], base_ids: set[str]) -> list[Record]:
@@ -106,17 +133,32 @@ def _union(ours: Ticket, theirs: Ticket, deleted: set[str], base_ids: set[str]) 
     return [k[0] for k in keyed]
 
 
-def _last_set(records: list[Record], key: str) -> Any:
-    value: Any = _MISSING
-    for record in records:  # time order: the last event that set the field wins
+def _last_values(records: list[Record]) -> dict[str, Any]:
+    """Field -> the value its last `set` change recorded, in time order (the last event wins)."""
+    values: dict[str, Any] = {}
+    for record in records:
         for change in record.changes():
-            if change.field == key and change.op == "set":
-                value = change.new
-    return value
+            if change.op == "set":
+                values[change.field] = change.new
+    return values
 
 
 def _merge_list(base: list, ours: list, theirs: list) -> list:
+    """Both sides' additions, neither side's removals; the same list whichever side is ours.
+
+    A list both sides keep sorted (the `tag` command sorts tags) stays sorted;
+    otherwise what the base had keeps its place and the additions follow,
+    sorted, rather than in the order of whoever runs the merge.
+    """
     removed = (set(base) - set(ours)) | (set(base) - set(theirs))
     out = [v for v in ours if v not in removed]
     out += [v for v in theirs if v not in out and v not in removed]
-    return out
+    if _sorted(ours) and _sorted(theirs):
+        return sorted(out, key=str)
+    kept = [v for v in base if v in out]
+    return kept + sorted((v for v in out if v not in kept), key=str)
+
+
+def _sorted(values: list) -> bool:
+    keys = [str(v) for v in values]
+    return keys == sorted(keys)

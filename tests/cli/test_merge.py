@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -16,8 +14,8 @@ from tests.conftest import git, new_ticket
 @pytest.fixture
 def branches(desk, cli, monkeypatch):
     """A ticket on main, and two branches 'a' and 'b' forked from there."""
-    # git runs the driver by name, as it would on an agent's machine.
-    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    # git runs the driver init registered, with supportctl not on PATH (a virtualenv that is not activated).
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
     assert "merge-driver" in git(desk, "config", "merge.supportctl.driver")
     tid = new_ticket(cli, "--tag", "export", at="2026-03-02T09:00:00+01:00")
     git(desk, "branch", "a")
@@ -83,3 +81,52 @@ def test_a_field_changed_by_hand_on_both_sides_is_a_conflict(desk, cli, branches
     assert result.returncode != 0
     assert "plan: ours 'pro', theirs 'enterprise'" in result.stdout + result.stderr
     assert "plan: pro" in path.read_text()  # ours kept, for the person resolving it
+
+
+def test_the_result_is_the_same_whichever_branch_runs_the_merge(desk, cli, branches):
+    """Found by the property test: merged tags came out in the order of whoever ran the merge."""
+    tid = branches
+    for branch, tag, minute in (("a", "vip", "10"), ("b", "bug", "11")):
+        git(desk, "checkout", "-q", branch)
+        cli("ticket", "tag", tid, tag, "--at", f"2026-03-02T{minute}:00:00+01:00")
+    git(desk, "checkout", "-q", "-b", "a-b", "a")
+    assert merge(desk, "b").returncode == 0
+    a_b = show(cli, tid)
+    git(desk, "checkout", "-q", "-b", "b-a", "b")
+    assert merge(desk, "a").returncode == 0
+    assert show(cli, tid) == a_b and a_b["tags"] == ["bug", "export", "vip"]
+
+
+def test_a_field_both_branches_set_by_command_takes_the_latest_change(desk, cli, branches):
+    """`ticket set` records an event, so the history says which change came last: no conflict."""
+    tid = branches
+    for branch, plan, minute in (("a", "pro", "11"), ("b", "enterprise", "10")):
+        git(desk, "checkout", "-q", branch)
+        cli("ticket", "set", tid, "plan", plan, "--at", f"2026-03-02T{minute}:00:00+01:00")
+    git(desk, "checkout", "-q", "b")
+    result = merge(desk, "a")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert show(cli, tid)["plan"] == "pro"
+
+
+def test_the_merge_driver_command_does_what_git_runs(desk, cli, tmp_path):
+    """`supportctl merge-driver` (the documented command) and the console's fast path git runs agree."""
+    tid = new_ticket(cli)
+    text = (desk / "tickets" / f"{tid}.md").read_text()
+    base, theirs = tmp_path / "base", tmp_path / "theirs"
+    base.write_text(text)
+    theirs.write_text(text.replace("tags: []", "tags: []\nplan: pro"))
+    outputs = []
+    for run in ("cli", "console"):
+        ours = tmp_path / f"ours-{run}"
+        ours.write_text(text.replace("tags: []", "tags: []\nplan: free"))
+        if run == "cli":
+            r = cli("merge-driver", base, ours, theirs, f"tickets/{tid}.md", ok=False)
+            code, err = r.exit_code, r.stderr
+        else:
+            p = subprocess.run([sys.executable, "-P", "-m", "supportctl", "merge-driver", base, ours, theirs,
+                                f"tickets/{tid}.md"], capture_output=True, text=True)
+            code, err = p.returncode, p.stderr
+        outputs.append((code, err, ours.read_text()))
+    assert outputs[0] == outputs[1]
+    assert outputs[0][0] == 1 and f"tickets/{tid}.md: plan: ours 'free', theirs 'pro'; kept ours" in outputs[0][1]

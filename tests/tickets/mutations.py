@@ -109,11 +109,17 @@ def scalar_front_matter(data: bytes) -> bytes:
     return b"---\njust text\n---\n" + data[end + 5:]
 
 
+def conflict_markers(data: bytes) -> bytes:
+    """A line merge without the merge driver: both branches' last lines between git's markers."""
+    lines = data.rstrip(b"\n").split(b"\n")
+    return b"\n".join(lines[:-1] + [b"<<<<<<< HEAD", lines[-1], b"=======", b"Their line", b">>>>>>> b"]) + b"\n"
+
+
 # The findings of issue 9, item 1, by name.
 FINDINGS = {f.__name__: f for f in (empty_front_matter, impossible_date, deep_nesting, alias_bomb, year_one,
                                     year_one_timestamp, record_year_one, duplicate_key, tags_number, lone_surrogate,
                                     latin1)}
 # More of the same kind, for the fuzz test.
 OTHERS = {f.__name__: f for f in (requester_text, status_list, no_final_newline, crlf, truncated, header_junk,
-                                  binary, null_meta, scalar_front_matter)}
+                                  binary, null_meta, scalar_front_matter, conflict_markers)}
 ALL = {**FINDINGS, **OTHERS}

@@ -144,13 +144,39 @@ def test_yaml_error_reports_the_file_line():
     assert info.value.line >= 4
 
 
+def test_git_conflict_markers_are_named_as_a_conflict_with_the_way_out():
+    """What a line merge leaves (no merge driver) is not reported as broken YAML or a stray line."""
+    head, records = SAMPLE.split("### event 3m8d0c2v", 1)
+    for text in (head + "<<<<<<< HEAD\n### event 3m8d0c2v" + records.replace(
+                     "### note", "=======\n### note", 1) + ">>>>>>> b\n",
+                 SAMPLE.replace("status: open\n", "<<<<<<< HEAD\nstatus: open\n=======\nstatus: solved\n"
+                                                  ">>>>>>> b\n")):
+        with pytest.raises(TicketFormatError) as info:
+            parse_ticket(text, "tickets/7QH2KD.md")
+        lines = text.split("\n")
+        assert info.value.message.startswith("unresolved merge conflict")
+        assert lines[info.value.line - 1].startswith("<<<<<<< HEAD")
+        assert "run `supportctl git setup` and merge again" in info.value.hint
+
+
+def test_a_conflict_pasted_into_a_message_stays_text():
+    body = "My rebase says:\n<<<<<<< HEAD\nfoo\n=======\nbar\n>>>>>>> main\nWhat now?"
+    t = parse_ticket(SAMPLE, "x.md")
+    t.add_record(Record("message", "aaaaaaaa", parse_timestamp("2026-11-20T10:00:00+01:00"), "Dana", "customer",
+                        body))
+    text = t.render()
+    assert "\n\\<<<<<<< HEAD\n" in text  # escaped, like a line that reads as a record header
+    assert parse_ticket(text, "x.md").records[-1].body == body
+
+
 # ------------------------------------------------------------------ property
 
 # Text made of ordinary characters and of the pieces the format itself uses, so
 # bodies that look like headers, separators or escapes are generated often.
 _piece = (st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\u2028\u2029\x85")
           | st.sampled_from(["\n", "### ", "\\### message ", "### message ", "---\n", " · ", "\\",
-                           "\n### message abcd1234 · 2026-01-01T00:00:00+01:00 · x (agent)\n"]))
+                           "\n### message abcd1234 · 2026-01-01T00:00:00+01:00 · x (agent)\n",
+                           "\n<<<<<<< ours\n", "\n=======\n", "\n>>>>>>> theirs\n", "\\<<<<<<<", "<<<<<<<"]))
 _text = st.lists(_piece, max_size=30).map("".join)
 _body = _text.map(lambda s: "\n".join(line.rstrip() for line in s.split("\n")).strip("\n"))
 _name = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=12)
