@@ -23,8 +23,6 @@ from tests.conftest import new_ticket
 REPO = Path(__file__).resolve().parent.parent.parent
 OWN_ACTION = f"{SOURCE}@v{__version__}"
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
-# Options other branches of issue 11 add; the workflows use them already. Remove once merged.
-PENDING_OPTIONS = {("check", "--since")}
 
 
 def workflows(desk: Path) -> dict[str, dict]:
@@ -129,7 +127,7 @@ def test_the_workflows_run_only_real_supportctl_commands_and_options(template_de
             known = {opt for param in command.params for opt in param.opts}
             for word in words:
                 option = word.split("=")[0]
-                if option.startswith("--") and (path[-1], option) not in PENDING_OPTIONS:
+                if option.startswith("--"):
                     assert option in known, f"{name}: {line}: supportctl {' '.join(path)} has no {option}"
             seen.append(" ".join(path))
     assert {"check", "site build", "ticket sweep", "sla check", "mail fetch", "mail send"} <= set(seen)
