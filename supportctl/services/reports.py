@@ -162,7 +162,8 @@ class Built:
 def build(session: Session, out: str, *, since: str | None = None, until: str | None = None,
           rev: str | None = None) -> Built:
     """Write the internal dashboard (HTML, SVG charts, CSV of the numbers) into `out`."""
-    from supportctl.reports.dashboard import render_dashboard
+    from supportctl.desk.store import atomic_write_bytes
+    from supportctl.reports.dashboard import dashboard_files
 
     target = Path(out).expanduser().resolve()
     root = session.desk.root
@@ -174,8 +175,12 @@ def build(session: Session, out: str, *, since: str | None = None, until: str | 
     if target.exists() and not target.is_dir():
         raise UsageError(f"{target} is a file", hint="give a folder for --out")
     report = load(session, since=since, until=until, rev=rev)
-    files = render_dashboard(report, target)
-    return Built(target, files, report)
+    files = dashboard_files(report)
+    for rel, data in files.items():
+        path = target / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, data, sync=False)
+    return Built(target, sorted(files), report)
 
 
 # ------------------------------------------------------------ satisfaction
