@@ -27,8 +27,9 @@ def _cell(value: Any) -> str:
 
 
 def render_page(data: dict[str, Any], charts: dict[str, Any], zone: ZoneInfo) -> str:
-    from jinja2 import Environment
-    from supportctl.reports.charts import WIDE, FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    from supportctl.reports.charts import WIDE
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
