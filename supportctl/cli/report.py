@@ -60,8 +60,8 @@ def _csv(rows: list[list[Any]], headers: list[str]) -> None:
 
 def _about(report) -> str:
     zone = report.zone
-    period = (f"{when(report.since, zone) if report.since is not None else 'the first ticket'} → "
-              f"{when(report.until, zone)}")
+    period = (f"tickets created {'from ' + when(report.since, zone) if report.since is not None else 'since the first'}"
+              f" to {when(report.until, zone)}")
     at = f"; desk at commit {report.revision[:12]}" if report.revision else ""
     return f"{period} (judged at {when(report.now, zone)}{at})"
 

@@ -271,7 +271,8 @@ def agents_chart(data: dict[str, Any]) -> Chart:
                                                ("solved in period", [r[2] for r in rows])], "tickets")
 
 
-CHARTS = {"times": times_chart, "sla": sla_chart, "backlog": backlog_chart, "volume": volume_chart,
+# In page order: the wide charts first, then pairs that share a row.
+CHARTS = {"times": times_chart, "backlog": backlog_chart, "sla": sla_chart, "volume": volume_chart,
           "csat": csat_chart, "nps": nps_chart, "articles": articles_chart, "agents": agents_chart}
 
 
