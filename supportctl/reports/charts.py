@@ -49,7 +49,7 @@ def _plt():
 
 def _svg(fig) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    fig.savefig(buf, format="svg", metadata={"Date": None})   # constrained layout: no second "tight" pass
     _plt().close(fig)
     return buf.getvalue()
 

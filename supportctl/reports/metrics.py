@@ -125,12 +125,29 @@ def fields_at(meta: dict[str, Any], rows: list[tuple[str, str, str, int, str]], 
     return values, kb
 
 
+class _Read:
+    """A ticket as the engine reads it, with its history decoded once (an index entry unmarshals it per call)."""
+
+    __slots__ = ("meta", "id", "status", "title", "created_ts", "path", "_history")
+
+    def __init__(self, ticket: SlaTicket, rows: list[tuple[str, str, str, int, str]]) -> None:
+        self.meta = ticket.meta
+        self.id, self.status, self.title = ticket.id, ticket.status, ticket.title
+        self.created_ts = ticket.created_ts
+        self.path = getattr(ticket, "path", "")
+        self._history = [(kind, role, ts, body) for kind, _, role, ts, body in rows]
+
+    def history(self) -> list[tuple[str, str, int, str]]:
+        return self._history
+
+
 def ticket_metrics(ticket: SlaTicket, engine: SlaEngine, now: int) -> TicketMetrics | None:
     """The metrics of one ticket at `now`, or None when it did not exist yet.
 
     Raises what `SlaEngine.evaluate` raises for a ticket it cannot evaluate.
     """
     rows = record_rows(ticket)
+    ticket = _Read(ticket, rows)
     created = int(ticket.created_ts) or (rows[0][3] if rows else 0)
     if rows and rows[0][3] < created:
         created = rows[0][3]

@@ -202,3 +202,16 @@ def test_build_writes_a_dashboard_that_references_only_local_files(desk, cli, tm
     assert json.loads((out / "summary.json").read_text())["summary"]["overall"]["tickets"] == 1
     refused = cli("report", "build", "--out", desk / "kb" / "dash", ok=False)
     assert refused.exit_code == 2 and "public help site" in refused.stderr
+
+
+def test_init_adds_a_scheduled_dashboard_workflow_that_uploads_an_artifact_and_never_deploys(tmp_path, cli):
+    root = tmp_path / "acme"
+    cli("init", root, "--name", "Acme Help", "--agent", "niamh")
+    flow = yaml.safe_load((root / ".github" / "workflows" / "supportctl-reports.yml").read_text())
+    on = flow.get("on", flow.get(True))             # YAML 1.1 reads the key `on` as True
+    assert "schedule" in on
+    steps = flow["jobs"]["dashboard"]["steps"]
+    uses = [s.get("uses", "") for s in steps]
+    assert any(u.startswith("actions/upload-artifact@") for u in uses)
+    assert not any("pages" in u for u in uses) and flow["permissions"] == {"contents": "read"}
+    assert any("supportctl report build" in s.get("run", "") for s in steps)
