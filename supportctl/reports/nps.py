@@ -57,22 +57,37 @@ def answer_entry(score: int, at: datetime, comment: str | None) -> dict[str, Any
 
 
 def answers_of(data: Any) -> list[NpsAnswer]:
-    """The NPS answers a customer file holds (entries that do not read as one are left out; `check` says why)."""
+    """The NPS answers a customer file holds (see `problems_of` for the entries left out)."""
+    return read_answers(data)[0]
+
+
+def problems_of(data: Any) -> list[str]:
+    """Why entries of a customer file are not NPS answers (reports warn about each one)."""
+    return read_answers(data)[1]
+
+
+def read_answers(data: Any) -> tuple[list[NpsAnswer], list[str]]:
     if not isinstance(data, dict) or not isinstance(data.get("email"), str):
-        return []
-    out = []
-    for entry in data.get("nps") or []:
+        return [], ["no `email:` at the top of the file"]
+    out, problems = [], []
+    entries = data.get("nps") or []
+    if not isinstance(entries, list):
+        return [], ["`nps:` must be a list of {score, comment, at}"]
+    for n, entry in enumerate(entries, 1):
         if not isinstance(entry, dict):
+            problems.append(f"nps entry {n} is not a mapping {{score, comment, at}}")
             continue
         score, at = entry.get("score"), entry.get("at")
         if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10:
+            problems.append(f"nps entry {n}: score {score!r} is not a whole number from 0 to 10")
             continue
         if not isinstance(at, datetime) or at.tzinfo is None:
+            problems.append(f"nps entry {n}: `at` must be a timestamp with an offset")
             continue
         comment = entry.get("comment")
-        out.append(NpsAnswer(data["email"].lower(), score, int(at.timestamp()), comment if isinstance(comment, str)
-                             else None))
-    return out
+        out.append(NpsAnswer(data["email"].lower(), score, int(at.timestamp()),
+                             comment if isinstance(comment, str) else None))
+    return out, problems
 
 
 def latest_scores(answers: list[NpsAnswer], since: int | None, until: int) -> list[int]:

@@ -66,7 +66,7 @@ def _customer_answers(session: Session) -> tuple[list, list[SupportctlError]]:
     """Every NPS answer in customers/*.yml (a file that does not parse is a problem, not a stop)."""
     import yaml
 
-    from supportctl.reports.nps import CUSTOMERS_DIR, answers_of
+    from supportctl.reports.nps import CUSTOMERS_DIR, read_answers
 
     folder = session.desk.root / CUSTOMERS_DIR
     answers, problems = [], []
@@ -80,7 +80,9 @@ def _customer_answers(session: Session) -> tuple[list, list[SupportctlError]]:
             problems.append(SupportctlError(f"cannot read it ({type(exc).__name__})", path=rel,
                                             hint="fix the YAML; its NPS answers are left out"))
             continue
-        answers.extend(answers_of(data))
+        found, wrong = read_answers(data)
+        answers.extend(found)
+        problems.extend(SupportctlError(why, path=rel, hint="fix the entry; it is left out of NPS") for why in wrong)
     return answers, problems
 
 

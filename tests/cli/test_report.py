@@ -215,3 +215,13 @@ def test_init_adds_a_scheduled_dashboard_workflow_that_uploads_an_artifact_and_n
     assert any(u.startswith("actions/upload-artifact@") for u in uses)
     assert not any("pages" in u for u in uses) and flow["permissions"] == {"contents": "read"}
     assert any("supportctl report build" in s.get("run", "") for s in steps)
+
+
+def test_a_broken_customer_file_is_a_warning_not_a_stop(desk, cli):
+    cli("customer", "rate", "dana@example.com", "9")
+    (desk / "customers" / "ola-example-com.yml").write_text("email: ola@example.com\nnps:\n  - {score: 12}\n")
+    (desk / "customers" / "bad.yml").write_text("email: [unclosed\n")
+    result = cli("report", "summary", "--json")
+    assert json.loads(result.stdout)["nps"]["responses"] == 1
+    assert "customers/ola-example-com.yml" in result.stderr and "score 12" in result.stderr
+    assert "customers/bad.yml" in result.stderr
