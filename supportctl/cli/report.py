@@ -204,8 +204,8 @@ def _markdown(report, data: dict[str, Any]) -> str:
         lines += ["No tickets were created in this period.", ""]
     else:
         lines += [f"- {line}" for line in _headline(fig)]
-    lines += [f"- {_nps_line(data['nps'])}", f"- Backlog at the end of the period: {data['backlog']['at_until']} "
-              "active tickets", ""]
+    lines += [f"- {_nps_line(data['nps'])}",
+              f"- Backlog at the end of the period: {plural(data['backlog']['at_until'], 'active ticket')}", ""]
     if not data["empty"]:
         lines += ["| Time | N | Median (business) | P90 (business) | Mean (business) | Median (calendar) | "
                   "P90 (calendar) | Mean (calendar) |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -253,7 +253,7 @@ def summary(
     else:
         echo("\n".join(_headline(fig)))
     echo(_nps_line(data["nps"]))
-    echo(f"Backlog at the end of the period: {data['backlog']['at_until']} active tickets")
+    echo(f"Backlog at the end of the period: {plural(data['backlog']['at_until'], 'active ticket')}")
     if not data["empty"]:
         echo("")
         echo(table(_time_rows(fig), TIME_HEADERS))

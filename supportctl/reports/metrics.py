@@ -9,7 +9,7 @@ calendar seconds and business seconds (None without an SLA policy).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from supportctl.sla.engine import SlaEngine
@@ -64,6 +64,33 @@ class TicketMetrics:
     kb: list[str] = field(default_factory=list)
     active: list[tuple[int, int | None]] = field(default_factory=list)   # spans in a new/open/pending state
     merged_into: str | None = None
+    last_record: int = 0              # the latest record's time
+
+    def settled(self, now: int) -> bool:
+        """True when these metrics hold at any later `now`: solved or closed, nothing after its last record.
+
+        A solved/closed state adds to no time and moves no clock, so until the
+        file changes, evaluating it later gives the same metrics.
+        """
+        return self.solved and self.last_record <= now and self.created <= now
+
+    def to_plain(self) -> tuple:
+        """The metrics as plain data (tuples, dicts, str, int), fit for marshal; `from_plain` reads it back."""
+        values = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "times":
+                value = {k: None if v is None else (v.calendar, v.business) for k, v in value.items()}
+            elif f.name in ("active", "kb"):
+                value = [tuple(x) if isinstance(x, (list, tuple)) else x for x in value]
+            values.append(value)
+        return tuple(values)
+
+    @classmethod
+    def from_plain(cls, data: tuple) -> TicketMetrics:
+        m = cls(*data)
+        m.times = {k: None if v is None else Span(v[0], v[1]) for k, v in m.times.items()}
+        return m
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -240,4 +267,4 @@ def ticket_metrics(ticket: SlaTicket, engine: SlaEngine, now: int) -> TicketMetr
         one_touch=solved and replies == 1,
         sla={name: (None if sla.clocks[name].state == "none" else sla.clocks[name].state) for name in CLOCKS},
         csat=csat, csat_at=csat_at, csat_comment=csat_comment, kb=kb, active=active,
-        merged_into=values["merged_into"])
+        merged_into=values["merged_into"], last_record=rows[-1][3] if rows else created)

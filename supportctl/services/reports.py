@@ -118,12 +118,113 @@ def _load(s: Session, refs: list[str] | None, *, since: str | None, until: str |
         wanted = {store.resolve(ref) for ref in refs}
         entries = [e for e in entries if e.path in wanted]
     eng = engine(s)
-    out, failures = _metrics_of(entries, eng, at)
+    out, failures = _with_cache(s, entries, eng, at)
     problems.extend(failures)
     answers, more = _customer_answers(s)
     return Report(now=at, since=start, until=end, zone=s.zone, metrics=out, answers=answers,
                   problems=[*problems, *more], revision=sha, desk_name=s.config.desk.name, config=s.config,
                   commit_time=int(when.timestamp()) if when else None)
+
+
+CACHE_VERSION = 1
+# The code whose change must invalidate cached metrics (besides the version): the
+# engine, the metrics and the ratings; their files' stats go into the fingerprint.
+CACHE_CODE = ("sla", "reports/metrics.py", "tickets/rating.py", "tickets/format.py")
+
+
+def _fingerprint(session: Session) -> str:
+    """What cached metrics depend on besides the ticket file: the config, holidays data and the code."""
+    import hashlib
+
+    import supportctl
+
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{CACHE_VERSION} {supportctl.__version__}".encode())
+    try:
+        h.update(session.desk.config_path.read_bytes())
+    except OSError:
+        return ""
+    try:
+        import holidays
+
+        h.update(str(getattr(holidays, "__version__", "")).encode())
+    except ImportError:
+        pass
+    package = Path(supportctl.__file__).parent
+    for rel in CACHE_CODE:
+        path = package / rel
+        for item in sorted(path.glob("*.py")) if path.is_dir() else [path]:
+            try:
+                st = item.stat()
+            except OSError:
+                continue
+            h.update(f"{item.name} {st.st_mtime_ns} {st.st_size}".encode())
+    return h.hexdigest()
+
+
+def _entry_key(entry) -> bytes | None:
+    """A digest of what the index holds of a ticket (fields and the whole timeline), or None."""
+    import hashlib
+
+    timeline = getattr(entry, "_timeline", None)
+    meta = getattr(entry, "meta_json", None)
+    if not isinstance(timeline, bytes) or not isinstance(meta, str):
+        return None
+    return hashlib.blake2b(meta.encode() + b"\0" + timeline, digest_size=16).digest()
+
+
+def _with_cache(session: Session, entries: list, eng, at: int) -> tuple[list, list]:
+    """Every entry's metrics at `at`, reusing those of settled tickets (solved or closed, file unchanged).
+
+    A solved or closed ticket's metrics are the same at any later time until
+    its file changes, and most of a desk's tickets are settled: only the
+    others are evaluated again (`report summary` stays close to `sla check`,
+    which looks at open tickets only).
+    """
+    import marshal
+
+    from supportctl.desk.store import atomic_write_bytes
+    from supportctl.reports.metrics import TicketMetrics
+
+    path = session.desk.cache_dir / "report-metrics.marshal"
+    fingerprint = _fingerprint(session)
+    cached: dict = {}
+    if fingerprint:
+        try:
+            with open(path, "rb") as fh:
+                stored_fp, cached = marshal.loads(fh.read())
+            if stored_fp != fingerprint:
+                cached = {}
+        except Exception:   # missing, truncated, from another Python: compute afresh
+            cached = {}
+    reused: dict[str, TicketMetrics] = {}
+    todo, keys = [], {}
+    for entry in entries:
+        key = keys[entry.path] = _entry_key(entry)
+        hit = cached.get(entry.path) if key is not None else None
+        if hit is not None and hit[0] == key and at >= hit[1]:
+            reused[entry.path] = TicketMetrics.from_plain(hit[2])
+        else:
+            todo.append(entry)
+    computed, failures = _metrics_of(todo, eng, at)
+    paths = {e.id: e.path for e in todo}
+    fresh = dict(cached) if fingerprint else {}
+    changed = False
+    for m in computed:
+        rel = paths.get(m.id)
+        if rel is not None and keys.get(rel) is not None and m.settled(at):
+            fresh[rel] = (keys[rel], m.last_record, m.to_plain())
+            changed = True
+    live = {e.path for e in entries}
+    if fingerprint and (changed or len(fresh) != len(cached) or any(p not in live for p in fresh)):
+        fresh = {p: v for p, v in fresh.items() if p in live}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(path, marshal.dumps((fingerprint, fresh)), sync=False)
+        except (OSError, ValueError):
+            pass   # a read-only checkout still reports, just without the cache
+    by_path = {**reused, **{paths[m.id]: m for m in computed if m.id in paths}}
+    return [by_path[e.path] for e in entries if e.path in by_path], failures
 
 
 # Below this many tickets, starting worker processes costs more than it saves (as for the index).

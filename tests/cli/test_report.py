@@ -225,3 +225,20 @@ def test_a_broken_customer_file_is_a_warning_not_a_stop(desk, cli):
     assert json.loads(result.stdout)["nps"]["responses"] == 1
     assert "customers/ola-example-com.yml" in result.stderr and "score 12" in result.stderr
     assert "customers/bad.yml" in result.stderr
+
+
+def test_cached_metrics_of_settled_tickets_follow_file_and_config_changes(desk, cli):
+    tid = solved_ticket(cli)
+    now = ["--now", "2026-03-06T12:00:00+01:00"]
+    first = json.loads(cli("report", "metrics", "--json", *now).stdout)
+    assert (desk / ".supportctl" / "cache" / "report-metrics.marshal").is_file()
+    assert json.loads(cli("report", "metrics", "--json", *now).stdout) == first       # from the cache
+    cli("ticket", "rate", tid, "bad", "--at", "2026-03-03T12:00:00+01:00")           # the file changes
+    [m] = json.loads(cli("report", "metrics", "--json", *now).stdout)
+    assert m["csat"] == "bad"
+    cfg = desk / "supportctl.yml"
+    cfg.write_text(cfg.read_text().replace("first_response: 4h", "first_response: 1h"))  # the config changes
+    [m] = json.loads(cli("report", "metrics", "--json", *now).stdout)
+    assert m["sla"]["first_response"] == "breached"
+    [early] = json.loads(cli("report", "metrics", "--json", "--now", "2026-03-02T12:00:00+01:00").stdout)
+    assert early["solved"] is False            # before its last record a settled ticket is evaluated again
