@@ -145,10 +145,10 @@ def _fingerprint(session: Session) -> str:
     except OSError:
         return ""
     try:
-        import holidays
+        from importlib.metadata import version   # not `import holidays`: that alone costs ~0.2 s
 
-        h.update(str(getattr(holidays, "__version__", "")).encode())
-    except ImportError:
+        h.update(version("holidays").encode())
+    except Exception:
         pass
     package = Path(supportctl.__file__).parent
     for rel in CACHE_CODE:
@@ -227,57 +227,8 @@ def _with_cache(session: Session, entries: list, eng, at: int) -> tuple[list, li
     return [by_path[e.path] for e in entries if e.path in by_path], failures
 
 
-# Below this many tickets, starting worker processes costs more than it saves (as for the index).
-PARALLEL_FROM = 1500
-
-
 def _metrics_of(entries: list, eng, at: int) -> tuple[list, list]:
-    """Every entry's metrics at `at` (in time order of the entries), and a failure for each one that has none.
-
-    Evaluating every ticket (not only the open ones `sla check` looks at) is
-    CPU-bound, so on a large desk the entries are split over the CPU cores;
-    workers are forked (Linux) and start with the engine and its calendars.
-    """
-    import os
-
-    workers = min(os.cpu_count() or 1, 4)
-    if len(entries) < PARALLEL_FROM or workers < 2 or not _can_fork():
-        return _metrics_chunk(entries, eng, at)
-    import multiprocessing
-
-    global _WORK
-    _WORK = (entries, eng, at)
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_metrics_part, [(i, workers) for i in range(workers)])
-    finally:
-        _WORK = None
-    out, failures = [], []
-    for metrics, failed in parts:
-        out.extend(metrics)
-        failures.extend(failed)
-    order = {e.id: n for n, e in enumerate(entries)}
-    out.sort(key=lambda m: order.get(m.id, 0))
-    return out, failures
-
-
-_WORK: tuple | None = None    # what forked workers read (inherited, not pickled)
-
-
-def _metrics_part(args: tuple[int, int]) -> tuple[list, list]:
-    first, step = args
-    assert _WORK is not None
-    entries, eng, at = _WORK
-    return _metrics_chunk(entries[first::step], eng, at)
-
-
-def _can_fork() -> bool:
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods()
-
-
-def _metrics_chunk(entries: list, eng, at: int) -> tuple[list, list]:
+    """Every entry's metrics at `at`, in the entries' order, and a failure for each one that has none."""
     from supportctl.reports.metrics import ticket_metrics
     from supportctl.sla.results import SlaFailure
 
