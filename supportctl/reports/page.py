@@ -37,7 +37,7 @@ def render_page(data: dict[str, Any], charts: dict[str, Any], zone: ZoneInfo) ->
 
     def local(text: str | None) -> str:
         if text is None:
-            return "the first ticket on"
+            return "the first ticket"
         return datetime.fromisoformat(text).astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
 
     env.filters["local"] = local
