@@ -189,6 +189,10 @@ GROUP_HEADERS = ["TICKETS", "SOLVED", "FIRST REPLY MED", "FIRST REPLY P90", "RES
                  "SLA FIRST RESP.", "CSAT"]
 
 
+MD_GROUP_HEADERS = ["Tickets", "Solved", "First reply median", "First reply p90", "Resolution median", "FCR",
+                    "Reopen rate", "First response SLA", "CSAT"]
+
+
 def _group_row(key: str, fig: dict[str, Any]) -> list[str]:
     t = fig["times"]
     return [key, str(fig["tickets"]), str(fig["solved"]), _fmt(t["first_reply_time"]["business"]["median"]),
@@ -212,7 +216,7 @@ def _markdown(report, data: dict[str, Any]) -> str:
         lines += ["| " + " | ".join(row) + " |" for row in _time_rows(fig)]
     if data.get("groups"):
         lines += ["", f"### By {data['by']}", "",
-                  "| " + data["by"].capitalize() + " | " + " | ".join(h.capitalize() for h in GROUP_HEADERS) + " |",
+                  "| " + data["by"].capitalize() + " | " + " | ".join(MD_GROUP_HEADERS) + " |",
                   "|---" + "|---:" * len(GROUP_HEADERS) + "|"]
         lines += ["| " + " | ".join(_group_row(g["key"].replace("|", "\\|"), g)) + " |" for g in data["groups"]]
     return "\n".join(lines) + "\n"
