@@ -42,14 +42,16 @@ def extract(root: Path, sha: str, dest: Path) -> None:
     """Write the desk files of commit `sha` (DESK_PATHS that exist there) into `dest`."""
     # The desk may sit in a sub-folder of the repository: read that folder of the commit.
     prefix = _git(root, "rev-parse", "--show-prefix").stdout.decode().strip()
+    top = Path(_git(root, "rev-parse", "--show-toplevel").stdout.decode().strip() or root)
     tree = f"{sha}:{prefix.rstrip('/')}" if prefix else sha
-    listing = _git(root, "ls-tree", "--name-only", tree)
+    # From the top folder: in a sub-folder git would read paths (and ls-tree's listing) relative to it.
+    listing = _git(top, "ls-tree", "--name-only", tree)
     present = set(listing.stdout.decode().split("\n"))
     paths = [p for p in DESK_PATHS if p in present]
     if "supportctl.yml" not in paths:
         raise UsageError(f"commit {sha[:12]} has no supportctl.yml in {prefix or 'the top folder'}",
                          hint="give a commit made after the desk was set up")
-    proc = _git(root, "archive", "--format=tar", tree, "--", *paths)
+    proc = _git(top, "archive", "--format=tar", tree, "--", *paths)
     if proc.returncode != 0:
         raise SupportctlError(f"git archive failed: {proc.stderr.decode(errors='replace').strip()}",
                               hint="run `git archive` by hand to see why")

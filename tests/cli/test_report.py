@@ -242,3 +242,21 @@ def test_cached_metrics_of_settled_tickets_follow_file_and_config_changes(desk, 
     assert m["sla"]["first_response"] == "breached"
     [early] = json.loads(cli("report", "metrics", "--json", "--now", "2026-03-02T12:00:00+01:00").stdout)
     assert early["solved"] is False            # before its last record a settled ticket is evaluated again
+
+
+def test_at_rev_reads_a_desk_in_a_sub_folder_of_the_repository(tmp_path, cli):
+    repo = tmp_path / "project"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "code.py").write_text("print('hi')\n")
+    git(repo, "add", "code.py")
+    git(repo, "commit", "-qm", "code")
+    desk = repo / "support"
+    cli("init", desk, "--timezone", "UTC", "--agent", "alice")
+    tid = cli("-C", desk, "ticket", "new", "--title", "Hi", "--from", "a@b.example", "-m", "Hello", "--as", "alice",
+              "--at", "2026-03-02T09:00:00+00:00").stdout.strip()
+    rev = git(repo, "rev-parse", "HEAD").strip()
+    cli("-C", desk, "ticket", "reply", tid, "-m", "Hi!", "--as", "alice", "--at", "2026-03-02T10:00:00+00:00")
+    [m] = json.loads(cli("-C", desk, "report", "metrics", "--json", "--at", rev,
+                         "--now", "2026-03-03T00:00:00+00:00").stdout)
+    assert m["id"] == tid and m["replies"] == 0
