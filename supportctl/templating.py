@@ -341,4 +341,29 @@ def ticket_context(desk, ticket, agent: str | None) -> dict[str, Any]:
         "agent": {"handle": agent or "", "name": (agent_info.name if agent_info and agent_info.name else agent or ""),
                   "email": agent_info.email if agent_info else None},
         "desk": desk.config.desk.model_dump(),
+        "rating": rating_links(desk.config, ticket.id),
     }
+
+
+RATING_LABELS = {"good": "Good, I'm satisfied", "bad": "Bad, I'm not satisfied", "5": "5 (very satisfied)",
+                 "4": "4", "3": "3", "2": "2", "1": "1 (very unsatisfied)"}
+
+
+def rating_links(config, ticket_id: str) -> dict[str, Any]:
+    """CSAT links for a reply: mailto links whose subject mail intake records as a rating.
+
+    The subject is `Rating: good [<subject_tag> #ID]` (mail/ratings.py reads it
+    back); without the desk's mail address and subject tag there are no links.
+    """
+    from urllib.parse import quote
+
+    values = ["good", "bad"] if config.csat.scale == 2 else ["5", "4", "3", "2", "1"]
+    mail = config.mail
+    links = []
+    if mail is not None and mail.address and mail.subject_tag:
+        for value in values:
+            subject = f"Rating: {value} [{mail.subject_tag} #{ticket_id}]"
+            links.append({"value": value, "label": RATING_LABELS[value],
+                          "url": f"mailto:{mail.address}?subject={quote(subject)}"})
+    by_value = {link["value"]: link["url"] for link in links}
+    return {"scale": config.csat.scale, "links": links, "good": by_value.get("good"), "bad": by_value.get("bad")}

@@ -70,6 +70,12 @@ from supportctl.cli import git as _git  # noqa: E402
 
 app.add_typer(_git.app, name="git")
 app.command("queue")(_sla.queue)
+from supportctl.cli import report as _report  # noqa: E402
+from supportctl.cli import satisfaction as _satisfaction  # noqa: E402
+
+app.add_typer(_report.app, name="report")
+app.add_typer(_satisfaction.customer_app, name="customer")
+_ticket.app.command("rate")(_satisfaction.rate)
 
 
 def main() -> None:

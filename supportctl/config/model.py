@@ -175,6 +175,15 @@ class SiteConfig(Strict):
     contact_url: str | None = None     # "contact support" link; {title} and {url} are filled in
 
 
+# ------------------------------------------------------------ satisfaction
+
+
+class CsatConfig(Strict):
+    """How customers rate a ticket: `scale: 2` is good/bad (the default), `scale: 5` is 1-5 (4 and 5 satisfied)."""
+
+    scale: Literal[2, 5] = 2
+
+
 # ------------------------------------------------------------------- root
 
 
@@ -192,6 +201,7 @@ class Config(Strict):
     kb: KbConfig = KbConfig()
     site: SiteConfig = SiteConfig()
     mail: MailConfig | None = None
+    csat: CsatConfig = CsatConfig()
 
     @field_validator("agents")
     @classmethod

@@ -210,6 +210,8 @@ def _file(run: _Run, result: Intake, msg, raw: bytes, key: str) -> None:
     sender = msg.from_addr or (msg.reply_to[0] if msg.reply_to else None)
     if sender is None or "@" not in sender.email:
         raise UsageError("no sender address", hint="a message needs a From address to become a ticket")
+    if ticket_id is not None and reason is None and _rating(run, result, msg, raw, key, ticket_id, _person(sender)):
+        return
     if ticket_id is not None:
         carrier = _carrier(run, ticket_id)
         _append(run, result, msg, raw, key, carrier, _person(sender), reason)
@@ -218,6 +220,36 @@ def _file(run: _Run, result: Intake, msg, raw: bytes, key: str) -> None:
             result.reason = f"{said}; {result.reason}" if result.reason else said
     else:
         _create(run, result, msg, raw, key, _person(sender), reason)
+
+
+def _rating(run: _Run, result: Intake, msg, raw: bytes, key: str, ticket_id: str, sender: str) -> bool:
+    """A CSAT rating from the ticket's requester (or a cc): recorded as their rating, not as a message.
+
+    It neither reopens the ticket nor counts as a customer message. Anything
+    else (no rating, a stranger's, a value off the desk's scale) is a message.
+    """
+    from supportctl.mail.ratings import rating_in
+    from supportctl.mail.records import RECEIVED, MailEvent
+    from supportctl.tickets import actions, rating
+
+    found = rating_in(msg.subject or "", _text(msg), run.cfg.subject_tag)
+    if found is None:
+        return False
+    ticket = run.ticket(ticket_id)
+    if _unknown_sender(ticket, sender):
+        return False
+    value, comment = found
+    try:
+        record, _ = rating.rate(ticket, run.session.config, rating=value, at=run.now, author=sender, comment=comment)
+    except UsageError:
+        return False
+    path = f"mail/{ticket.id}/{record.id}.eml"
+    run.files[path] = raw
+    actions.event(ticket, at=record.at, body=MailEvent(RECEIVED, key, record.id, [("file", path)]).body())
+    run.received[key] = ticket.id
+    result.action, result.ticket = "appended", ticket.id
+    result.reason = f"CSAT rating {rating.parse_rating(run.session.config, value)}"
+    return True
 
 
 def _person(address) -> str:

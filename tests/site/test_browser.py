@@ -186,3 +186,36 @@ def test_home_and_article_pages_have_no_serious_accessibility_violations(browser
     serious = [v for v in violations if v["impact"] in ("serious", "critical")]
     assert serious == [], serious
     page.close()
+
+
+def test_the_report_dashboard_opens_from_a_file_url_alone_and_is_accessible(browser, desk, cli, tmp_path):
+    """`report build`: loads from file://, every request stays in file://, no console errors, axe clean."""
+    from tests.conftest import new_ticket
+
+    for day, channel in ((2, "email"), (3, "web"), (10, "chat")):
+        tid = new_ticket(cli, "--channel", channel, at=f"2026-03-{day:02d}T09:00:00+01:00",
+                         title="<img src=x onerror=alert(1)> export")
+        cli("ticket", "reply", tid, "-m", "Done.", "--status", "solved", "--at", f"2026-03-{day:02d}T10:00:00+01:00")
+        cli("ticket", "rate", tid, "good" if day != 3 else "bad", "--comment", "<script>alert(2)</script>",
+            "--at", f"2026-03-{day:02d}T12:00:00+01:00")
+    cli("customer", "rate", "dana@example.com", "9", "--at", "2026-03-05T10:00:00+01:00")
+    out = tmp_path / "dash"
+    cli("report", "build", "--out", out, "--now", "2026-03-12T12:00:00+01:00")
+    page = browser.new_page()
+    urls: list[str] = []
+    errors: list[str] = []
+    dialogs: list[str] = []
+    page.on("request", lambda req: urls.append(req.url))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto((out / "index.html").as_uri())
+    page.wait_for_load_state("networkidle")
+    assert "Support dashboard" in page.title()
+    assert page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")   # every chart drew
+    assert page.evaluate("[...document.images].every(i => i.alt.length > 20)")
+    assert all(u.startswith("file://") for u in urls), urls
+    assert errors == [] and dialogs == []
+    serious = [v for v in _axe_violations(page) if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
+    page.close()

@@ -28,7 +28,7 @@ PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 def workflows(desk: Path) -> dict[str, dict]:
     found = sorted((desk / ".github" / "workflows").glob("*.yml"))
     assert [p.name for p in found] == ["supportctl-check.yml", "supportctl-mail.yml", "supportctl-pages.yml",
-                                       "supportctl-sla.yml"]
+                                       "supportctl-reports.yml", "supportctl-sla.yml"]
     return {p.name: yaml.safe_load(p.read_text()) for p in found}
 
 

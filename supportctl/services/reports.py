@@ -1,0 +1,365 @@
+"""Report use cases: per-ticket metrics, the summary and the dashboard, at any time and any commit."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from supportctl.errors import SupportctlError, UsageError
+from supportctl.services.session import Session
+
+
+@dataclass
+class Report:
+    """Tickets' metrics as of `now` over [since, until], and what could not be read."""
+
+    now: int
+    since: int | None
+    until: int
+    zone: ZoneInfo
+    metrics: list                       # reports.metrics.TicketMetrics, every ticket that existed at `now`
+    answers: list                       # reports.nps.NpsAnswer
+    problems: list[SupportctlError] = field(default_factory=list)
+    revision: str | None = None         # the commit read with --at
+    desk_name: str = ""
+    config: Any = None
+    commit_time: int | None = None
+
+    def in_period(self) -> list:
+        """The tickets created in the period (a merged ticket only in its target)."""
+        from supportctl.reports.summary import in_period
+
+        return [m for m in self.metrics if not m.merged_into and in_period(m, self.since, self.until)]
+
+
+@contextlib.contextmanager
+def at_revision(session: Session, rev: str | None) -> Iterator[tuple[Session, str | None, datetime | None]]:
+    """A session on the desk as it was at `rev` (files from git, in a temp folder), or `session` itself."""
+    if not rev:
+        yield session, None, None
+        return
+    from supportctl.desk import snapshot
+    from supportctl.desk.store import Desk
+
+    class Snapshot(Desk):
+        @property
+        def cache_dir(self) -> Path:   # its own index, never the work tree's (SUPPORTCTL_CACHE_DIR)
+            return self.state_dir / "cache"
+
+    sha, when = snapshot.resolve(session.desk.root, rev)
+    tmp = Path(tempfile.mkdtemp(prefix="supportctl-at-"))
+    try:
+        snapshot.extract(session.desk.root, sha, tmp)
+        yield Session(Snapshot(tmp), actor=session.actor, at=session.at, clock=lambda: when), sha, when
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _customer_answers(session: Session) -> tuple[list, list[SupportctlError]]:
+    """Every NPS answer in customers/*.yml (a file that does not parse is a problem, not a stop)."""
+    import yaml
+
+    from supportctl.reports.nps import CUSTOMERS_DIR, read_answers
+
+    folder = session.desk.root / CUSTOMERS_DIR
+    answers, problems = [], []
+    if not folder.is_dir():
+        return answers, problems
+    for path in sorted(folder.rglob("*.yml")):
+        rel = path.relative_to(session.desk.root).as_posix()
+        try:
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            problems.append(SupportctlError(f"cannot read it ({type(exc).__name__})", path=rel,
+                                            hint="fix the YAML; its NPS answers are left out"))
+            continue
+        found, wrong = read_answers(data)
+        answers.extend(found)
+        problems.extend(SupportctlError(why, path=rel, hint="fix the entry; it is left out of NPS") for why in wrong)
+    return answers, problems
+
+
+def _period(session: Session, since: str | None, until: str | None, now: int) -> tuple[int | None, int]:
+    from supportctl.reports.summary import parse_day
+
+    zone = session.zone
+    start = parse_day(since, zone, end=False) if since else None
+    end = parse_day(until, zone, end=True) if until else now
+    if start is not None and start > end:
+        raise UsageError("--since is after --until", hint="give the start of the period first")
+    return start, end
+
+
+def load(session: Session, refs: list[str] | None = None, *, since: str | None = None, until: str | None = None,
+         rev: str | None = None) -> Report:
+    """Every ticket's metrics as of the end of the period (or `now`, if earlier), at revision `rev`."""
+    with at_revision(session, rev) as (s, sha, when):
+        return _load(s, refs, since=since, until=until, sha=sha, when=when)
+
+
+def _load(s: Session, refs: list[str] | None, *, since: str | None, until: str | None, sha: str | None,
+          when: datetime | None) -> Report:
+    from supportctl.services.sla import engine, now_ts
+
+    now = now_ts(s)
+    start, end = _period(s, since, until, now)
+    # The report is the desk as it was at the end of the period: later records do not change it.
+    at = min(now, end)
+    store = s.tickets
+    entries, problems = store.load_index()
+    if refs:
+        wanted = {store.resolve(ref) for ref in refs}
+        entries = [e for e in entries if e.path in wanted]
+    eng = engine(s)
+    out, failures = _with_cache(s, entries, eng, at)
+    problems.extend(failures)
+    answers, more = _customer_answers(s)
+    return Report(now=at, since=start, until=end, zone=s.zone, metrics=out, answers=answers,
+                  problems=[*problems, *more], revision=sha, desk_name=s.config.desk.name, config=s.config,
+                  commit_time=int(when.timestamp()) if when else None)
+
+
+CACHE_VERSION = 1
+# The code whose change must invalidate cached metrics (besides the version): the
+# engine, the metrics and the ratings; their files' stats go into the fingerprint.
+CACHE_CODE = ("sla", "reports/metrics.py", "tickets/rating.py", "tickets/format.py")
+
+
+def _fingerprint(session: Session) -> str:
+    """What cached metrics depend on besides the ticket file: the config, holidays data and the code."""
+    import hashlib
+
+    import supportctl
+
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{CACHE_VERSION} {supportctl.__version__}".encode())
+    try:
+        h.update(session.desk.config_path.read_bytes())
+    except OSError:
+        return ""
+    try:
+        from importlib.metadata import version   # not `import holidays`: that alone costs ~0.2 s
+
+        h.update(version("holidays").encode())
+    except Exception:
+        pass
+    package = Path(supportctl.__file__).parent
+    for rel in CACHE_CODE:
+        path = package / rel
+        for item in sorted(path.glob("*.py")) if path.is_dir() else [path]:
+            try:
+                st = item.stat()
+            except OSError:
+                continue
+            h.update(f"{item.name} {st.st_mtime_ns} {st.st_size}".encode())
+    return h.hexdigest()
+
+
+def _entry_key(entry) -> bytes | None:
+    """A digest of what the index holds of a ticket (fields and the whole timeline), or None."""
+    import hashlib
+
+    timeline = getattr(entry, "_timeline", None)
+    meta = getattr(entry, "meta_json", None)
+    if not isinstance(timeline, bytes) or not isinstance(meta, str):
+        return None
+    return hashlib.blake2b(meta.encode() + b"\0" + timeline, digest_size=16).digest()
+
+
+def _with_cache(session: Session, entries: list, eng, at: int) -> tuple[list, list]:
+    """Every entry's metrics at `at`, reusing those of settled tickets (solved or closed, file unchanged).
+
+    A solved or closed ticket's metrics are the same at any later time until
+    its file changes, and most of a desk's tickets are settled: only the
+    others are evaluated again (`report summary` stays close to `sla check`,
+    which looks at open tickets only).
+    """
+    import marshal
+
+    from supportctl.desk.store import atomic_write_bytes
+    from supportctl.reports.metrics import TicketMetrics
+
+    path = session.desk.cache_dir / "report-metrics.marshal"
+    fingerprint = _fingerprint(session)
+    cached: dict = {}
+    if fingerprint:
+        try:
+            with open(path, "rb") as fh:
+                stored_fp, cached = marshal.loads(fh.read())
+            if stored_fp != fingerprint:
+                cached = {}
+        except Exception:   # missing, truncated, from another Python: compute afresh
+            cached = {}
+    reused: dict[str, TicketMetrics] = {}
+    todo, keys = [], {}
+    for entry in entries:
+        key = keys[entry.path] = _entry_key(entry)
+        hit = cached.get(entry.path) if key is not None else None
+        if hit is not None and hit[0] == key and at >= hit[1]:
+            reused[entry.path] = TicketMetrics.from_plain(hit[2])
+        else:
+            todo.append(entry)
+    computed, failures = _metrics_of(todo, eng, at)
+    paths = {e.id: e.path for e in todo}
+    fresh = dict(cached) if fingerprint else {}
+    changed = False
+    for m in computed:
+        rel = paths.get(m.id)
+        if rel is not None and keys.get(rel) is not None and m.settled(at):
+            fresh[rel] = (keys[rel], m.last_record, m.to_plain())
+            changed = True
+    live = {e.path for e in entries}
+    if fingerprint and (changed or len(fresh) != len(cached) or any(p not in live for p in fresh)):
+        fresh = {p: v for p, v in fresh.items() if p in live}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(path, marshal.dumps((fingerprint, fresh)), sync=False)
+        except (OSError, ValueError):
+            pass   # a read-only checkout still reports, just without the cache
+    by_path = {**reused, **{paths[m.id]: m for m in computed if m.id in paths}}
+    return [by_path[e.path] for e in entries if e.path in by_path], failures
+
+
+def _metrics_of(entries: list, eng, at: int) -> tuple[list, list]:
+    """Every entry's metrics at `at`, in the entries' order, and a failure for each one that has none."""
+    from supportctl.reports.metrics import ticket_metrics
+    from supportctl.sla.results import SlaFailure
+
+    out, failures = [], []
+    for entry in entries:
+        try:
+            m = ticket_metrics(entry, eng, at)
+        except SupportctlError as exc:
+            failures.append(SlaFailure(entry.id, entry.path, exc.message, exc.hint))
+            continue
+        except (ArithmeticError, ValueError, TypeError, LookupError) as exc:
+            failures.append(SlaFailure(entry.id, entry.path, f"its metrics cannot be computed ({exc})",
+                                       "run `supportctl check` to find what is wrong in the file"))
+            continue
+        if m is not None:
+            out.append(m)
+    return out, failures
+
+
+def summary(session: Session, *, since: str | None = None, until: str | None = None, by: str | None = None,
+            rev: str | None = None) -> tuple[Report, dict[str, Any]]:
+    """The summary figures of a period, grouped `by` (agent, group, channel, priority, week, month)."""
+    from supportctl.reports.summary import GROUPINGS, summarize
+
+    if by is not None and by not in GROUPINGS:
+        raise UsageError(f"cannot group by {by!r}", hint=f"use one of: {', '.join(GROUPINGS)}")
+    report = load(session, since=since, until=until, rev=rev)
+    data = summarize(report.metrics, report.answers, since=report.since, until=report.until, now=report.now,
+                     by=by, zone=report.zone)
+    if report.revision:
+        data["revision"] = report.revision
+    return report, data
+
+
+@dataclass
+class Built:
+    out: Path
+    files: list[str]
+    report: Report
+
+
+def build(session: Session, out: str, *, since: str | None = None, until: str | None = None,
+          rev: str | None = None) -> Built:
+    """Write the internal dashboard (HTML, SVG charts, CSV of the numbers) into `out`."""
+    from supportctl.desk.store import atomic_write_bytes
+    from supportctl.reports.dashboard import dashboard_files
+
+    target = Path(out).expanduser().resolve()
+    root = session.desk.root
+    for public in (root / "site", root / "kb", root / "docs"):
+        # Never next to what the public help site publishes.
+        if target == public or public in target.parents:
+            raise UsageError(f"{target} is inside {public.name}/, which the public help site publishes",
+                             hint="write the dashboard elsewhere, e.g. --out reports-site")
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"{target} is a file", hint="give a folder for --out")
+    report = load(session, since=since, until=until, rev=rev)
+    files = dashboard_files(report)
+    for rel, data in files.items():
+        path = target / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, data, sync=False)
+    return Built(target, sorted(files), report)
+
+
+# ------------------------------------------------------------ satisfaction
+
+
+def rate_ticket(session: Session, ref: str, rating: str, *, comment: str | None = None, commit: bool = True):
+    """The customer's CSAT rating of a ticket: a customer event, latest rating in front matter `csat`."""
+    from supportctl.services.tickets import Done
+    from supportctl.tickets.actions import format_person
+    from supportctl.tickets.rating import rate
+
+    desk = session.desk
+    with desk.lock():
+        ticket = session.tickets.get(ref)
+        person = ticket.meta.get("requester") or {}
+        author = (person.get("name") or person.get("email", "customer"), person.get("email", "customer@invalid"))
+        _, summary = rate(ticket, session.config, rating=rating, at=session.now(), author=format_person(person),
+                          comment=comment)
+        sha = session.tickets.save([ticket], summary, author=author, commit=commit)
+    return Done(ticket, summary, sha)
+
+
+@dataclass
+class Rated:
+    email: str
+    path: str
+    score: int
+    sha: str | None
+
+
+def rate_customer(session: Session, email: str, score: str, *, comment: str | None = None,
+                  commit: bool = True) -> Rated:
+    """A customer's NPS answer (0-10), appended to customers/<slug>.yml (created when missing)."""
+    import yaml
+
+    from supportctl.base.timeutil import format_timestamp
+    from supportctl.base.yamlio import Stamp, flow_map, rt_dump, rt_load
+    from supportctl.reports.nps import CUSTOMERS_DIR, answer_entry, customer_slug, parse_score
+
+    value = parse_score(score)
+    address = email.strip()
+    if address.startswith("<") or " " in address:
+        from email.utils import parseaddr
+
+        address = parseaddr(address)[1]
+    rel = f"{CUSTOMERS_DIR}/{customer_slug(address)}.yml"
+    desk = session.desk
+    with desk.lock():
+        path = desk.root / rel
+        data = None
+        if path.is_file():
+            try:
+                data = rt_load(path.read_text(encoding="utf-8"))
+            except (UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
+                raise SupportctlError(f"{rel} cannot be read ({type(exc).__name__})",
+                                      hint="fix the YAML by hand, then rate again") from None
+        if not isinstance(data, dict):
+            from ruamel.yaml.comments import CommentedMap
+
+            data = CommentedMap({"email": address.lower()})   # the customers work adds names, handles, ...
+        entry = answer_entry(value, session.now(), comment)
+        entry["at"] = Stamp(format_timestamp(entry["at"]))
+        if data.get("nps") is None:
+            data["nps"] = [flow_map(entry)]
+        else:
+            data["nps"].append(flow_map(entry))
+        text = rt_dump(data)
+        name = address.split("@")[0]
+        sha = desk.commit_files({rel: text}, f"customer {address}: NPS {value}",
+                                author=(name, address), commit=commit)
+    return Rated(address.lower(), rel, value, sha)
