@@ -28,9 +28,17 @@ TIME_LABELS = {"first_reply_time": "first reply", "first_resolution_time": "firs
 
 
 def _fmt(seconds: Any) -> str:
+    """Business time: hours and minutes (a working day is no fixed length)."""
     from supportctl.cli.render import duration
 
     return "-" if seconds is None else duration(seconds)
+
+
+def _cal(seconds: Any) -> str:
+    """Calendar time: days when it runs to days."""
+    from supportctl.cli.render import wall_duration
+
+    return "-" if seconds is None else wall_duration(seconds)
 
 
 def _pct(value: Any) -> str:
@@ -179,7 +187,7 @@ def _time_rows(fig: dict[str, Any]) -> list[list[str]]:
     for name, kinds in fig["times"].items():
         b, c = kinds["business"], kinds["calendar"]
         rows.append([TIME_LABELS[name], str(c["count"]), _fmt(b["median"]), _fmt(b["p90"]), _fmt(b["mean"]),
-                     _fmt(c["median"]), _fmt(c["p90"]), _fmt(c["mean"])])
+                     _cal(c["median"]), _cal(c["p90"]), _cal(c["mean"])])
     return rows
 
 
