@@ -171,7 +171,8 @@ def _headline(fig: dict[str, Any]) -> list[str]:
         f"Reopen rate: {_pct(fig['reopen_rate']['pct'])} ({fig['reopen_rate']['reopened']} of "
         f"{fig['reopen_rate']['solved']} solved tickets came back)",
         f"SLA attainment: {sla}",
-        f"CSAT: {_pct(fig['csat']['pct'])} ({fig['csat']['satisfied']} of {fig['csat']['ratings']} ratings satisfied)",
+        (f"CSAT: {_pct(fig['csat']['pct'])} ({fig['csat']['satisfied']} of {fig['csat']['ratings']} ratings satisfied)"
+         if fig["csat"]["ratings"] else "CSAT: no ratings in this period"),
     ]
 
 
