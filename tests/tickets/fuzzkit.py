@@ -160,7 +160,8 @@ def check_one_file(root: Path, case) -> str:
     # ticket exists: no command writes a record older than its ticket, issue 11).
     at = max(at, ticket.created) if ticket.created is not None else at
     try:
-        actions.internal_note(ticket, actor="niamh", at=at, text="fuzz")
+        if not ticket.meta.get("merged_into"):   # a merged ticket refuses notes by design: they go to its target
+            actions.internal_note(ticket, actor="niamh", at=at, text="fuzz")
         actions.tag(ticket, add=["fuzz"], remove=[], actor="niamh", at=at)
     except SupportctlError as exc:
         raise AssertionError(f"check passed but a write failed: {exc}") from exc
