@@ -67,6 +67,11 @@ from supportctl.cli import mail as _mail  # noqa: E402
 
 app.add_typer(_mail.app, name="mail")
 app.command("queue")(_sla.queue)
+from supportctl.cli import automate as _automate  # noqa: E402
+from supportctl.cli import templates as _templates  # noqa: E402
+
+app.add_typer(_automate.app, name="automate")
+app.add_typer(_templates.app, name="templates")
 
 
 def main() -> None:

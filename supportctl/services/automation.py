@@ -1,0 +1,308 @@
+"""Automation use cases: event rules inside the commands that raise events, time rules (`automate run`), macros."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from supportctl.errors import SupportctlError, UsageError
+from supportctl.services.session import SYSTEM, SYSTEM_EMAIL, Session, agent_author
+
+
+def renderer(session: Session):
+    """Renders a rule's note or reply template for a ticket (the sandbox, the ticket's context, the rule's name)."""
+    from supportctl import templating
+    from supportctl.automation.context import template_context
+
+    desk = session.desk
+
+    def render(name: str, ticket, rule) -> str:
+        return templating.render(desk.templates_dir, name, template_context(desk, ticket, None, rule=rule.name))
+
+    return render
+
+
+def workload(session: Session):
+    """Agents' loads and round-robin positions, read from the index the first time a rule assigns."""
+    from supportctl.automation.assign import Workload
+
+    return Workload(session.config, lambda: session.tickets.load_index()[0])
+
+
+def fire(session: Session, ticket, event: str, *, at: datetime, text: str = "", loads=None) -> list:
+    """Run the event rules for `event` on `ticket` (in memory; the caller saves it in its own commit)."""
+    from supportctl.automation.rules import event_rules, run_event
+
+    config = session.config
+    if not event_rules(config, event):
+        return []
+    return run_event(config, ticket, event, at=at, text=text, workload=loads or workload(session),
+                     render=renderer(session))
+
+
+def describe(fired: list) -> str:
+    """Commit-message lines for the rules that acted: `- rule NAME: changes`."""
+    lines = []
+    for f in fired:
+        what = "; ".join(f.actions) if not f.error else f"not applied: {f.error}"
+        lines.append(f"- {f.ticket}: rule {f.rule}: {what}")
+    return "\n".join(lines)
+
+
+def with_rules(summary: str, fired: list) -> str:
+    """A commit message: the command's summary, then what the rules did."""
+    return summary + ("\n\n" + describe(fired) if fired else "")
+
+
+# -------------------------------------------------------------- time rules
+
+
+@dataclass
+class Run:
+    """What `automate run` did (or, with --dry-run, would do), and its one commit."""
+
+    now: datetime
+    fired: list = field(default_factory=list)
+    sha: str | None = None
+    dry_run: bool = False
+    problems: list[SupportctlError] = field(default_factory=list)
+
+    @property
+    def applied(self) -> list:
+        return [f for f in self.fired if not f.error and f.actions]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"now": self.now.isoformat(), "dry_run": self.dry_run, "commit": self.sha,
+                "actions": [f.to_json() for f in self.fired]}
+
+
+def run(session: Session, *, dry_run: bool = False, commit: bool = True, lifecycle: bool = True,
+        rules: bool = True) -> Run:
+    """Apply every time rule (and the lifecycle's timed transitions) that is due; one commit for all."""
+    from supportctl.automation.assign import Workload
+    from supportctl.automation.conditions import failing
+    from supportctl.automation.rules import Fired, apply_rule, due_at, time_rules
+    from supportctl.automation.timing import anchor
+    from supportctl.automation.view import from_entry, from_ticket
+    from supportctl.base.timeutil import format_duration
+    from supportctl.config.automation import TimeTrigger
+    from supportctl.services.sla import engine
+    from supportctl.tickets import actions
+
+    config, desk, store = session.config, session.desk, session.tickets
+    zone = session.zone
+    todo = time_rules(config) if rules else []
+    timed = {name: s for name, s in config.lifecycle.states.items() if s.next_state} if lifecycle else {}
+    render = renderer(session)
+    lock = desk.lock() if not dry_run else _nothing()
+    with lock:
+        now = session.now()
+        now_ts = int(now.timestamp())
+        out = Run(now, dry_run=dry_run)
+        entries, out.problems = store.load_index()
+        loads = Workload(config, lambda: entries)
+        sla = engine(session) if todo else None
+        category = config.lifecycle.category
+        changed: dict[str, Any] = {}
+        for entry in entries:
+            status = entry.status
+            if category(status) == "closed" or not entry.created_ts or entry.created_ts > now_ts:
+                continue   # closed is final; a ticket created after --now did not exist yet
+            if status not in timed and not any(_may_apply(rule, status) for rule in todo):
+                continue
+            view = from_entry(entry)
+            if view.last_ts > now_ts:
+                continue   # a run never writes before a later record (a replay with an old --now)
+            ticket = None
+
+            def full():
+                nonlocal ticket
+                if ticket is None:
+                    ticket = store.read(entry.path)
+                return ticket
+
+            state = timed.get(status)
+            if state is not None:
+                entered = anchor(TimeTrigger(status=status, after=state.after), view)
+                if entered is not None and entered + state.after <= now_ts:
+                    t = full()
+                    outcome = actions.apply_due_transition(t, config, now)
+                    if outcome is not None:
+                        out.fired.append(Fired(t.id, "lifecycle", datetime.fromtimestamp(entered + state.after, zone),
+                                               [f"status: {status} -> {state.next_state} "
+                                                f"({format_duration(state.after)} in {status})"]))
+                        changed[t.path] = t
+                        view = from_ticket(t)
+            for rule in todo:
+                if not _may_apply(rule, view.status) or category(view.status) == "closed":
+                    continue
+                if failing(rule.if_, view.meta, config, lambda: _latest_customer_text(full())) is not None:
+                    continue
+                hit = due_at(rule, view, now_ts, sla)
+                if hit is None:
+                    continue
+                t = full()
+                last = max((int(r.at.timestamp()) for r in t.records), default=hit[1])
+                at = datetime.fromtimestamp(min(max(hit[1], last), now_ts), zone)
+                fired = apply_rule(rule, t, config, at=at, workload=loads, render=render)
+                if fired.actions or fired.error:
+                    out.fired.append(fired)
+                if fired.actions:
+                    changed[t.path] = t
+                    view = from_ticket(t)
+        if changed and not dry_run:
+            applied = out.applied
+            n = len(applied)
+            message = (f"automate: {n} action{'s' if n != 1 else ''} on {len(changed)} "
+                       f"ticket{'s' if len(changed) != 1 else ''}\n\n" + describe(applied))
+            author = agent_author(desk, session.actor) if session.actor and session.actor != SYSTEM \
+                else (SYSTEM, SYSTEM_EMAIL)
+            out.sha = store.save(list(changed.values()), message, author=author, commit=commit)
+    return out
+
+
+def _may_apply(rule, status: str) -> bool:
+    """A cheap first look: a trigger tied to a state skips tickets in any other state."""
+    trigger = rule.when
+    return trigger.status is None or trigger.status == status
+
+
+def _latest_customer_text(ticket) -> str:
+    for record in reversed(ticket.records):
+        if record.kind == "message" and record.role == "customer":
+            return record.body
+    return ""
+
+
+class _nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+# ------------------------------------------------------------------ macros
+
+
+@dataclass
+class Preview:
+    """A template rendered for a ticket without writing anything: the text and the changes it would make."""
+
+    name: str
+    ticket: str
+    text: str
+    changes: list[str]
+
+
+def templates(session: Session) -> list:
+    """Every reply and note template with its description and `set:` block; a broken one is listed with its error."""
+    from supportctl.automation.macros import Macro, load_macro
+    from supportctl.templating import template_names
+
+    folder = session.desk.templates_dir
+    out = []
+    for name in template_names(folder):
+        if not name.startswith(("replies/", "notes/")):
+            continue   # kb/ holds the article template, which `kb new` fills in (its front matter is an article's)
+        try:
+            out.append(load_macro(folder, name))
+        except SupportctlError as exc:
+            out.append(Macro(name, exc.path or name, f"(broken: {exc.message})", _empty(), ""))
+    return out
+
+
+def _empty():
+    from supportctl.config.automation import FieldChanges
+
+    return FieldChanges()
+
+
+def template(session: Session, name: str):
+    """One template: its file, description, `set:` block and source."""
+    from supportctl.automation.macros import load_macro
+
+    return load_macro(session.desk.templates_dir, name, session.config)
+
+
+def render(session: Session, name: str, ref: str) -> Preview:
+    """Render template NAME for ticket REF as a reply would, and list the changes its `set:` block would make."""
+    from supportctl.automation.changes import field_changes
+    from supportctl.automation.context import template_context
+    from supportctl.automation.macros import load_macro, render_body
+
+    desk = session.desk
+    macro = load_macro(desk.templates_dir, name, session.config)
+    ticket = session.tickets.get(ref)
+    agent = session.actor
+    text = render_body(desk.templates_dir, name, template_context(desk, ticket, agent))
+    lines, _ = field_changes(ticket, session.config, macro.changes)
+    return Preview(name, ticket.id, text, [c.render() for c in lines])
+
+
+def macro_reply(session: Session, ticket, name: str, *, actor: str, at: datetime) -> tuple[str, Any]:
+    """(the reply text, the macro) for `ticket reply --template`: rendered first, so a failure changes nothing."""
+    from supportctl.automation.context import template_context
+    from supportctl.automation.macros import load_macro, render_body
+
+    desk = session.desk
+    macro = load_macro(desk.templates_dir, name, session.config)
+    text = render_body(desk.templates_dir, name, template_context(desk, ticket, actor))
+    return text, macro
+
+
+def apply_set(session: Session, ticket, macro, *, actor: str, at: datetime, status: str | None = None) -> list[str]:
+    """The macro's `set:` block on `ticket` as one event by the agent naming the macro; returns the change lines.
+
+    `status` (an explicit `--status`) wins over the block's own status.
+    """
+    from supportctl.automation.changes import field_changes, record_changes
+    from supportctl.tickets.model import Change
+
+    changes = macro.changes
+    if status is not None:
+        changes = changes.model_copy(update={"status": None})
+    lines, updates = field_changes(ticket, session.config, changes)
+    if lines:
+        record_changes(ticket, at=at, actor=actor, role="agent", changes=lines, updates=updates,
+                       label=[Change("macro", new=macro.name, op="info")])
+    return [c.render() for c in lines]
+
+
+@dataclass
+class Applied:
+    """`ticket apply --macro`: each ticket's reply and changes, one commit for all."""
+
+    macro: str
+    tickets: list[dict] = field(default_factory=list)
+    sha: str | None = None
+
+
+def apply_macro(session: Session, refs: list[str], name: str, *, commit: bool = True) -> Applied:
+    """Reply to each ticket with the macro's text and apply its `set:` block: all tickets or none, one commit."""
+    from supportctl.tickets import actions
+
+    if not refs:
+        raise UsageError("no tickets given", hint="name one or more ticket ids")
+    actor, author = session.agent(), session.author()
+    out = Applied(name)
+    with session.desk.lock():
+        when = session.now()
+        done = []
+        for ref in dict.fromkeys(refs):
+            ticket = session.tickets.get(ref)
+            if any(t.id == ticket.id for t in done):
+                continue
+            text, macro = macro_reply(session, ticket, name, actor=actor, at=when)
+            outcome = actions.agent_reply(ticket, session.config, actor=actor, at=when, text=text)
+            lines = apply_set(session, ticket, macro, actor=actor, at=when)
+            fired = fire(session, ticket, "agent_reply", at=when, text=text)
+            done.append(ticket)
+            out.tickets.append({"id": ticket.id, "summary": outcome.summary, "changes": lines,
+                                "rules": [f.to_json() for f in fired]})
+        n = len(done)
+        message = f"macro {name}: {n} ticket{'s' if n != 1 else ''} by {actor}\n\n" + "\n".join(
+            f"- {t['id']}: {', '.join(t['changes']) or 'reply'}" for t in out.tickets)
+        out.sha = session.tickets.save(done, message, author=author, commit=commit)
+    return out
