@@ -51,7 +51,7 @@ def time_rules(config) -> list[Rule]:
 
 
 def apply_rule(rule: Rule, ticket: Ticket, config, *, at: datetime, workload: Workload | None,
-               render: Render) -> Fired:
+               render: Render, skipped: list[str] | None = None) -> Fired:
     """Make the rule's changes on `ticket` (in memory): one system event naming the rule, then its note and reply.
 
     All or nothing: a template that does not render, or a status the
@@ -75,13 +75,13 @@ def apply_rule(rule: Rule, ticket: Ticket, config, *, at: datetime, workload: Wo
         return fired   # nothing to change: the ticket already is as the rule wants it
     records = [Record("note" if kind == "note" else "message", new_record_id(), at, SYSTEM, "system",
                       message_body(text)) for kind, text in texts if message_body(text)]
-    label = [Change("rule", new=rule.name, op="info")]
+    label = [Change("rule", new=rule.name, op="info")] + [Change("skipped", new=n, op="info") for n in skipped or []]
     label += [Change(r.kind if r.kind == "note" else "reply", new=r.id, op="info") for r in records]
     old_assignee = ticket.meta.get("assignee")
     record_changes(ticket, at=at, actor=SYSTEM, role="system", changes=lines, updates=updates, label=label)
     for record in records:
         ticket.add_record(record)
-    fired.actions = [c.render() for c in lines] + [f"{r.kind if r.kind == 'note' else 'reply'}: "
+    fired.actions = [f"skipped {n} (superseded)" for n in skipped or []] + [c.render() for c in lines] + [f"{r.kind if r.kind == 'note' else 'reply'}: "
                                                    f"{do.note if r.kind == 'note' else do.reply}" for r in records]
     if workload is not None and "assignee" in updates:
         active = config.lifecycle.category(ticket.status) in ACTIVE

@@ -3,7 +3,7 @@
 An episode is what the time counts from: entering the state, the creation,
 the latest customer or agent message, or the SLA clock's current cycle. A
 rule fires once per episode: it is done when the ticket holds a record
-naming the rule (`rule: NAME`) at or after the episode's start. That is read
+naming the rule (`rule: NAME`, or `skipped: NAME`) at or after the episode's start. That is read
 from the records, so it survives git merges and runs on other machines.
 """
 
@@ -14,6 +14,9 @@ from supportctl.config.automation import TimeTrigger
 from supportctl.tickets.format import status_change
 
 RULE_PREFIX = "rule: "
+# A message rule that a later one superseded in the same run (a late run finds "bump" and "solve"
+# both due: the customer gets the last message only); recorded, so it stays done for the episode.
+SKIPPED_PREFIX = "skipped: "
 
 
 def anchor(trigger: TimeTrigger, view: View) -> int | None:
@@ -39,11 +42,12 @@ def anchor(trigger: TimeTrigger, view: View) -> int | None:
 
 def fired_since(view: View, rule: str, since: int) -> bool:
     """Did `rule` already act on this ticket at or after `since`?"""
-    line = RULE_PREFIX + rule
+    lines = (RULE_PREFIX + rule, SKIPPED_PREFIX + rule)
     for kind, _, _, _, _, body, ts in reversed(view.records):
         if ts < since:
             return False
-        if kind == "event" and line in body and line in body.split("\n"):
+        if kind == "event" and (lines[0] in body or lines[1] in body) and \
+                any(line in lines for line in body.split("\n")):
             return True
     return False
 

@@ -81,8 +81,7 @@ def run(session: Session, *, dry_run: bool = False, commit: bool = True, lifecyc
         rules: bool = True) -> Run:
     """Apply every time rule (and the lifecycle's timed transitions) that is due; one commit for all."""
     from supportctl.automation.assign import Workload
-    from supportctl.automation.conditions import failing
-    from supportctl.automation.rules import Fired, apply_rule, due_at, time_rules
+    from supportctl.automation.rules import Fired, apply_rule, time_rules
     from supportctl.automation.timing import anchor
     from supportctl.automation.view import from_entry, from_ticket
     from supportctl.base.timeutil import format_duration
@@ -134,18 +133,23 @@ def run(session: Session, *, dry_run: bool = False, commit: bool = True, lifecyc
                                                 f"({format_duration(state.after)} in {status})"]))
                         changed[t.path] = t
                         view = from_ticket(t)
-            for rule in todo:
-                if not _may_apply(rule, view.status) or category(view.status) == "closed":
+            # What is due on the ticket as it stands; then applied in order, each rule re-checked
+            # against what the earlier ones changed.
+            due = [rule for rule in todo if _due(rule, view, config, now_ts, sla, full)]
+            messages = [rule.name for rule in due if rule.do.reply]
+            superseded: list[str] = []
+            for rule in due:
+                if rule.name in messages[:-1]:
+                    superseded.append(rule.name)
                     continue
-                if failing(rule.if_, view.meta, config, lambda: _latest_customer_text(full())) is not None:
-                    continue
-                hit = due_at(rule, view, now_ts, sla)
+                hit = _due(rule, view, config, now_ts, sla, full)
                 if hit is None:
                     continue
                 t = full()
                 last = max((int(r.at.timestamp()) for r in t.records), default=hit[1])
                 at = datetime.fromtimestamp(min(max(hit[1], last), now_ts), zone)
-                fired = apply_rule(rule, t, config, at=at, workload=loads, render=render)
+                fired = apply_rule(rule, t, config, at=at, workload=loads, render=render,
+                                   skipped=superseded if rule.do.reply else None)
                 if fired.actions or fired.error:
                     out.fired.append(fired)
                 if fired.actions:
@@ -160,6 +164,18 @@ def run(session: Session, *, dry_run: bool = False, commit: bool = True, lifecyc
                 else (SYSTEM, SYSTEM_EMAIL)
             out.sha = store.save(list(changed.values()), message, author=author, commit=commit)
     return out
+
+
+def _due(rule, view, config, now_ts: int, sla, full):
+    """(episode start, due instant) when the rule applies to the ticket now and has not fired in this episode."""
+    from supportctl.automation.conditions import failing
+    from supportctl.automation.rules import due_at
+
+    if not _may_apply(rule, view.status) or config.lifecycle.category(view.status) == "closed":
+        return None
+    if failing(rule.if_, view.meta, config, lambda: _latest_customer_text(full())) is not None:
+        return None
+    return due_at(rule, view, now_ts, sla)
 
 
 def _may_apply(rule, status: str) -> bool:
@@ -306,3 +322,55 @@ def apply_macro(session: Session, refs: list[str], name: str, *, commit: bool = 
             f"- {t['id']}: {', '.join(t['changes']) or 'reply'}" for t in out.tickets)
         out.sha = session.tickets.save(done, message, author=author, commit=commit)
     return out
+
+
+# ------------------------------------------------------------------- check
+
+
+def check(session: Session) -> list[SupportctlError]:
+    """What `check` finds in rules and macros: templates that do not exist, do not render, or set what is not defined.
+
+    Each template is rendered against a sample ticket, so a typo in a
+    variable is caught in the pull request, not in the scheduled run.
+    """
+    from supportctl import templating
+    from supportctl.automation.context import template_context
+    from supportctl.automation.macros import load_macro
+
+    config, desk = session.config, session.desk
+    out: list[SupportctlError] = []
+    sample = sample_ticket(session)
+    for i, rule in enumerate(config.automations):
+        for kind in ("note", "reply"):
+            name = getattr(rule.do, kind)
+            if not name:
+                continue
+            try:
+                load_macro(desk.templates_dir, name)
+                templating.render(desk.templates_dir, name, template_context(desk, sample, None, rule=rule.name))
+            except SupportctlError as exc:
+                where = f"{exc.path}:{exc.line}: " if exc.path and exc.line else ""
+                out.append(SupportctlError(f"automations[{i}] ({rule.name}): {kind} {name}: {where}{exc.message}",
+                                           path="supportctl.yml", hint=exc.hint))
+    folder = desk.templates_dir
+    for name in templating.template_names(folder):
+        if not name.startswith("replies/"):
+            continue
+        try:
+            load_macro(folder, name, config)
+            templating.render(folder, name, template_context(desk, sample, next(iter(config.agent_map()), None)))
+        except SupportctlError as exc:
+            out.append(exc)
+    return out
+
+
+def sample_ticket(session: Session):
+    """A ticket with every common field set, for rendering templates in `check`."""
+    from supportctl.tickets.actions import create_ticket
+
+    config = session.config
+    ticket = create_ticket(config, ticket_id="SAMPLE", path="tickets/SAMPLE.md", title="Sample ticket for check",
+                           requester="Dana Sample <dana@example.com>", actor=SYSTEM, at=session.now(),
+                           body="A sample message.", type_=config.ticket_types[0] if config.ticket_types else None,
+                           group=next(iter(config.groups), None), assignee=next(iter(config.agent_map()), None))
+    return ticket
