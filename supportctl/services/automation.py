@@ -121,18 +121,6 @@ def run(session: Session, *, dry_run: bool = False, commit: bool = True, lifecyc
                     ticket = store.read(entry.path)
                 return ticket
 
-            state = timed.get(status)
-            if state is not None:
-                entered = anchor(TimeTrigger(status=status, after=state.after), view)
-                if entered is not None and entered + state.after <= now_ts:
-                    t = full()
-                    outcome = actions.apply_due_transition(t, config, now)
-                    if outcome is not None:
-                        out.fired.append(Fired(t.id, "lifecycle", datetime.fromtimestamp(entered + state.after, zone),
-                                               [f"status: {status} -> {state.next_state} "
-                                                f"({format_duration(state.after)} in {status})"]))
-                        changed[t.path] = t
-                        view = from_ticket(t)
             # What is due on the ticket as it stands; then applied in order, each rule re-checked
             # against what the earlier ones changed.
             due = [rule for rule in todo if _due(rule, view, config, now_ts, sla, full)]
@@ -155,6 +143,21 @@ def run(session: Session, *, dry_run: bool = False, commit: bool = True, lifecyc
                 if fired.actions:
                     changed[t.path] = t
                     view = from_ticket(t)
+            # The lifecycle's timed transition (what `ticket sweep` does) comes after the rules, so a
+            # late run still sends what fell due before it, e.g. a check-in two days after solving.
+            state = timed.get(view.status)
+            if state is not None:
+                entered = anchor(TimeTrigger(status=view.status, after=state.after), view)
+                if entered is not None and entered + state.after <= now_ts:
+                    t = full()
+                    old = t.status
+                    outcome = actions.apply_due_transition(t, config, now)
+                    if outcome is not None:
+                        out.fired.append(Fired(t.id, "lifecycle", datetime.fromtimestamp(entered + state.after, zone),
+                                               [f"status: {old} -> {state.next_state} "
+                                                f"({format_duration(state.after)} in {old})"]))
+                        changed[t.path] = t
+                        view = from_ticket(t)
         if changed and not dry_run:
             applied = out.applied
             n = len(applied)
@@ -311,8 +314,9 @@ def apply_macro(session: Session, refs: list[str], name: str, *, commit: bool = 
             if any(t.id == ticket.id for t in done):
                 continue
             text, macro = macro_reply(session, ticket, name, actor=actor, at=when)
-            outcome = actions.agent_reply(ticket, session.config, actor=actor, at=when, text=text)
-            lines = apply_set(session, ticket, macro, actor=actor, at=when)
+            outcome = actions.agent_reply(ticket, session.config, actor=actor, at=when, text=text,
+                                          status=macro.changes.status)
+            lines = apply_set(session, ticket, macro, actor=actor, at=when, status=macro.changes.status)
             fired = fire(session, ticket, "agent_reply", at=when, text=text)
             done.append(ticket)
             out.tickets.append({"id": ticket.id, "summary": outcome.summary, "changes": lines,

@@ -107,6 +107,8 @@ def reply(session: Session, ref: str, *, text: str | None = None, template: str 
             linked = reply_links(desk_kb(desk), session.config, ticket.id, kb, text)
             text, articles = linked.text, linked.files
         old_status = ticket.status
+        if macro is not None and status is None:   # the macro's status moves the ticket as --status would
+            status = macro.changes.status
         outcome = actions.agent_reply(ticket, session.config, actor=actor, at=when, text=text or "", status=status)
         changed = automation.apply_set(session, ticket, macro, actor=actor, at=when, status=status) if macro else []
         if linked is not None:

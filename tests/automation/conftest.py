@@ -12,7 +12,8 @@ def add_config(desk: Path, text: str) -> None:
     """Append YAML (e.g. an `automations:` block) to supportctl.yml and commit it."""
     path = desk / "supportctl.yml"
     path.write_text(path.read_text() + "\n" + text)
-    git(desk, "commit", "-qam", "test rules")
+    git(desk, "add", "-A")
+    git(desk, "commit", "-qm", "test rules")
 
 
 def add_template(desk: Path, name: str, text: str, commit: bool = True) -> None:
