@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from supportctl.config.fields import NAME_RE, Strict, duration, one_line, template_name_problem
 
@@ -205,7 +205,12 @@ class Rule(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     name: str
-    when: Union[Literal["created", "customer_message", "agent_reply", "status_changed"], TimeTrigger]
+    # A string is an event, a mapping a time trigger: the discriminator makes a mistake in either
+    # report that mistake, not "neither an event nor a trigger".
+    when: Annotated[Union[Annotated[Literal["created", "customer_message", "agent_reply", "status_changed"],
+                                    Tag("event")],
+                          Annotated[TimeTrigger, Tag("time")]],
+                    Discriminator(lambda v: "event" if isinstance(v, str) else "time")]
     if_: Conditions = Field(Conditions(), alias="if")
     do: Actions
     enabled: bool = True
