@@ -11,7 +11,7 @@ from supportctl.config.automation import Conditions, as_list
 from supportctl.sla.policy import email_matches, requester_email
 
 
-def _has(meta: dict[str, Any], name: str, wanted: list[str]) -> bool:
+def _has(meta: dict[str, Any], name: str, wanted: list[str]) -> bool:  # custom fields
     value = meta.get(name)
     text = "none" if value in (None, "") else str(value)
     return text.lower() in {w.lower() for w in wanted}
@@ -39,6 +39,23 @@ def requester_in(config, email: str, patterns: list[str]) -> bool:
     return False
 
 
+_COMPILED: dict[int, tuple] = {}
+
+
+def _compiled(cond: Conditions) -> tuple:
+    """The condition's value lists, lower-cased once (a run checks every rule against every ticket)."""
+    found = _COMPILED.get(id(cond))
+    if found is None or found[0] is not cond:
+        fields = tuple((name, frozenset(w.lower() for w in as_list(getattr(cond, name))))
+                       for name in ("channel", "priority", "type", "status", "group", "assignee")
+                       if getattr(cond, name) is not None)
+        tags = tuple(frozenset(t.lower() for t in as_list(v)) if v is not None else None
+                     for v in (cond.tags, cond.tags_any, cond.not_tags))
+        found = (cond, fields, tags)
+        _COMPILED[id(cond)] = found
+    return found[1:]
+
+
 def failing(cond: Conditions, meta: dict[str, Any], config, text: Callable[[], str]) -> str | None:
     """The first condition the ticket fails (as `name`), or None when it passes them all.
 
@@ -46,21 +63,23 @@ def failing(cond: Conditions, meta: dict[str, Any], config, text: Callable[[], s
     or the latest customer message); it is only asked for when a `text`
     condition is reached, so a rule needs no file read unless it looks at words.
     """
-    for name in ("channel", "priority", "type", "status", "group", "assignee"):
-        wanted = as_list(getattr(cond, name))
-        if wanted and not _has(meta, name, wanted):
+    fields, (all_tags, any_tags, no_tags) = _compiled(cond)
+    for name, wanted in fields:
+        value = meta.get(name)
+        if ("none" if value is None or value == "" else str(value).lower()) not in wanted:
             return name
     if cond.category is not None:
         category = config.lifecycle.category(str(meta.get("status", "")))
         if category not in as_list(cond.category):
             return "category"
-    tags = _tags(meta)
-    if cond.tags is not None and not {t.lower() for t in as_list(cond.tags)} <= tags:
-        return "tags"
-    if cond.tags_any is not None and not {t.lower() for t in as_list(cond.tags_any)} & tags:
-        return "tags_any"
-    if cond.not_tags is not None and {t.lower() for t in as_list(cond.not_tags)} & tags:
-        return "not_tags"
+    if all_tags is not None or any_tags is not None or no_tags is not None:
+        tags = _tags(meta)
+        if all_tags is not None and not all_tags <= tags:
+            return "tags"
+        if any_tags is not None and not any_tags & tags:
+            return "tags_any"
+        if no_tags is not None and no_tags & tags:
+            return "not_tags"
     if cond.requester is not None or cond.not_requester is not None:
         email = requester_email(meta)
         if cond.requester is not None and not requester_in(config, email, as_list(cond.requester)):

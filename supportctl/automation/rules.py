@@ -107,7 +107,10 @@ def due_at(rule: Rule, view: View, now: int, sla) -> tuple[int, int] | None:
     trigger = rule.when
     assert isinstance(trigger, TimeTrigger)
     if trigger.sla is not None:
-        result = sla.evaluate(view.source, now)
+        if not _may_run(trigger.sla, view, sla.config):
+            return None
+        result = view.sla if view.sla is not None else sla.evaluate(view.source, now)
+        view.sla = result   # one evaluation per ticket and run, whatever the number of SLA rules
         best = None
         for name in (("first_response", "next_reply", "resolution") if trigger.sla == "any" else (trigger.sla,)):
             clock = result.clocks[name]
@@ -128,6 +131,27 @@ def due_at(rule: Rule, view: View, now: int, sla) -> tuple[int, int] | None:
     if when > now or fired_since(view, rule.name, start):
         return None
     return start, when
+
+
+def _may_run(clock: str, view: View, config) -> bool:
+    """Can this clock be running? Read from the timeline alone, so most tickets skip the SLA engine.
+
+    Only active tickets (new, open, pending) count: a solved ticket's clocks
+    wait for a reopen. next_reply runs only while a customer message waits
+    for an agent's reply; first_response only until the first one.
+    """
+    if config.lifecycle.category(view.status) not in ("new", "open", "pending"):
+        return False
+    if clock in ("resolution", "any"):
+        return True
+    for kind, _, _, _, role, _, _ in reversed(view.records):
+        if kind != "message":
+            continue
+        if role == "agent":
+            return False
+        if role == "customer" and clock == "next_reply":
+            return True
+    return clock == "first_response"
 
 
 def _policy_calendar(sla, view: View):

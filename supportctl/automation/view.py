@@ -14,12 +14,13 @@ class View:
     of what a run that finds nothing due would cost.
     """
 
-    __slots__ = ("id", "path", "meta", "created_ts", "source", "_records")
+    __slots__ = ("id", "path", "meta", "created_ts", "source", "_records", "sla")
 
     def __init__(self, id: str, path: str, meta: dict[str, Any], created_ts: float, source: Any,
                  records: tuple | None = None) -> None:
         self.id, self.path, self.meta, self.created_ts, self.source = id, path, meta, created_ts, source
         self._records = records
+        self.sla = None   # the SLA engine's result, once a rule asked for it
 
     @property
     def records(self) -> tuple:

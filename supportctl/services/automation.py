@@ -111,8 +111,6 @@ def run(session: Session, *, dry_run: bool = False, commit: bool = True, lifecyc
             if status not in timed and not any(_may_apply(rule, status) for rule in todo):
                 continue
             view = from_entry(entry)
-            if view.last_ts > now_ts:
-                continue   # a run never writes before a later record (a replay with an old --now)
             ticket = None
 
             def full():
@@ -121,23 +119,26 @@ def run(session: Session, *, dry_run: bool = False, commit: bool = True, lifecyc
                     ticket = store.read(entry.path)
                 return ticket
 
-            # What is due on the ticket as it stands; then applied in order, each rule re-checked
-            # against what the earlier ones changed.
-            due = [rule for rule in todo if _due(rule, view, config, now_ts, sla, full)]
-            messages = [rule.name for rule in due if rule.do.reply]
+            # Rules in order, each judged on the ticket as the earlier ones left it. A message rule
+            # that a later message rule supersedes (both due at once) is recorded as skipped.
             superseded: list[str] = []
-            for rule in due:
-                if rule.name in messages[:-1]:
-                    superseded.append(rule.name)
-                    continue
+            for i, rule in enumerate(todo):
                 hit = _due(rule, view, config, now_ts, sla, full)
                 if hit is None:
+                    continue
+                if view.last_ts > now_ts:
+                    break   # a run never writes before a later record (a replay with an old --now)
+                if rule.do.reply and any(later.do.reply and _due(later, view, config, now_ts, sla, full)
+                                         for later in todo[i + 1:]):
+                    superseded.append(rule.name)
                     continue
                 t = full()
                 last = max((int(r.at.timestamp()) for r in t.records), default=hit[1])
                 at = datetime.fromtimestamp(min(max(hit[1], last), now_ts), zone)
                 fired = apply_rule(rule, t, config, at=at, workload=loads, render=render,
                                    skipped=superseded if rule.do.reply else None)
+                if rule.do.reply:
+                    superseded = []
                 if fired.actions or fired.error:
                     out.fired.append(fired)
                 if fired.actions:
@@ -146,7 +147,7 @@ def run(session: Session, *, dry_run: bool = False, commit: bool = True, lifecyc
             # The lifecycle's timed transition (what `ticket sweep` does) comes after the rules, so a
             # late run still sends what fell due before it, e.g. a check-in two days after solving.
             state = timed.get(view.status)
-            if state is not None:
+            if state is not None and view.last_ts <= now_ts:
                 entered = anchor(TimeTrigger(status=view.status, after=state.after), view)
                 if entered is not None and entered + state.after <= now_ts:
                     t = full()
@@ -171,14 +172,25 @@ def run(session: Session, *, dry_run: bool = False, commit: bool = True, lifecyc
 
 def _due(rule, view, config, now_ts: int, sla, full):
     """(episode start, due instant) when the rule applies to the ticket now and has not fired in this episode."""
-    from supportctl.automation.conditions import failing
-    from supportctl.automation.rules import due_at
+    if not _may_apply(rule, view.meta.get("status")) or config.lifecycle.category(view.meta.get("status")) == "closed":
+        return None
+    if _domain.failing(rule.if_, view.meta, config, lambda: _latest_customer_text(full())) is not None:
+        return None
+    return _domain.due_at(rule, view, now_ts, sla)
 
-    if not _may_apply(rule, view.status) or config.lifecycle.category(view.status) == "closed":
-        return None
-    if failing(rule.if_, view.meta, config, lambda: _latest_customer_text(full())) is not None:
-        return None
-    return due_at(rule, view, now_ts, sla)
+
+class _Domain:
+    """The domain functions `_due` calls for every rule and ticket, imported once (not per call)."""
+
+    def __getattr__(self, name: str):
+        from supportctl.automation.conditions import failing
+        from supportctl.automation.rules import due_at
+
+        self.failing, self.due_at = failing, due_at
+        return getattr(self, name)
+
+
+_domain = _Domain()
 
 
 def _may_apply(rule, status: str) -> bool:
