@@ -52,6 +52,7 @@ def record_changes(ticket: Ticket, *, at: datetime, actor: str, role: str, chang
     lines = [*(label or []), *changes]
     if not changes and not label:
         return None
+    _refuse_going_back(ticket, at, {c.field for c in changes})
     record = Record("event", new_record_id(), at, actor, role, "\n".join(c.render() for c in lines))
     ticket.add_record(record)
     touch(ticket, at, updates)
@@ -66,3 +67,18 @@ def touch(ticket: Ticket, at: datetime, updates: dict[str, Any] | None = None) -
         updates["updated"] = at
     if updates:
         ticket.set_fields(updates)
+
+
+def _refuse_going_back(ticket: Ticket, at: datetime, fields: set[str]) -> None:
+    """A change dated before a later recorded change of the same field would be overridden by it (an old --at)."""
+    from supportctl.base.timeutil import format_timestamp
+    from supportctl.errors import SupportctlError
+
+    for record in reversed(ticket.records):
+        if record.at <= at:
+            return
+        for change in record.changes():
+            if change.field in fields and change.op != "info":
+                raise SupportctlError(f"ticket {ticket.id}: {change.field} was changed at "
+                                      f"{format_timestamp(record.at)}, after {format_timestamp(at)}",
+                                      hint="give a time after that change (--at), or leave out --at")
