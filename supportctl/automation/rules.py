@@ -109,8 +109,10 @@ def due_at(rule: Rule, view: View, now: int, sla) -> tuple[int, int] | None:
     if trigger.sla is not None:
         if not _may_run(trigger.sla, view, sla.config):
             return None
-        result = view.sla if view.sla is not None else sla.evaluate(view.source, now)
+        result = view.sla if view.sla is not None else sla.try_evaluate(view.source, now)
         view.sla = result   # one evaluation per ticket and run, whatever the number of SLA rules
+        if not hasattr(result, "clocks"):
+            return None     # a ticket the engine cannot evaluate: `sla check` reports it
         best = None
         for name in (("first_response", "next_reply", "resolution") if trigger.sla == "any" else (trigger.sla,)):
             clock = result.clocks[name]

@@ -105,60 +105,65 @@ def run(session: Session, *, dry_run: bool = False, commit: bool = True, lifecyc
         category = config.lifecycle.category
         changed: dict[str, Any] = {}
         for entry in entries:
-            status = entry.status
-            if category(status) == "closed" or not entry.created_ts or entry.created_ts > now_ts:
-                continue   # closed is final; a ticket created after --now did not exist yet
-            if status not in timed and not any(_may_apply(rule, status) for rule in todo):
-                continue
-            view = from_entry(entry)
-            ticket = None
-
-            def full():
-                nonlocal ticket
-                if ticket is None:
-                    ticket = store.read(entry.path)
-                return ticket
-
-            # Rules in order, each judged on the ticket as the earlier ones left it. A message rule
-            # that a later message rule supersedes (both due at once) is recorded as skipped.
-            superseded: list[str] = []
-            for i, rule in enumerate(todo):
-                hit = _due(rule, view, config, now_ts, sla, full)
-                if hit is None:
+            try:
+                status = entry.status
+                if category(status) == "closed" or not entry.created_ts or entry.created_ts > now_ts:
+                    continue   # closed is final; a ticket created after --now did not exist yet
+                if status not in timed and not any(_may_apply(rule, status) for rule in todo):
                     continue
-                if view.last_ts > now_ts:
-                    break   # a run never writes before a later record (a replay with an old --now)
-                if rule.do.reply and any(later.do.reply and _due(later, view, config, now_ts, sla, full)
-                                         for later in todo[i + 1:]):
-                    superseded.append(rule.name)
-                    continue
-                t = full()
-                last = max((int(r.at.timestamp()) for r in t.records), default=hit[1])
-                at = datetime.fromtimestamp(min(max(hit[1], last), now_ts), zone)
-                fired = apply_rule(rule, t, config, at=at, workload=loads, render=render,
-                                   skipped=superseded if rule.do.reply else None)
-                if rule.do.reply:
-                    superseded = []
-                if fired.actions or fired.error:
-                    out.fired.append(fired)
-                if fired.actions:
-                    changed[t.path] = t
-                    view = from_ticket(t)
-            # The lifecycle's timed transition (what `ticket sweep` does) comes after the rules, so a
-            # late run still sends what fell due before it, e.g. a check-in two days after solving.
-            state = timed.get(view.status)
-            if state is not None and view.last_ts <= now_ts:
-                entered = anchor(TimeTrigger(status=view.status, after=state.after), view)
-                if entered is not None and entered + state.after <= now_ts:
+                view = from_entry(entry)
+                ticket = None
+
+                def full():
+                    nonlocal ticket
+                    if ticket is None:
+                        ticket = store.read(entry.path)
+                    return ticket
+
+                # Rules in order, each judged on the ticket as the earlier ones left it. A message rule
+                # that a later message rule supersedes (both due at once) is recorded as skipped.
+                superseded: list[str] = []
+                for i, rule in enumerate(todo):
+                    hit = _due(rule, view, config, now_ts, sla, full)
+                    if hit is None:
+                        continue
+                    if view.last_ts > now_ts:
+                        break   # a run never writes before a later record (a replay with an old --now)
+                    if rule.do.reply and any(later.do.reply and _due(later, view, config, now_ts, sla, full)
+                                             for later in todo[i + 1:]):
+                        superseded.append(rule.name)
+                        continue
                     t = full()
-                    old = t.status
-                    outcome = actions.apply_due_transition(t, config, now)
-                    if outcome is not None:
-                        out.fired.append(Fired(t.id, "lifecycle", datetime.fromtimestamp(entered + state.after, zone),
-                                               [f"status: {old} -> {state.next_state} "
-                                                f"({format_duration(state.after)} in {old})"]))
+                    last = max((int(r.at.timestamp()) for r in t.records), default=hit[1])
+                    at = datetime.fromtimestamp(min(max(hit[1], last), now_ts), zone)
+                    fired = apply_rule(rule, t, config, at=at, workload=loads, render=render,
+                                       skipped=superseded if rule.do.reply else None)
+                    if rule.do.reply:
+                        superseded = []
+                    if fired.actions or fired.error:
+                        out.fired.append(fired)
+                    if fired.actions:
                         changed[t.path] = t
                         view = from_ticket(t)
+                # The lifecycle's timed transition (what `ticket sweep` does) comes after the rules, so a
+                # late run still sends what fell due before it, e.g. a check-in two days after solving.
+                state = timed.get(view.status)
+                if state is not None and view.last_ts <= now_ts:
+                    entered = anchor(TimeTrigger(status=view.status, after=state.after), view)
+                    if entered is not None and entered + state.after <= now_ts:
+                        t = full()
+                        old = t.status
+                        outcome = actions.apply_due_transition(t, config, now)
+                        if outcome is not None:
+                            out.fired.append(Fired(t.id, "lifecycle", datetime.fromtimestamp(entered + state.after, zone),
+                                                   [f"status: {old} -> {state.next_state} "
+                                                    f"({format_duration(state.after)} in {old})"]))
+                            changed[t.path] = t
+                            view = from_ticket(t)
+            except SupportctlError as exc:   # one unreadable ticket or absurd date never stops the run
+                changed.pop(entry.path, None)
+                out.fired = [f for f in out.fired if f.ticket != entry.id]
+                out.problems.append(exc if exc.path else SupportctlError(exc.message, exc.hint, path=entry.path))
         if changed and not dry_run:
             applied = out.applied
             n = len(applied)
