@@ -17,8 +17,8 @@ from supportctl.automation.assign import ACTIVE, Workload
 from supportctl.automation.changes import field_changes, record_changes
 from supportctl.automation.conditions import matches
 from supportctl.automation.timing import anchor, due, fired_since
-from supportctl.automation.view import View, from_ticket
-from supportctl.config.automation import Assign, FieldChanges, Rule, TimeTrigger
+from supportctl.automation.view import View
+from supportctl.config.automation import Assign, Rule, TimeTrigger
 from supportctl.errors import SupportctlError
 from supportctl.tickets.actions import SYSTEM
 from supportctl.tickets.model import Change, Record, Ticket, message_body, new_record_id
@@ -160,10 +160,3 @@ def _policy_calendar(sla, view: View):
     policy = sla.policy_for(view.source)
     return sla.calendar(policy.calendar) if policy is not None else None
 
-
-def view_of(ticket: Ticket) -> View:
-    return from_ticket(ticket)
-
-
-def changes_of(rule: Rule) -> FieldChanges:
-    return rule.do.fields()
