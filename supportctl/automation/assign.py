@@ -23,25 +23,42 @@ class Workload:
         self._entries = entries
         self._loads: dict[str, int] | None = None
         self._last: dict[str, tuple[int, str]] | None = None
+        self._list: list = []
 
     def members(self, group: str) -> list[str]:
         """The group's agents who take new tickets, in the order of the config."""
         return [h for h, a in self.config.agent_map().items() if a.group == group and not a.away]
 
     def _scan(self) -> None:
+        """Loads from the front matter alone (no timelines): cheap even on a large desk."""
         category = self.config.lifecycle.category
+        self._list = list(self._entries())
         loads: dict[str, int] = {}
-        last: dict[str, tuple[int, str]] = {}
-        for entry in self._entries():
+        for entry in self._list:
             assignee = entry.meta.get("assignee")
             if assignee and category(str(entry.meta.get("status", ""))) in ACTIVE:
                 loads[assignee] = loads.get(assignee, 0) + 1
-            for kind, _, _, _, _, body, ts in entry.records:
-                if kind == "event" and RULE_PREFIX in body and "assignee: " in body:
-                    rule, agent = _rule_assignment(body)
-                    if rule and agent and (rule not in last or last[rule][0] <= ts):
-                        last[rule] = (ts, agent)
-        self._loads, self._last = loads, last
+        self._loads, self._last = loads, {}
+
+    def _last_pick(self, rule: str) -> str:
+        """The agent `rule` assigned last, from the records: newest tickets first, stopping early.
+
+        A rule's event moves the ticket's `updated`, so once the tickets left
+        were all updated before the best assignment found, none can hold a later one.
+        """
+        assert self._last is not None
+        if rule not in self._last:
+            best: tuple[int, str] = (0, "")
+            for entry in sorted(self._list, key=lambda e: -(getattr(e, "updated_ts", 0) or 0)):
+                if best[0] and (getattr(entry, "updated_ts", 0) or 0) < best[0]:
+                    break
+                for kind, _, _, _, _, body, ts in entry.records:
+                    if kind == "event" and ts >= best[0] and RULE_PREFIX in body and "assignee: " in body:
+                        name, agent = _rule_assignment(body)
+                        if name == rule and agent:
+                            best = (ts, agent)
+            self._last[rule] = best
+        return self._last[rule][1]
 
     def load(self, agent: str) -> int:
         if self._loads is None:
@@ -56,10 +73,9 @@ class Workload:
             return None
         if self._loads is None:
             self._scan()
-        assert self._last is not None
         if how == "least_loaded":
             return min(members, key=lambda h: (self.load(h), members.index(h)))
-        previous = self._last.get(rule, (0, ""))[1]
+        previous = self._last_pick(rule)
         order = sorted(self.config.agent_map())      # a stable ring, even when someone is away for a while
         if previous in order:
             ring = order[order.index(previous) + 1:] + order[:order.index(previous) + 1]
