@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -77,93 +78,36 @@ class Run:
                 "actions": [f.to_json() for f in self.fired]}
 
 
-def run(session: Session, *, dry_run: bool = False, commit: bool = True, lifecycle: bool = True,
-        rules: bool = True) -> Run:
+def run(session: Session, *, dry_run: bool = False, commit: bool = True) -> Run:
     """Apply every time rule (and the lifecycle's timed transitions) that is due; one commit for all."""
     from supportctl.automation.assign import Workload
-    from supportctl.automation.rules import Fired, apply_rule, time_rules
-    from supportctl.automation.timing import anchor
-    from supportctl.automation.view import from_entry, from_ticket
-    from supportctl.base.timeutil import format_duration
-    from supportctl.config.automation import TimeTrigger
+    from supportctl.automation.rules import time_rules
+    from supportctl.automation.schedule import Plan, run_ticket
+    from supportctl.automation.view import from_entry
     from supportctl.services.sla import engine
-    from supportctl.tickets import actions
 
     config, desk, store = session.config, session.desk, session.tickets
-    zone = session.zone
-    todo = time_rules(config) if rules else []
-    timed = {name: s for name, s in config.lifecycle.states.items() if s.next_state} if lifecycle else {}
-    render = renderer(session)
-    lock = desk.lock() if not dry_run else _nothing()
-    with lock:
+    todo = time_rules(config)
+    timed = {name: s for name, s in config.lifecycle.states.items() if s.next_state}
+    # A dry run takes no lock: it writes nothing, and may run beside a writer.
+    with desk.lock() if not dry_run else contextlib.nullcontext():
         now = session.now()
-        now_ts = int(now.timestamp())
         out = Run(now, dry_run=dry_run)
         entries, out.problems = store.load_index()
-        loads = Workload(config, lambda: entries)
-        sla = engine(session) if todo else None
-        category = config.lifecycle.category
-        changed: dict[str, Any] = {}
+        plan = Plan(config, todo, timed, now, session.zone, engine(session) if todo else None,
+                    Workload(config, lambda: entries), renderer(session))
+        changed = []
         for entry in entries:
+            if not entry.created_ts or entry.created_ts > plan.now_ts or not plan.may_act(entry.status):
+                continue   # a ticket created after --now did not exist yet; closed is final
             try:
-                status = entry.status
-                if category(status) == "closed" or not entry.created_ts or entry.created_ts > now_ts:
-                    continue   # closed is final; a ticket created after --now did not exist yet
-                if status not in timed and not any(_may_apply(rule, status) for rule in todo):
-                    continue
-                view = from_entry(entry)
-                ticket = None
-
-                def full():
-                    nonlocal ticket
-                    if ticket is None:
-                        ticket = store.read(entry.path)
-                    return ticket
-
-                # Rules in order, each judged on the ticket as the earlier ones left it. A message rule
-                # that a later message rule supersedes (both due at once) is recorded as skipped.
-                superseded: list[str] = []
-                for i, rule in enumerate(todo):
-                    hit = _due(rule, view, config, now_ts, sla, full)
-                    if hit is None:
-                        continue
-                    if view.last_ts > now_ts:
-                        break   # a run never writes before a later record (a replay with an old --now)
-                    if rule.do.reply and any(later.do.reply and _due(later, view, config, now_ts, sla, full)
-                                             for later in todo[i + 1:]):
-                        superseded.append(rule.name)
-                        continue
-                    t = full()
-                    last = max((int(r.at.timestamp()) for r in t.records), default=hit[1])
-                    at = datetime.fromtimestamp(min(max(hit[1], last), now_ts), zone)
-                    fired = apply_rule(rule, t, config, at=at, workload=loads, render=render,
-                                       skipped=superseded if rule.do.reply else None)
-                    if rule.do.reply:
-                        superseded = []
-                    if fired.actions or fired.error:
-                        out.fired.append(fired)
-                    if fired.actions:
-                        changed[t.path] = t
-                        view = from_ticket(t)
-                # The lifecycle's timed transition (what `ticket sweep` does) comes after the rules, so a
-                # late run still sends what fell due before it, e.g. a check-in two days after solving.
-                state = timed.get(view.status)
-                if state is not None and view.last_ts <= now_ts:
-                    entered = anchor(TimeTrigger(status=view.status, after=state.after), view)
-                    if entered is not None and entered + state.after <= now_ts:
-                        t = full()
-                        old = t.status
-                        outcome = actions.apply_due_transition(t, config, now)
-                        if outcome is not None:
-                            out.fired.append(Fired(t.id, "lifecycle", datetime.fromtimestamp(entered + state.after, zone),
-                                                   [f"status: {old} -> {state.next_state} "
-                                                    f"({format_duration(state.after)} in {old})"]))
-                            changed[t.path] = t
-                            view = from_ticket(t)
+                ticket, fired = run_ticket(plan, from_entry(entry), lambda: store.read(entry.path))
             except SupportctlError as exc:   # one unreadable ticket or absurd date never stops the run
-                changed.pop(entry.path, None)
-                out.fired = [f for f in out.fired if f.ticket != entry.id]
                 out.problems.append(exc if exc.path else SupportctlError(exc.message, exc.hint, path=entry.path))
+                continue
+            out.fired.extend(fired)
+            if ticket is not None:
+                changed.append(ticket)
         if changed and not dry_run:
             applied = out.applied
             n = len(applied)
@@ -171,52 +115,8 @@ def run(session: Session, *, dry_run: bool = False, commit: bool = True, lifecyc
                        f"ticket{'s' if len(changed) != 1 else ''}\n\n" + describe(applied))
             author = agent_author(desk, session.actor) if session.actor and session.actor != SYSTEM \
                 else (SYSTEM, SYSTEM_EMAIL)
-            out.sha = store.save(list(changed.values()), message, author=author, commit=commit)
+            out.sha = store.save(changed, message, author=author, commit=commit)
     return out
-
-
-def _due(rule, view, config, now_ts: int, sla, full):
-    """(episode start, due instant) when the rule applies to the ticket now and has not fired in this episode."""
-    if not _may_apply(rule, view.meta.get("status")) or config.lifecycle.category(view.meta.get("status")) == "closed":
-        return None
-    if _domain.failing(rule.if_, view.meta, config, lambda: _latest_customer_text(full())) is not None:
-        return None
-    return _domain.due_at(rule, view, now_ts, sla)
-
-
-class _Domain:
-    """The domain functions `_due` calls for every rule and ticket, imported once (not per call)."""
-
-    def __getattr__(self, name: str):
-        from supportctl.automation.conditions import failing
-        from supportctl.automation.rules import due_at
-
-        self.failing, self.due_at = failing, due_at
-        return getattr(self, name)
-
-
-_domain = _Domain()
-
-
-def _may_apply(rule, status: str) -> bool:
-    """A cheap first look: a trigger tied to a state skips tickets in any other state."""
-    trigger = rule.when
-    return trigger.status is None or trigger.status == status
-
-
-def _latest_customer_text(ticket) -> str:
-    for record in reversed(ticket.records):
-        if record.kind == "message" and record.role == "customer":
-            return record.body
-    return ""
-
-
-class _nothing:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
 
 
 # ------------------------------------------------------------------ macros
