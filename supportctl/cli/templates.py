@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from supportctl.cli.common import AS_OPTION, JSON_OPTION, session
-from supportctl.cli.render import echo, emit_json, info, table
+from supportctl.cli.render import echo, emit_json, info, table, warn
 
 app = typer.Typer(no_args_is_help=True, help="Reply templates and macros (templates/).")
 
@@ -62,7 +62,10 @@ def render(
     preview = automation.render(session(as_, actor=None), name, ticket)
     if json_:
         emit_json({"name": preview.name, "ticket": preview.ticket, "text": preview.text,
-                   "changes": preview.changes})
+                   "changes": preview.changes, "problem": preview.problem})
         return
     echo(preview.text.rstrip("\n"))
-    info("would change: " + ("; ".join(preview.changes) or "nothing"))
+    if preview.problem:
+        warn(f"a reply with it would be refused: {preview.problem}")
+    else:
+        info("would change: " + ("; ".join(preview.changes) or "nothing"))

@@ -130,6 +130,7 @@ class Preview:
     ticket: str
     text: str
     changes: list[str]
+    problem: str | None = None     # why `ticket reply --template` would refuse this ticket
 
 
 def templates(session: Session) -> list:
@@ -173,7 +174,10 @@ def render(session: Session, name: str, ref: str) -> Preview:
     ticket = session.tickets.get(ref)
     agent = session.actor
     text = render_body(desk.templates_dir, name, template_context(desk, ticket, agent))
-    lines, _ = field_changes(ticket, session.config, macro.changes)
+    try:
+        lines, _ = field_changes(ticket, session.config, macro.changes)
+    except SupportctlError as exc:   # the preview still shows the text, and why replying with it would fail
+        return Preview(name, ticket.id, text, [], problem=exc.message)
     return Preview(name, ticket.id, text, [c.render() for c in lines])
 
 

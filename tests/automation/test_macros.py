@@ -114,6 +114,9 @@ def test_templates_list_show_and_render_preview_writes_nothing(desk, cli):
     data = json.loads(cli("templates", "render", "replies/need-info", "--ticket", tid, "--json").stdout)
     assert data["changes"][-1] == "status: new -> pending"
     assert (desk / "tickets" / f"{tid}.md").read_bytes() == before and git(desk, "rev-parse", "HEAD") == head
+    cli("ticket", "status", tid, "closed")
+    r = cli("templates", "render", "replies/need-info", "--ticket", tid)
+    assert r.stdout.startswith("Hi Dana,") and "would be refused: a ticket cannot go from closed to pending" in r.stderr
 
 
 def test_templates_see_linked_articles_and_no_ticket_url(desk, cli):
