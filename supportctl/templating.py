@@ -99,10 +99,26 @@ def render(folder: Path, name: str, context: dict[str, Any]) -> str:
     """Render templates/NAME with the context; a missing variable is an error, not a blank."""
     path = find_template(folder, name)
     rel = f"{folder.name}/{path.relative_to(folder).as_posix()}"
-    text = render_source(read_template(path, rel), context, rel=rel,
+    text = render_source(split_front_matter(read_template(path, rel))[1], context, rel=rel,
                          hint="the variables are ticket, requester, agent and desk; "
                               "use {{ x | default('') }} for optional ones")
     return text.strip() + "\n"
+
+
+def split_front_matter(source: str) -> tuple[str | None, str]:
+    """(front matter text or None, the body with the front matter's lines left blank).
+
+    A reply template may start with YAML front matter between `---` lines (a
+    macro's `set:` block, docs/automation.md). The body keeps its line
+    numbers, so a render error still names the line in the file.
+    """
+    lines = source.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return None, source
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() == "---":
+            return "\n".join(lines[1:i]), "\n" * (i + 1) + "\n".join(lines[i + 1:])
+    return None, source
 
 
 def read_template(path: Path, rel: str) -> str:
@@ -335,7 +351,8 @@ def ticket_context(desk, ticket, agent: str | None) -> dict[str, Any]:
     name = requester.get("name", "") if isinstance(requester, dict) else str(requester)
     agent_info = desk.config.agent_map().get(agent) if agent else None
     return {
-        "ticket": {**meta, "id": ticket.id, "url": None},
+        # No `url`: the help site has no ticket pages; customers reach a ticket by replying to its mail.
+        "ticket": {**meta, "id": ticket.id},
         "requester": {"name": name, "first_name": name.split(" ")[0] if name else "",
                       "email": requester.get("email", "") if isinstance(requester, dict) else ""},
         "agent": {"handle": agent or "", "name": (agent_info.name if agent_info and agent_info.name else agent or ""),

@@ -129,3 +129,24 @@ def test_kb_new_template_outside_templates_is_refused(desk, cli):
     os.symlink(desk.parent / "outside.md", desk / "templates" / "kb" / "linked.md")
     r = cli("kb", "new", "Leak", "--category", "data", "--template", "linked", ok=False)
     assert "is a symlink" in r.stderr and not (desk / "kb" / "data" / "leak.md").exists()
+
+
+@pytest.mark.parametrize("attempt", [
+    "{{ ''.__class__.__mro__ }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ ticket.__class__.__init__.__globals__ }}",
+    "{{ requester.items.__self__.__class__ }}",
+    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    "{{ ''.format.__globals__ }}",
+])
+def test_a_sandbox_escape_attempt_is_refused(tmp_path, attempt):
+    """Reply templates (and so macros and rule messages) cannot reach Python internals."""
+    from supportctl.errors import SupportctlError
+    from supportctl.templating import render_source
+
+    try:
+        out = render_source(attempt, {"ticket": {"id": "X"}, "requester": {"name": "Dana"}}, rel="t.j2", hint="")
+    except SupportctlError as exc:
+        assert "unsafe" in exc.message or "undefined" in exc.message or "has no attribute" in exc.message
+    else:   # a sandbox may render an unsafe attribute as nothing; it must never render the object
+        assert "class" not in out and "function" not in out and "module" not in out and "uid=" not in out

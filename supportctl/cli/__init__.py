@@ -76,6 +76,11 @@ from supportctl.cli import satisfaction as _satisfaction  # noqa: E402
 app.add_typer(_report.app, name="report")
 app.add_typer(_satisfaction.customer_app, name="customer")
 _ticket.app.command("rate")(_satisfaction.rate)
+from supportctl.cli import automate as _automate  # noqa: E402
+from supportctl.cli import templates as _templates  # noqa: E402
+
+app.add_typer(_automate.app, name="automate")
+app.add_typer(_templates.app, name="templates")
 
 
 def main() -> None:

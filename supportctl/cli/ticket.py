@@ -8,6 +8,7 @@ import typer
 
 from supportctl.cli.common import (AS_OPTION, AT_OPTION, JSON_OPTION, NO_COMMIT_OPTION, NOW_OPTION, done, read_body,
                                    session)
+from supportctl.cli.automate import show_fired
 from supportctl.cli.render import clip, echo, emit_json, info, plural, short_time, style, table, warn_problem
 from supportctl.errors import UsageError
 
@@ -55,6 +56,7 @@ def new(
     else:
         echo(result.ticket.id)
     done(result.ticket.id, "created", result.sha)
+    show_fired(result.fired)
 
 
 # ---------------------------------------------------------------- messages
@@ -85,6 +87,7 @@ def message_cmd(
         done(result.follow_up.id, f"follow-up of closed ticket {result.ticket.id}", result.sha)
         return
     done(result.ticket.id, result.what, result.sha)
+    show_fired(result.fired)
 
 
 @app.command("reply")
@@ -109,6 +112,26 @@ def reply(
     text = None if template else read_body(message, body_file, required=not kb)
     result = tickets.reply(s, ref, text=text, template=template, status=status, kb=kb, commit=not no_commit)
     done(result.ticket.id, result.what, result.sha)
+    show_fired(result.fired)
+
+
+@app.command("apply")
+def apply_cmd(
+    refs: list[str] = typer.Argument(..., metavar="ID...", help="Ticket ids or unique prefixes."),
+    macro: str = typer.Option(..., "--macro", help="Reply with templates/NAME and apply its set: block."),
+    as_: Optional[str] = AS_OPTION,
+    at: Optional[str] = AT_OPTION,
+    no_commit: bool = NO_COMMIT_OPTION,
+    json_: bool = JSON_OPTION,
+) -> None:
+    """Apply a macro to many tickets: its reply and its changes, all or none, one commit."""
+    from supportctl.services import automation
+
+    result = automation.apply_macro(session(as_, at), refs, macro, commit=not no_commit)
+    if json_:
+        emit_json({"macro": result.macro, "commit": result.sha, "tickets": result.tickets})
+    for item in result.tickets:
+        done(item["id"], item["summary"].split(": ", 1)[-1] + "".join(f", {c}" for c in item["changes"]), result.sha)
 
 
 @app.command("note")
@@ -145,6 +168,7 @@ def status_cmd(
 
     result = tickets.set_status(session(as_, at), ref, state, reason=reason, commit=not no_commit)
     done(result.ticket.id, f"status {result.ticket.status}", result.sha)
+    show_fired(result.fired)
 
 
 @app.command("assign")

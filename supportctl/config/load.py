@@ -31,8 +31,12 @@ def load_config(path: Path) -> Config:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
+        if not loc:   # a check across keys (config/automation.py) names its rule: point at that rule's line
+            m = re.match(r"Value error, automations\[(\d+)\]", err["msg"])
+            if m:
+                loc = ("automations", int(m.group(1)))
         line = _nearest_line(lines, loc)
-        key = ".".join(str(p) for p in loc)
+        key = ".".join(str(p) for p in loc) if err["loc"] else ""
         msg = _clip(err["msg"].removeprefix("Value error, "))
         if err["type"] == "extra_forbidden":
             msg, hint = f"unknown key {_clip(key)!r}", "check the spelling; see docs/configuration.md for the keys"

@@ -11,6 +11,7 @@ from typing import Any, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
+from supportctl.config.automation import Rule
 from supportctl.config.mail import MailConfig
 from supportctl.config.fields import (CATEGORIES, DAY, DAYS, MAX_DURATION, MAX_REACH_WEEKS,  # noqa: F401
                                       Strict, check_names, check_zone, duration, one_line)
@@ -45,6 +46,7 @@ class Agent(Strict):
     email: str | None = None
     group: str | None = None
     role: Literal["agent", "lead", "admin"] = "agent"
+    away: bool = False                 # automations assign no new tickets to an agent who is away
 
     _line = field_validator("name", "email", "group")(lambda cls, v: one_line(v))
 
@@ -202,6 +204,7 @@ class Config(Strict):
     site: SiteConfig = SiteConfig()
     mail: MailConfig | None = None
     csat: CsatConfig = CsatConfig()
+    automations: list[Rule] = []                   # docs/automation.md
 
     @field_validator("agents")
     @classmethod
@@ -242,6 +245,9 @@ class Config(Strict):
                 if value.startswith("customers:") and value[10:] not in self.customers:
                     raise ValueError(f"sla.policies[{i}] ({policy.name}): customer list {value[10:]!r} "
                                      "is not defined under customers")
+        from supportctl.config.automation import check_references
+
+        check_references(self)
         return self
 
     def _reachable(self, i: int, policy: Policy) -> None:

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from supportctl.errors import SupportctlError
+from supportctl.services import automation
 from supportctl.services.session import Session
 
 
@@ -81,6 +82,7 @@ def check(session: Session, *, since: str | None = None, allow_rewrite: bool = F
     problems.extend(_symlinks(session))
     if not any(p.path == "supportctl.yml" for p in problems):  # these checks need a valid config
         problems.extend(_config_references(session))
+        problems.extend(automation.check(session))   # rules and macros: templates exist, render, name real things
         problems.extend(check_kb(session.desk, session.now()))
     return problems
 

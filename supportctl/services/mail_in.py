@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from supportctl.errors import SupportctlError, UsageError
+from supportctl.services import automation
 from supportctl.services.session import SYSTEM, SYSTEM_EMAIL, Session
 
 UNPROCESSED = "mail/unprocessed"   # mail that made no ticket change is still kept, never dropped
@@ -359,6 +360,8 @@ def _append(run: _Run, result: Intake, msg, raw: bytes, key: str, ticket_id: str
     actions.customer_message(ticket, config, at=run.now, text=text, author=sender,
                              reopen=reason is None and unknown is None)
     _received(run, ticket, _new_message(ticket, -1), msg, raw, key, reason, unknown)
+    if reason is None and unknown is None:   # rules never answer robots or strangers
+        automation.fire(run.session, ticket, "customer_message", at=run.now, text=text)
     result.action, result.ticket = "appended", ticket.id
     if unknown:
         result.reason = f"from {unknown}, who is not on the ticket: kept, did not reopen it"
@@ -389,6 +392,8 @@ def _create(run: _Run, result: Intake, msg, raw: bytes, key: str, sender: str, r
     run.ids.add(new_id)
     _received(run, ticket, _new_message(ticket, 0), msg, raw, key, reason)
     result.action, result.ticket = "created", new_id
+    if reason is None:   # routing before the acknowledgement, which may then name the group or agent
+        automation.fire(run.session, ticket, "created", at=run.now, text=_text(msg))
     if reason is None and run.cfg.acknowledge:
         try:
             _acknowledge(run, ticket)

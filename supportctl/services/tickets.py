@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from supportctl.errors import SupportctlError, UsageError
+from supportctl.services import automation
 from supportctl.services.session import SYSTEM, SYSTEM_EMAIL, Session
 from supportctl.tickets import actions
 from supportctl.tickets.model import Ticket, new_ticket_id
@@ -21,6 +22,7 @@ class Done:
     sha: str | None
     follow_up: Ticket | None = None   # a new ticket opened instead of reopening a closed one
     redirected_from: str | None = None  # the ticket addressed, when it was merged into `ticket`
+    fired: list = field(default_factory=list)   # automation rules that acted (services/automation.py)
 
     @property
     def what(self) -> str:
@@ -52,8 +54,9 @@ def create(session: Session, *, title: str, requester: str, body: str | None = N
                                        priority=priority, channel=channel, type_=type_, group=group,
                                        assignee=assignee, tags=tags or [], fields=fields or {})
         summary = f"ticket {ticket_id}: new ({channel}) {ticket.title}"
-        sha = session.tickets.save([ticket], summary, author=author, commit=commit)
-    return Done(ticket, summary, sha)
+        fired = automation.fire(session, ticket, "created", at=ticket.meta["created"], text=body or "")
+        sha = session.tickets.save([ticket], automation.with_rules(summary, fired), author=author, commit=commit)
+    return Done(ticket, summary, sha, fired=fired)
 
 
 def customer_message(session: Session, ref: str, *, text: str, sender: str | None = None,
@@ -84,8 +87,9 @@ def customer_message(session: Session, ref: str, *, text: str, sender: str | Non
             return Done(ticket, outcome.summary, sha, follow_up=follow, redirected_from=redirected)
         outcome = actions.customer_message(ticket, session.config, at=when, text=text, author=sender_text)
         summary = outcome.summary + (f" (addressed to {redirected}, merged into {ticket.id})" if redirected else "")
-        sha = session.tickets.save([ticket], summary, author=author, commit=commit)
-    return Done(ticket, summary, sha, redirected_from=redirected)
+        fired = automation.fire(session, ticket, "customer_message", at=when, text=text)
+        sha = session.tickets.save([ticket], automation.with_rules(summary, fired), author=author, commit=commit)
+    return Done(ticket, summary, sha, redirected_from=redirected, fired=fired)
 
 
 def _carrier(session: Session, ticket: Ticket) -> Ticket:
@@ -121,10 +125,9 @@ def reply(session: Session, ref: str, *, text: str | None = None, template: str 
     with desk.lock():
         ticket = session.tickets.get(ref)
         when = session.now()
-        if template:
-            from supportctl import templating
-
-            text = templating.render(desk.templates_dir, template, templating.ticket_context(desk, ticket, actor))
+        macro = None
+        if template:   # rendered before anything changes: a template that fails changes nothing
+            text, macro = automation.macro_reply(session, ticket, template, actor=actor, at=when)
         articles: dict[str, str] = {}
         linked = None
         if kb:  # the article links go into the reply, and ticket and article record each other
@@ -133,15 +136,24 @@ def reply(session: Session, ref: str, *, text: str | None = None, template: str 
 
             linked = reply_links(desk_kb(desk), session.config, ticket.id, kb, text)
             text, articles = linked.text, linked.files
+        old_status = ticket.status
+        if macro is not None and status is None:   # the macro's status moves the ticket as --status would
+            status = macro.changes.status
         outcome = actions.agent_reply(ticket, session.config, actor=actor, at=when, text=text or "", status=status)
+        changed = automation.apply_set(session, ticket, macro, actor=actor, at=when, status=status) if macro else []
         if linked is not None:
             from supportctl.kb.model import str_list
 
             for slug in linked.new_links(str_list(ticket.meta.get("kb"))):
                 actions.link(ticket, kind="kb", target=slug, actor=actor, at=when)
-        summary = outcome.summary + "".join(f", kb {s}" for s in kb or [])
-        sha = session.tickets.save([ticket], summary, author=author, commit=commit, extra=articles)
-    return Done(ticket, summary, sha)
+        summary = outcome.summary + "".join(f", kb {s}" for s in kb or []) + \
+            (f", macro {template}: {'; '.join(changed)}" if changed else "")
+        fired = automation.fire(session, ticket, "agent_reply", at=when, text=text or "")
+        if ticket.status != old_status:
+            fired += automation.fire(session, ticket, "status_changed", at=when, text=text or "")
+        sha = session.tickets.save([ticket], automation.with_rules(summary, fired), author=author, commit=commit,
+                                   extra=articles)
+    return Done(ticket, summary, sha, fired=fired)
 
 
 def note(session: Session, ref: str, *, text: str, commit: bool = True) -> Done:
@@ -153,9 +165,15 @@ def note(session: Session, ref: str, *, text: str, commit: bool = True) -> Done:
 
 def set_status(session: Session, ref: str, state: str, *, reason: str | None = None, commit: bool = True) -> Done:
     """Move a ticket to another state of the lifecycle."""
-    actor = session.agent()
-    return _change(session, ref, lambda t, now: actions.set_status(t, session.config, state=state, actor=actor,
-                                                                   at=now, reason=reason), commit=commit)
+    actor, author = session.agent(), session.author()
+    with session.desk.lock():
+        ticket = session.tickets.get(ref)
+        when = session.now()
+        outcome = actions.set_status(ticket, session.config, state=state, actor=actor, at=when, reason=reason)
+        fired = automation.fire(session, ticket, "status_changed", at=when)
+        sha = session.tickets.save([ticket], automation.with_rules(outcome.summary, fired), author=author,
+                                   commit=commit)
+    return Done(ticket, outcome.summary, sha, fired=fired)
 
 
 def assign(session: Session, ref: str, *, agent: str | None = None, group: str | None = None,

@@ -130,7 +130,7 @@ def test_the_workflows_run_only_real_supportctl_commands_and_options(template_de
                 if option.startswith("--"):
                     assert option in known, f"{name}: {line}: supportctl {' '.join(path)} has no {option}"
             seen.append(" ".join(path))
-    assert {"check", "site build", "ticket sweep", "sla check", "mail fetch", "mail send"} <= set(seen)
+    assert {"check", "site build", "automate run", "sla check", "mail fetch", "mail send"} <= set(seen)
 
 
 def test_a_pull_request_is_checked_against_its_base_branch(template_desk):
