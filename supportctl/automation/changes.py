@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from supportctl.config.automation import FieldChanges
-from supportctl.tickets.actions import check_transition, resolve_agent
-from supportctl.tickets.model import Change, Record, Ticket, new_record_id
+from supportctl.tickets.actions import change_event, check_transition, resolve_agent
+from supportctl.tickets.model import Change, Record, Ticket
 
 
 def field_changes(ticket: Ticket, config, changes: FieldChanges) -> tuple[list[Change], dict[str, Any]]:
@@ -52,33 +52,4 @@ def record_changes(ticket: Ticket, *, at: datetime, actor: str, role: str, chang
     lines = [*(label or []), *changes]
     if not changes and not label:
         return None
-    _refuse_going_back(ticket, at, {c.field for c in changes})
-    record = Record("event", new_record_id(), at, actor, role, "\n".join(c.render() for c in lines))
-    ticket.add_record(record)
-    touch(ticket, at, updates)
-    return record
-
-
-def touch(ticket: Ticket, at: datetime, updates: dict[str, Any] | None = None) -> None:
-    """Front-matter updates, and `updated` moved forward to `at`."""
-    updates = dict(updates or {})
-    current = ticket.meta.get("updated")
-    if not isinstance(current, datetime) or current.tzinfo is None or at > current:
-        updates["updated"] = at
-    if updates:
-        ticket.set_fields(updates)
-
-
-def _refuse_going_back(ticket: Ticket, at: datetime, fields: set[str]) -> None:
-    """A change dated before a later recorded change of the same field would be overridden by it (an old --at)."""
-    from supportctl.base.timeutil import format_timestamp
-    from supportctl.errors import SupportctlError
-
-    for record in reversed(ticket.records):
-        if record.at <= at:
-            return
-        for change in record.changes():
-            if change.field in fields and change.op != "info":
-                raise SupportctlError(f"ticket {ticket.id}: {change.field} was changed at "
-                                      f"{format_timestamp(record.at)}, after {format_timestamp(at)}",
-                                      hint="give a time after that change (--at), or leave out --at")
+    return change_event(ticket, actor=actor, role=role, at=at, changes=lines, updates=updates)

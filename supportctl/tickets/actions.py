@@ -49,10 +49,20 @@ def format_person(person: Any) -> str:
     return str(person or "")
 
 
-def _event(ticket: Ticket, actor: str, role: str, at: datetime, changes: list[Change]) -> None:
+def _event(ticket: Ticket, actor: str, role: str, at: datetime, changes: list[Change]) -> Record:
     _refuse_rewriting_history(ticket, at, {c.field for c in changes if c.op in ("set", "add", "remove")})
     body = "\n".join(c.render() for c in changes)
-    _append(ticket, Record("event", new_record_id(), at, actor, role, body))
+    record = Record("event", new_record_id(), at, actor, role, body)
+    _append(ticket, record)
+    return record
+
+
+def change_event(ticket: Ticket, *, actor: str, role: str, at: datetime, changes: list[Change],
+                 updates: dict[str, Any]) -> Record:
+    """One event of field changes (and `info` lines), and the front matter updated to match."""
+    record = _event(ticket, actor, role, at, changes)
+    _touch(ticket, at, updates)
+    return record
 
 
 def _append(ticket: Ticket, record: Record) -> None:
