@@ -121,7 +121,8 @@ def test_feedback_widget_shows_a_prefilled_contact_link(browser, site):
     link = page.locator(".md-feedback__note [data-md-value='0'] a.supportctl-contact")
     link.wait_for(state="visible")
     href = link.get_attribute("href")
-    assert href.startswith("mailto:support@ledgerly.example?subject=Help%20with%3A%20Reset%20your%20password")
+    assert href.startswith("mailto:support@ledgerly.example?subject=Feedback%3A%20Reset%20your%20password%20"
+                           "%5Bkb%3Areset-your-password%5D")
     assert set(hosts) == {"127.0.0.1"}, hosts
     page.close()
 
