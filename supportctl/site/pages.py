@@ -84,8 +84,9 @@ def plan(kb: Kb, config: Any, *, tags_plugin: bool = True, assets: dict[str, byt
             fm["icon"] = c.icon
         text = gen + (md_text(c.description) + "\n\n" if c.description else "")
         for a in arts:
-            text += f"- [{md_text(a.title)}]({a.slug}.md)"
-            text += (f" — {md_text(a.description)}" if a.description else "") + "\n"
+            # The title as a bold link, the description under it (a line break: two spaces).
+            text += f"- **[{md_text(a.title)}]({a.slug}.md)**"
+            text += (f"  \n  {md_text(a.description)}" if a.description else "") + "\n"
         files[f"{c.name}/index.md"] = _front_matter(fm) + text
 
     # -- home page
