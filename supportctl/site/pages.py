@@ -79,10 +79,13 @@ def plan(kb: Kb, config: Any, *, tags_plugin: bool = True, assets: dict[str, byt
         arts = by_cat[c.name]
         fm = {"title": html_text(c.title),
               "description": html_text(c.description or f"{c.title}: {len(arts)} articles"),
-              "generated": True, "hide": ["feedback"]}
+              "generated": True, "hide": ["feedback", "toc"]}
         if c.icon:
             fm["icon"] = c.icon
         text = gen + (md_text(c.description) + "\n\n" if c.description else "")
+        # helpcenter.css styles the list after this marker as the category's article list.
+        text += f'<p class="sc-count" data-search-exclude>{len(arts)} article{"s" if len(arts) != 1 else ""}</p>\n\n'
+
         for a in arts:
             # The title as a bold link, the description under it (a line break: two spaces).
             text += f"- **[{md_text(a.title)}]({a.slug}.md)**"
