@@ -179,10 +179,7 @@ def human_date(day: date) -> str:
 
 def reading_minutes(body: str) -> int:
     """Minutes to read `body` at 200 words a minute (at least one)."""
-    return max(1, math.ceil(len(_WORD_RE.findall(body)) / 200))
-
-
-_WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+    return max(1, math.ceil(len(body.split()) / 200))     # words: whitespace-separated (fast on 1,000 pages)
 
 
 def with_article_facts(body: str, article: Article) -> str:
