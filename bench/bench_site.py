@@ -106,6 +106,9 @@ def run_floor(root: Path, docs: Path, out: Path) -> tuple[float, float]:
     if not floor_docs.exists():
         shutil.copytree(docs, floor_docs)
         (floor_docs / ".gitignore").unlink()
+        # Default Material has no overrides/home.html: its home page is the page's own Markdown.
+        home = floor_docs / "index.md"
+        home.write_text(home.read_text().replace("template: home.html\n", "", 1))
     config = {"site_name": "Bench Help Center", "site_url": "https://help.bench.example/", "docs_dir": "floor_docs",
               "theme": {"name": "material"},
               "markdown_extensions": ["admonition", "attr_list", "tables", {"toc": {"permalink": True}},

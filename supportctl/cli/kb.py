@@ -67,8 +67,8 @@ def list_(
     owner: Optional[str] = typer.Option(None, "--owner", help="Owner (agent).", rich_help_panel="Filters"),
     stale: bool = typer.Option(False, "--stale", help="Only published articles due for review.",
                                rich_help_panel="Filters"),
-    used: bool = typer.Option(False, "--used", help="Show how many solved tickets each article resolved; "
-                              "sorts by it."),
+    used: bool = typer.Option(False, "--used", help="Show how many solved tickets each article resolved "
+                              "(sorts by it) and the readers' feedback on it (kb-feedback tickets)."),
     json_: bool = JSON_OPTION,
 ) -> None:
     """List articles."""
@@ -94,12 +94,12 @@ def list_(
         return
     headers = ["SLUG", "STATUS", "VIS", "CATEGORY", "UPDATED", "TITLE"]
     if used:
-        headers = ["RESOLVED", "LINKED"] + headers
+        headers = ["RESOLVED", "LINKED", "FEEDBACK"] + headers
     lines, styles = [], []
     for a in rows:
         row = [a.slug, a.status, a.visibility, a.category, a.updated.isoformat() if a.updated else "-", a.title]
         if used:
-            row = [str(counts[a.slug]["resolved"]), str(counts[a.slug]["linked"])] + row
+            row = [str(counts[a.slug][k]) for k in ("resolved", "linked", "feedback")] + row
         lines.append(row)
         styles.append({headers.index("STATUS"): STATUS_STYLE.get(a.status, {})})
     echo(table(lines, headers, styles=styles))

@@ -174,7 +174,10 @@ class SiteConfig(Strict):
     offline: bool = False              # build for file:// and intranets (Material's offline plugin)
     edit_branch: str = "main"          # "improve this article" links edit kb/ on this branch of desk.repo_url
     edit_uri: str | None = None        # full edit URL prefix, e.g. https://gitlab.com/x/y/-/edit/main/kb/
-    contact_url: str | None = None     # "contact support" link; {title} and {url} are filled in
+    contact_url: str | None = None     # "contact support" link; {title}, {slug} and {url} are filled in
+    # Where "Was this page helpful? No" sends the reader: a mail to the desk
+    # (desk.support_email, else mail.address) or a new issue in desk.repo_url.
+    feedback: Literal["mail", "github"] = "mail"
 
 
 # ------------------------------------------------------------ satisfaction
@@ -222,6 +225,8 @@ class Config(Strict):
         for name, group in self.groups.items():
             if group.escalates_from and group.escalates_from not in self.groups:
                 raise ValueError(f"groups.{name}.escalates_from: {group.escalates_from!r} is not a group")
+        if self.site.feedback == "github" and not self.desk.repo_url:
+            raise ValueError("site.feedback: github needs desk.repo_url (the repository whose issues receive it)")
         if self.default_group is not None and self.default_group not in self.groups:
             raise ValueError(f"default_group: {self.default_group!r} is not a group; "
                              f"groups: {', '.join(self.groups) or '(none)'}")

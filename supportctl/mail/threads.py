@@ -37,6 +37,15 @@ def find_ticket_id(subject: str, subject_tag: str) -> str | None:
     return None
 
 
+_KB_FEEDBACK = re.compile(r"\[\s*kb\s*:\s*([a-z0-9]+(?:-[a-z0-9]+)*)\s*\]", re.IGNORECASE)
+
+
+def find_kb_feedback(subject: str) -> str | None:
+    """The article slug of a help-site feedback mail ("Feedback: <title> [kb:<slug>]"); None otherwise."""
+    match = _KB_FEEDBACK.search(subject or "")
+    return match.group(1).lower() if match else None
+
+
 def remove_ticket_tags(subject: str, subject_tag: str) -> str:
     """The subject without any `[<subject_tag> #...]` tag, whitespace collapsed."""
     if subject_tag:

@@ -379,15 +379,23 @@ def _unknown_sender(ticket, sender: str) -> str | None:
 
 
 def _create(run: _Run, result: Intake, msg, raw: bytes, key: str, sender: str, reason: str | None) -> None:
-    from supportctl.mail.threads import title_from_subject
+    from supportctl.kb.usage import FEEDBACK_TAG
+    from supportctl.mail.threads import find_kb_feedback, title_from_subject
     from supportctl.tickets import actions
     from supportctl.tickets.model import new_ticket_id
 
     new_id = new_ticket_id(run.ids | set(run.tickets))
     title = title_from_subject(msg.subject, run.cfg.subject_tag) or "(no subject)"
+    # "Was this page helpful? No" on the help site mails "Feedback: <title> [kb:<slug>]": feedback on that
+    # article (`kb list --used` counts it), when the article exists.
+    slug = find_kb_feedback(msg.subject) if reason is None else None
+    if slug and not any((run.session.desk.root / "kb").glob(f"*/{slug}.md")):
+        slug = None
     ticket = actions.create_ticket(run.session.config, ticket_id=new_id, path=f"tickets/{new_id}.md", title=title,
                                    requester=sender, actor=SYSTEM, at=run.now, body=_text(msg), channel="email",
-                                   tags=["automated"] if reason else [])
+                                   tags=["automated"] if reason else [FEEDBACK_TAG] if slug else [])
+    if slug:
+        actions.link(ticket, kind="kb", target=slug, actor=SYSTEM, at=run.now, role="system")
     run.tickets[new_id] = ticket
     run.ids.add(new_id)
     _received(run, ticket, _new_message(ticket, 0), msg, raw, key, reason)

@@ -57,8 +57,10 @@ def engine_env(config: Any) -> dict[str, str]:
             "true" if (config is not None and config.site.offline) else "false"}
 
 
-def build(root: Path, config: Any, *, now: datetime, out: Path | None = None) -> BuildReport:
-    """Check the KB (as of `now`), stage it and run the engine in strict mode; raise on any problem."""
+def build(root: Path, config: Any, *, now: datetime, out: Path | None = None,
+          tickets: list[Any] | None = None) -> BuildReport:
+    """Check the KB (as of `now`), stage it and run the engine in strict mode; raise on any problem.
+    `tickets`: the desk's tickets, whose `kb:` links rank the home page's popular articles."""
     mk = read_mkdocs(root)
     t0 = time.perf_counter()
     check_sources(root, mk)         # before anything is read: no symlink in kb/ is followed
@@ -68,7 +70,7 @@ def build(root: Path, config: Any, *, now: datetime, out: Path | None = None) ->
     check_seconds = time.perf_counter() - t0
     if blocking:
         raise SiteCheckFailed(blocking)
-    st = stage(root, config, kb, mk=mk)
+    st = stage(root, config, kb, mk=mk, tickets=tickets)
     out_dir, engine_seconds, log = run_engine(root, config, mk, out)
     try:
         verify_no_leaks(out_dir, kb)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import html
+import math
 import re
+from datetime import date
 from typing import Any
 
 import yaml
 
 from supportctl.kb.model import GENERATED_MARK, SITE_FIELDS, Article, Kb
+from supportctl.kb.usage import FEEDBACK_TAG
 
 DESK_CONFIG = ".desk.yml"
 SHIM_PATH = "assets/javascripts/iframe-worker-shim.js"
@@ -33,10 +36,13 @@ def md_text(text: Any) -> str:
     return _MD_SPECIAL_RE.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
-def plan(kb: Kb, config: Any, *, tags_plugin: bool = True,
-         assets: dict[str, bytes] | None = None) -> dict[str, str | bytes]:
-    """Every file of the staged docs folder (relative path -> content), given the assets to copy. Pure."""
+def plan(kb: Kb, config: Any, *, tags_plugin: bool = True, assets: dict[str, bytes] | None = None,
+         popular: list[str] | None = None, home_template: bool = False, search: bool = True) -> dict[str, str | bytes]:
+    """Every file of the staged docs folder (relative path -> content), given the assets to copy, the
+    slugs of the most used articles (`popular`, best first), whether the theme has `home.html` and
+    whether the site has search. Pure."""
     desk_name = config.desk.name if config is not None else "Help Center"
+    offline = bool(config is not None and config.site.offline)
     public = sorted(kb.public(), key=lambda a: (a.category, a.title.casefold(), a.slug))
     by_cat: dict[str, list[Article]] = {}
     for a in public:
@@ -58,7 +64,7 @@ def plan(kb: Kb, config: Any, *, tags_plugin: bool = True,
             if key in a.meta:
                 value = a.meta[key]
                 fm[key] = html_text(value) if isinstance(value, str) and key != "icon" else value
-        body = a.body.rstrip("\n") + "\n"
+        body = with_article_facts(a.body.rstrip("\n") + "\n", a)
         related = [kb.by_slug[s] for s in a.related if s in kb.by_slug and kb.by_slug[s].public
                    and kb.by_slug[s] is not a]
         if related:
@@ -73,35 +79,35 @@ def plan(kb: Kb, config: Any, *, tags_plugin: bool = True,
         arts = by_cat[c.name]
         fm = {"title": html_text(c.title),
               "description": html_text(c.description or f"{c.title}: {len(arts)} articles"),
-              "generated": True, "hide": ["feedback"]}
+              "generated": True, "hide": ["feedback", "toc"]}
         if c.icon:
             fm["icon"] = c.icon
         text = gen + (md_text(c.description) + "\n\n" if c.description else "")
+        # helpcenter.css styles the list after this marker as the category's article list.
+        text += f'<p class="sc-count" data-search-exclude>{len(arts)} article{"s" if len(arts) != 1 else ""}</p>\n\n'
+
         for a in arts:
-            text += f"- [{md_text(a.title)}]({a.slug}.md)"
-            text += (f" — {md_text(a.description)}" if a.description else "") + "\n"
+            # The title as a bold link, the description under it (a line break: two spaces).
+            text += f"- **[{md_text(a.title)}]({a.slug}.md)**"
+            text += (f"  \n  {md_text(a.description)}" if a.description else "") + "\n"
         files[f"{c.name}/index.md"] = _front_matter(fm) + text
 
     # -- home page
-    home = gen + f"# {md_text(desk_name)}\n\n"
-    if kb.home:
-        home += kb.home.strip() + "\n\n"
-    else:
-        home += ("Answers to common questions, step-by-step guides and troubleshooting. "
-                 "Use the search box, or browse the topics below.\n\n")
-    for c in cats:
-        arts = by_cat[c.name]
-        home += f"## [{md_text(c.title)}]({c.name}/index.md)\n\n"
-        if c.description:
-            home += md_text(c.description) + "\n\n"
-        for a in arts[:5]:
-            home += f"- [{md_text(a.title)}]({c.name}/{a.slug}.md)\n"
-        if len(arts) > 5:
-            home += f"- [All {len(arts)} articles in {md_text(c.title)}]({c.name}/index.md)\n"
-        home += "\n"
     # No `title:` here: Material then titles the home page with the site name alone.
-    files["index.md"] = _front_matter({"description": html_text(f"{desk_name}: answers and guides"),
-                                       "generated": True, "hide": ["feedback", "toc"]}) + home
+    home_fm: dict[str, Any] = {"description": html_text(f"{desk_name}: answers and guides"), "generated": True}
+    ranked = popular_articles(public, popular or [])
+    if home_template:
+        home_fm["template"] = "home.html"
+        home_fm["hide"] = ["navigation", "toc", "feedback"]
+        home_fm["helpcenter"] = home_data(config, cats, by_cat, ranked, offline=offline, search=search,
+                                          popular=bool(popular))
+        home = gen + (kb.home.strip() + "\n" if kb.home else "")
+    else:
+        home_fm["hide"] = ["feedback", "toc"]
+        home = gen + f"# {md_text(desk_name)}\n\n" + (kb.home.strip() + "\n\n" if kb.home else
+                                                       (SEARCH_LINE if search else BROWSE_LINE) + "\n\n")
+        home += markdown_home(cats, by_cat, ranked, config, popular=bool(popular))
+    files["index.md"] = _front_matter(home_fm) + home
 
     # -- tag index
     tags: dict[str, list[Article]] = {}
@@ -126,19 +132,127 @@ def plan(kb: Kb, config: Any, *, tags_plugin: bool = True,
     return files
 
 
+SEARCH_LINE = "Search for a question or an error message, or browse the topics below."
+BROWSE_LINE = "Browse the topics below: every article is listed in its topic."
+POPULAR = 6                       # articles in the home page's popular list
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def support_address(config: Any) -> str | None:
+    """The desk's public mail address: desk.support_email, else the mail channel's address."""
+    if config is None:
+        return None
+    return config.desk.support_email or (config.mail.address if config.mail else None)
+
+
+def contact_href(config: Any) -> str | None:
+    """Where the home page's "Contact support" leads: the desk's mail address (the request form, once
+    the desk has one, replaces it)."""
+    address = support_address(config)
+    return f"mailto:{address}" if address else None
+
+
 def contact_url(config: Any) -> str | None:
-    """The "contact support" link of the feedback widget, with {title} and {url} placeholders."""
+    """The link under "Was this page helpful? No", with {title}, {slug} and {url} placeholders: a
+    prefilled mail or issue that names the article (`[kb:<slug>]` files it as feedback on it)."""
     if config is None:
         return None
     if config.site.contact_url:
         return config.site.contact_url
-    if config.desk.support_email:
-        return (f"mailto:{config.desk.support_email}?subject=Help%20with%3A%20{{title}}"
-                "&body=I%20read%20{url}%20and%20still%20need%20help%3A%0A%0A")
-    if config.desk.repo_url:
-        return (config.desk.repo_url.rstrip("/") + "/issues/new?title=Help%20with%3A%20{title}"
-                "&body=Page%3A%20{url}%0A%0A")
+    subject = "Feedback%3A%20{title}%20%5Bkb%3A{slug}%5D"
+    body = "Page%3A%20{url}%0A%0AWhat%20were%20you%20looking%20for%3F%0A%0A"
+    address = support_address(config)
+    if config.site.feedback == "github" or (address is None and config.desk.repo_url):
+        if config.desk.repo_url:
+            return (config.desk.repo_url.rstrip("/") + f"/issues/new?title={subject}&body={body}"
+                    f"&labels={FEEDBACK_TAG}")
+        return None
+    if address:
+        return f"mailto:{address}?subject={subject}&body={body}"
     return None
+
+
+def human_date(day: date) -> str:
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def reading_minutes(body: str) -> int:
+    """Minutes to read `body` at 200 words a minute (at least one)."""
+    return max(1, math.ceil(len(body.split()) / 200))     # words: whitespace-separated (fast on 1,000 pages)
+
+
+def with_article_facts(body: str, article: Article) -> str:
+    """The body with a line under the title: when it was updated and how long it takes to read (left out
+    of the search index)."""
+    facts = []
+    if article.updated:
+        facts.append(f'<span>Updated <time datetime="{article.updated.isoformat()}">'
+                     f'{human_date(article.updated)}</time></span>')
+    facts.append(f"<span>{reading_minutes(body)} min read</span>")
+    line = f'<p class="sc-facts" data-search-exclude>{"".join(facts)}</p>\n\n'
+    lines = body.split("\n")
+    if lines and lines[0].startswith("# "):        # the author wrote the title as a heading
+        return lines[0] + "\n\n" + line + "\n".join(lines[1:]).lstrip("\n")
+    return line + body.lstrip("\n")
+
+
+def popular_articles(public: list[Article], popular: list[str]) -> list[Article]:
+    """The home page's list: the most used public articles, else the most recently updated ones."""
+    by_slug = {a.slug: a for a in public}
+    ranked = [by_slug[s] for s in popular if s in by_slug][:POPULAR]
+    if ranked:
+        return ranked
+    return sorted(public, key=lambda a: (a.updated or date.min, a.title), reverse=True)[:POPULAR]
+
+
+def _href(path: str, offline: bool) -> str:
+    """A page's address relative to the site root: `banking/` (or `banking/index.html` offline)."""
+    if path.endswith("/index"):
+        return path[:-5] + ("index.html" if offline else "")
+    return path + (".html" if offline else "/")
+
+
+def home_data(config: Any, cats: list, by_cat: dict[str, list[Article]], ranked: list[Article], *,
+              offline: bool, search: bool, popular: bool) -> dict[str, Any]:
+    """What overrides/home.html shows: the hero, the category cards, the popular list, contact.
+    Text is HTML-escaped here (the template prints it as it is); addresses are built from slugs."""
+    titles = {c.name: c.title for c in cats}
+    return {
+        "lead": "How can we help?",
+        "search": search,
+        "line": html_text(SEARCH_LINE if search else BROWSE_LINE),
+        "cards": [{"title": html_text(c.title), "description": html_text(c.description),
+                   "icon": c.icon or "material/book-open-page-variant-outline",
+                   "href": _href(f"{c.name}/index", offline), "count": len(by_cat[c.name])} for c in cats],
+        "popular": {"title": "Popular articles" if popular else "Recently updated",
+                    "items": [{"title": html_text(a.title), "href": _href(f"{a.category}/{a.slug}", offline),
+                               "category": html_text(titles.get(a.category, a.category))} for a in ranked]},
+        "contact": contact_href(config),
+    }
+
+
+def markdown_home(cats: list, by_cat: dict[str, list[Article]], ranked: list[Article], config: Any, *,
+                  popular: bool) -> str:
+    """The home page without overrides/home.html: categories, popular articles and contact, in Markdown."""
+    home = ""
+    for c in cats:
+        arts = by_cat[c.name]
+        home += f"## [{md_text(c.title)}]({c.name}/index.md)\n\n"
+        if c.description:
+            home += md_text(c.description) + "\n\n"
+        for a in arts[:5]:
+            home += f"- [{md_text(a.title)}]({c.name}/{a.slug}.md)\n"
+        if len(arts) > 5:
+            home += f"- [All {len(arts)} articles in {md_text(c.title)}]({c.name}/index.md)\n"
+        home += "\n"
+    if ranked:
+        home += "## " + ("Popular articles" if popular else "Recently updated") + "\n\n"
+        home += "".join(f"- [{md_text(a.title)}]({a.site_path})\n" for a in ranked) + "\n"
+    contact = contact_href(config)
+    if contact:
+        home += f"## Contact support\n\nCannot find an answer? [Write to us]({contact}).\n"
+    return home
 
 
 def edit_uri(config: Any) -> str | None:
@@ -172,7 +286,8 @@ def desk_config_text(config: Any, cats: list, by_cat: dict[str, list[Article]], 
     extra = {"desk_name": desk_name}
     if config is not None:
         extra.update({k: v for k, v in {"support_email": config.desk.support_email, "repo_url": config.desk.repo_url,
-                                         "contact_url": contact_url(config)}.items() if v})
+                                         "contact_url": contact_url(config),
+                                         "contact": contact_href(config)}.items() if v})
     data["extra"] = {"supportctl": extra}
     if config is not None and config.site.offline:
         # Material's offline plugin adds https://unpkg.com/iframe-worker/shim

@@ -16,10 +16,11 @@ from supportctl.site.mkdocs import read_mkdocs
 from supportctl.site.stage import stage
 
 
-def serve(root: Path, config: Any, *, addr: str = "127.0.0.1:8000", poll: float = 1.0) -> int:
+def serve(root: Path, config: Any, *, addr: str = "127.0.0.1:8000", poll: float = 1.0,
+          tickets: list[Any] | None = None) -> int:
     """Stage, run the engine's dev server and re-stage whenever kb/ or supportctl.yml changes."""
     mk = read_mkdocs(root)
-    st = stage(root, config, mk=mk)
+    st = stage(root, config, mk=mk, tickets=tickets)
     engine = config.site.engine if config is not None else "mkdocs"
     cmd = engine_command(engine, "serve") + ["-f", str(mk.path), "-a", addr]
     proc = subprocess.Popen(cmd, cwd=root, env=engine_env(config))
@@ -33,7 +34,7 @@ def serve(root: Path, config: Any, *, addr: str = "127.0.0.1:8000", poll: float 
                 signature = current
                 try:
                     cfg = load_config(root / "supportctl.yml")
-                    st = stage(root, cfg, mk=read_mkdocs(root))
+                    st = stage(root, cfg, mk=read_mkdocs(root), tickets=tickets)
                     print(f"re-staged: {st.written} written, {st.removed} removed", file=sys.stderr)
                 except SupportctlError as exc:
                     print(f"error: {exc}", file=sys.stderr)

@@ -15,8 +15,11 @@ from supportctl.kb.links import links_of
 from supportctl.kb.links import resolve as _resolve
 from supportctl.kb.load import load_kb
 from supportctl.kb.model import Article, Kb
+from supportctl.kb.usage import most_used
 from supportctl.site.mkdocs import MkdocsInfo, read_mkdocs
 from supportctl.site.pages import DESK_CONFIG, IGNORE_MARK, plan
+
+HOME_TEMPLATE = "home.html"    # the theme override that lays out the home page (hero, cards, popular)
 
 
 @dataclass
@@ -32,8 +35,10 @@ class Stage:
     warnings: list[str] = field(default_factory=list)
 
 
-def stage(root: Path, config: Any, kb: Kb | None = None, *, mk: MkdocsInfo | None = None) -> Stage:
-    """Write the docs folder for the site; return what was staged."""
+def stage(root: Path, config: Any, kb: Kb | None = None, *, mk: MkdocsInfo | None = None,
+          tickets: list[Any] | None = None) -> Stage:
+    """Write the docs folder for the site; return what was staged. `tickets`: the desk's tickets, whose
+    `kb:` links rank the home page's popular articles."""
     t0 = time.perf_counter()
     mk = mk or read_mkdocs(root)
     check_sources(root, mk)
@@ -48,7 +53,13 @@ def stage(root: Path, config: Any, kb: Kb | None = None, *, mk: MkdocsInfo | Non
     if mk.theme_name != "material":
         warnings.append("mkdocs.yml does not use theme: material; search, tags and feedback need it")
     assets = {path[3:]: (root / path).read_bytes() for a in kb.public() for path in _assets_of(a, kb)}
-    files = plan(kb, config, tags_plugin="tags" in mk.plugin_names(), assets=assets)
+    home_template = bool(mk.custom_dir) and (root / mk.custom_dir / HOME_TEMPLATE).is_file()
+    if not home_template and mk.theme_name == "material":
+        warnings.append(f"{mk.custom_dir or 'overrides'}/{HOME_TEMPLATE} is missing: the home page is a plain list "
+                        "(copy it from a new `supportctl init` desk for the search-first home page)")
+    popular = most_used(kb.public(), tickets, config) if tickets and config is not None else []
+    files = plan(kb, config, tags_plugin="tags" in mk.plugin_names(), assets=assets, popular=popular,
+                 home_template=home_template, search="search" in mk.plugin_names())
     written, removed = sync_folder(docs, files)
     generated = [p for p, c in files.items() if isinstance(c, str) and p.endswith(".md") and "generated: true" in c]
     return Stage(docs, kb.public(), generated, written, removed, time.perf_counter() - t0, warnings)

@@ -197,3 +197,19 @@ def test_check_reports_symlinks_in_kb_and_the_rest_keeps_working(desk, cli):
         r = cli(*args, ok=False)
         assert r.exit_code == 1 and "kb/getting-started/env.txt" in r.stderr and "symbolic link" in r.stderr
     assert "welcome" in cli("kb", "list").stdout
+
+
+def test_site_build_ranks_popular_articles_by_the_tickets_that_solved_them(desk, cli, tmp_path):
+    import re
+
+    article_file(desk, "kb/data/export.md", title="Export your data to CSV")
+    article_file(desk, "kb/account/password.md", title="Reset your password")
+    solved, feedback = new_ticket(cli), new_ticket(cli)
+    cli("ticket", "reply", solved, "--kb", "password", "--status", "solved", "--at", "2026-03-02T10:00:00+01:00")
+    cli("ticket", "tag", feedback, "kb-feedback", "--at", "2026-03-02T09:30:00+01:00")
+    cli("ticket", "reply", feedback, "--kb", "export", "--status", "solved", "--at", "2026-03-02T10:00:00+01:00")
+    cli("site", "build", "--out", tmp_path / "site")
+    home = (tmp_path / "site/index.html").read_text()
+    popular = home[home.index('id="popular"'):]
+    assert ">Popular articles<" in popular
+    assert re.findall(r'sc-popular__title">([^<]+)<', popular) == ["Reset your password"]   # feedback is not use

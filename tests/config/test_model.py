@@ -77,3 +77,12 @@ def test_a_calendar_without_any_opening_time_is_an_error(tmp_path):
 def test_broken_yaml_is_reported_with_its_line(tmp_path):
     err = error_for(tmp_path, "desk:\n  name: [Acme\n")
     assert "not valid YAML" in err.message and err.line == 2
+
+
+def test_site_feedback_is_mail_or_github_and_github_needs_a_repository(tmp_path):
+    assert load_config(write(tmp_path, TEST_CONFIG + "site: {feedback: mail}\n")).site.feedback == "mail"
+    assert "'mail' or 'github'" in error_for(tmp_path, TEST_CONFIG + "site: {feedback: slack}\n").message
+    err = error_for(tmp_path, TEST_CONFIG + "site: {feedback: github}\n")
+    assert "site.feedback: github needs desk.repo_url" in err.message
+    with_repo = TEST_CONFIG.replace("desk:\n", "desk:\n  repo_url: https://github.com/acme/help\n", 1)
+    assert load_config(write(tmp_path, with_repo + "site: {feedback: github}\n")).site.feedback == "github"

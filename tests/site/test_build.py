@@ -100,12 +100,13 @@ def test_generated_pages_are_marked_and_ordered(built):
                                                                                {a.category for a in kb.public()}])
     home = (report.out / "index.html").read_text()
     titles = [c.title for c in kb.ordered_categories()]
-    positions = [home.index(f'<a href="{c.name}/">{c.title}</a>') for c in kb.ordered_categories()]
-    assert positions == sorted(positions)             # categories in their configured order
-    sidebar = home[home.index("md-nav--primary"):]
-    labels = re.findall(r'md-ellipsis">\s*([^<]+?)\s*<', sidebar)
-    assert labels[1:len(titles) + 2] == ["Home", *titles]      # the navigation shows the category titles in order
+    positions = [home.index(f'<a class="sc-card__link" href="{c.name}/">') for c in kb.ordered_categories()]
+    assert positions == sorted(positions)             # topic cards in the categories' configured order
     cat = (report.out / "banking" / "index.html").read_text()
+    sidebar = cat[cat.index("md-nav--primary"):]
+    labels = re.findall(r'md-ellipsis">\s*([^<]+?)\s*<', sidebar)
+    labels = [x for x in labels if x in titles or x == "Home"]
+    assert labels[:len(titles) + 1] == ["Home", *titles]      # the navigation shows the category titles in order
     assert "Fix a disconnected bank feed" in cat and "Agents: escalating" not in cat
     # The related-articles block lists public related articles only.
     refund = (report.out / "account/delete-your-account/index.html").read_text()
@@ -122,7 +123,8 @@ def test_branding_feedback_edit_links_and_no_third_party_requests(built):
     # "Was this page helpful?" with a prefilled contact link, and the custom (request-free) provider.
     assert "Was this page helpful?" in page and 'name="feedback"' in page
     link = re.search(r'class="supportctl-contact" href="([^"]+)"', page).group(1)
-    assert link.startswith("mailto:support@ledgerly.example?subject=Help%20with%3A%20Fix%20a%20disconnected%20bank")
+    assert link.startswith("mailto:support@ledgerly.example?subject=Feedback%3A%20Fix%20a%20disconnected%20bank%20"
+                           "feed%20%5Bkb%3Afix-a-disconnected-bank-feed%5D")
     assert "help.ledgerly.example%2Fbanking%2Ffix-a-disconnected-bank-feed%2F" in link.replace("/", "%2F")
     assert "function __md_analytics" in page and "googletagmanager" not in page
     # "Improve this article" edits the source file in the repository; generated pages have no edit link.

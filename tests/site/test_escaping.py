@@ -129,5 +129,5 @@ def test_the_contact_link_carries_the_title_as_written(hostile):
     _, out = hostile
     page = pages(out)["banking/hostile/index.html"]
     links = [a["href"] for t, a in page.tags if t == "a" and a.get("class") == "supportctl-contact"]
-    assert links and links[0].startswith("mailto:support@ledgerly.example?subject=Help%20with%3A%20"
-                                         + quote(TITLE, safe=""))
+    assert links and links[0].startswith("mailto:support@ledgerly.example?subject=Feedback%3A%20"
+                                         + quote(TITLE, safe="") + "%20%5Bkb%3Ahostile%5D")
