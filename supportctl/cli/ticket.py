@@ -21,7 +21,7 @@ app = typer.Typer(no_args_is_help=True, help="Create, work and inspect tickets."
 @app.command("new")
 def new(
     title: str = typer.Option(..., "--title", "-t", help="What the customer needs, in a line."),
-    requester: str = typer.Option(..., "--from", help='The customer: "Name <email>".'),
+    requester: str = typer.Option(..., "--from", help='The customer: "Name <email>", a phone "+353 87 123 4567", "Name <@handle>" or "Name <github:login>".'),
     priority: str = typer.Option("normal", "--priority", "-p", help="low, normal, high or urgent."),
     channel: str = typer.Option("email", "--channel", help="email, web, chat, phone, social, github, api, other."),
     type_: Optional[str] = typer.Option(None, "--type", help="Ticket type (see ticket_types in supportctl.yml)."),
@@ -67,7 +67,7 @@ def message_cmd(
     ref: str = typer.Argument(..., metavar="ID", help="Ticket id or unique prefix."),
     message: Optional[str] = typer.Option(None, "-m", "--message", help="The customer's text."),
     body_file: Optional[str] = typer.Option(None, "--body-file", help="Read the text from a file (- = stdin)."),
-    sender: Optional[str] = typer.Option(None, "--from", help='Sender if not the requester: "Name <email>".'),
+    sender: Optional[str] = typer.Option(None, "--from", help='Sender if not the requester: "Name <email>" (or a phone or handle).'),
     as_: Optional[str] = typer.Option(None, "--as", help="Who records it, the commit's author (default "
                                       "SUPPORTCTL_AGENT, then git user.name, else supportctl)."),
     at: Optional[str] = AT_OPTION,

@@ -48,8 +48,27 @@ def _pending(entry, since: float | None) -> bool:
     return False
 
 
+@dataclass
+class Unmailable:
+    """A public reply mail cannot deliver: the requester has no email address (a phone, chat or social ticket)."""
+
+    ticket: str
+    record: str
+    at: datetime
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ticket": self.ticket, "record": self.record, "at": self.at.isoformat(), "reason": self.reason}
+
+
 def outbox(session: Session) -> list[Outgoing]:
     """Every public reply (agent or automatic) with no delivery record, oldest first."""
+    return scan_outbox(session)[0]
+
+
+def scan_outbox(session: Session) -> tuple[list[Outgoing], list[Unmailable]]:
+    """The outbox, and the replies left out of it because their requester has no email address."""
+    from supportctl.tickets.people import handle_of, show_handle
     from supportctl.mail.outgoing import message_id_for, reply_subject
     from supportctl.mail.records import RECEIVED, SENT, delivered, parse_event
 
@@ -58,6 +77,7 @@ def outbox(session: Session) -> list[Outgoing]:
     store = session.tickets
     entries, _ = store.load_index()
     out: list[Outgoing] = []
+    skipped: list[Unmailable] = []
     for entry in entries:
         if not _pending(entry, since):
             continue
@@ -65,7 +85,16 @@ def outbox(session: Session) -> list[Outgoing]:
         requester = ticket.meta.get("requester") or {}
         to = requester.get("email") if isinstance(requester, dict) else None
         if not to:
-            continue   # nobody to mail: a phone ticket without an address
+            # Nobody to mail (a phone, chat or social ticket): the reply stays recorded, and
+            # the outbox says why it is not sent rather than dropping it silently.
+            found = handle_of(requester)
+            reason = (f"requester has no email address (only {found[0]} {show_handle(*found)}); "
+                      f"reply on the {ticket.meta.get('channel') or 'other'} channel" if found
+                      else "requester has no email address")
+            skipped.extend(Unmailable(ticket.id, r.id, r.at, reason) for r in ticket.records
+                           if r.kind == "message" and r.role in ("agent", "system") and not r.merged_from
+                           and (since is None or r.at.timestamp() >= since))
+            continue
         name = requester.get("name")
         events = [(r, parse_event(r.body)) for r in ticket.records if r.kind == "event" and r.body.startswith("mail: ")]
         done = delivered(e for _, e in events if e)
@@ -88,7 +117,8 @@ def outbox(session: Session) -> list[Outgoing]:
                 message_id=message_id_for(ticket.id, record.id, cfg.domain), automatic=record.role == "system",
                 in_reply_to=last_in, references=thread[-10:], body=record.body))
     out.sort(key=lambda o: (o.at, o.ticket, o.record))
-    return out
+    skipped.sort(key=lambda o: (o.at, o.ticket, o.record))
+    return out, skipped
 
 
 @dataclass

@@ -47,8 +47,10 @@ class Filter:
         if self.tag and not set(self.tag) <= set(meta.get("tags") or []):
             return False
         if self.requester:
+            from supportctl.tickets.people import person_text
+
             req = meta.get("requester") or {}
-            hay = f"{req.get('name', '')} <{req.get('email', '')}>".lower() if isinstance(req, dict) else str(req)
+            hay = person_text(req) + (f" <{req.get('email', '')}>" if isinstance(req, dict) else "")
             if self.requester.lower() not in hay.lower():
                 return False
         return True
