@@ -101,6 +101,7 @@ class _Run:
         self.now = session.now()
         self.tickets: dict[str, Any] = {}        # ticket id -> Ticket changed in this run
         self.files: dict[str, bytes] = {}
+        self.linker = None      # services/customers.Linker, made when the run opens its first ticket
         self.received: dict[str, str] = {}       # message id (or sha256:...) -> ticket id
         self.sent: dict[str, str] = {}
         entries, _ = self.store.load_index()
@@ -385,9 +386,17 @@ def _create(run: _Run, result: Intake, msg, raw: bytes, key: str, sender: str, r
 
     new_id = new_ticket_id(run.ids | set(run.tickets))
     title = title_from_subject(msg.subject, run.cfg.subject_tag) or "(no subject)"
+    if run.linker is None:
+        from supportctl.services.customers import Linker
+
+        run.linker = Linker(run.session)
+    known = set(run.linker.files)
+    links = run.linker.link(actions.parse_requester(sender))
+    for rel in set(run.linker.files) - known:       # a customer created for this sender goes in with the ticket
+        run.files[rel] = run.linker.files[rel].encode("utf-8")
     ticket = actions.create_ticket(run.session.config, ticket_id=new_id, path=f"tickets/{new_id}.md", title=title,
                                    requester=sender, actor=SYSTEM, at=run.now, body=_text(msg), channel="email",
-                                   tags=["automated"] if reason else [])
+                                   tags=["automated"] if reason else [], links=links)
     run.tickets[new_id] = ticket
     run.ids.add(new_id)
     _received(run, ticket, _new_message(ticket, 0), msg, raw, key, reason)

@@ -61,6 +61,16 @@ class Unmailable:
         return {"ticket": self.ticket, "record": self.record, "at": self.at.isoformat(), "reason": self.reason}
 
 
+def imported_replies(ticket) -> set[str]:
+    """Replies imported from a chat or GitHub (`imported:` events): they reached the customer there."""
+    out: set[str] = set()
+    for record in ticket.records:
+        if record.kind == "event" and record.body.startswith("imported: "):
+            out.update(line[len("record: "):].strip() for line in record.body.split("\n")
+                       if line.startswith("record: "))
+    return out
+
+
 def outbox(session: Session) -> list[Outgoing]:
     """Every public reply (agent or automatic) with no delivery record, oldest first."""
     return scan_outbox(session)[0]
@@ -91,13 +101,15 @@ def scan_outbox(session: Session) -> tuple[list[Outgoing], list[Unmailable]]:
             reason = (f"requester has no email address (only {found[0]} {show_handle(*found)}); "
                       f"reply on the {ticket.meta.get('channel') or 'other'} channel" if found
                       else "requester has no email address")
+            imported = imported_replies(ticket)
             skipped.extend(Unmailable(ticket.id, r.id, r.at, reason) for r in ticket.records
                            if r.kind == "message" and r.role in ("agent", "system") and not r.merged_from
+                           and r.id not in imported
                            and (since is None or r.at.timestamp() >= since))
             continue
         name = requester.get("name")
         events = [(r, parse_event(r.body)) for r in ticket.records if r.kind == "event" and r.body.startswith("mail: ")]
-        done = delivered(e for _, e in events if e)
+        done = delivered(e for _, e in events if e) | imported_replies(ticket)
         thread: list[str] = []          # message ids of the conversation so far, oldest first
         last_in: str | None = None
         by_record = {e.record: e for _, e in events if e and e.record}

@@ -121,7 +121,8 @@ def create_ticket(config: Config, *, ticket_id: str, path: str, title: str, requ
                   at: datetime, body: str | None = None, priority: str = "normal", channel: str = "email",
                   type_: str | None = None, group: str | None = None, assignee: str | None = None,
                   tags: list[str] | None = None, fields: dict[str, Any] | None = None,
-                  related: list[str] | None = None, agent_created: bool = False) -> Ticket:
+                  related: list[str] | None = None, agent_created: bool = False,
+                  links: dict[str, str | None] | None = None) -> Ticket:
     """A new ticket; the body, when given, is the customer's first message."""
     title = " ".join(title.split())
     if not title:
@@ -146,6 +147,9 @@ def create_ticket(config: Config, *, ticket_id: str, path: str, title: str, requ
     }
     if related:
         meta["related"] = related
+    for key in ("customer", "organization"):     # who the requester is (docs/customers.md)
+        if (links or {}).get(key):
+            meta[key] = links[key]
     for key, value in (fields or {}).items():
         meta[key] = custom_value(config, key, value)
     ticket = Ticket(path=path, meta={}, fm_text=new_front_matter(meta))

@@ -13,7 +13,8 @@ from supportctl.tickets.people import person_problems
 from supportctl.tickets.store import TicketStore
 
 STANDARD_FIELDS = ("id", "title", "status", "priority", "type", "channel", "requester", "assignee", "group",
-                   "tags", "created", "updated", "kb", "related", "merged_into", "csat", "cc")
+                   "tags", "created", "updated", "kb", "related", "merged_into", "csat", "cc",
+                   "customer", "organization", "source", "handle_time")
 REQUIRED = ("id", "title", "status", "priority", "channel", "requester", "created")
 
 

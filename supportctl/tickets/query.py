@@ -24,6 +24,7 @@ class Filter:
     tag: list[str] = field(default_factory=list)
     channel: list[str] = field(default_factory=list)
     requester: str | None = None
+    org: list[str] = field(default_factory=list)      # the service resolves organisations (customers/)
     all: bool = False
 
     def keeps(self, ticket: Any, categories: dict[str, str]) -> bool:
