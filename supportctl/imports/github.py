@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from supportctl.base.timeutil import parse_timestamp
-from supportctl.errors import SupportctlError
+from supportctl.errors import SupportctlError, UsageError
 from supportctl.imports.model import Conversation, Line
 
 _ISSUE_URL = re.compile(r"/repos/([^/]+/[^/]+)/issues/(\d+)$")
@@ -48,7 +48,7 @@ def json_values(text: str, path: str) -> list[tuple[Any, str]]:
         try:
             value, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
-            raise SupportctlError(f"not valid JSON ({exc.msg})", path=path, line=text.count("\n", 0, exc.pos) + 1,
+            raise UsageError(f"not valid JSON ({exc.msg})", path=path, line=text.count("\n", 0, exc.pos) + 1,
                                   hint="give the output of gh api --paginate, or webhook payloads") from None
         out.append((value, f"{path}:{line}"))
 
@@ -63,7 +63,7 @@ def _need(obj: Any, keys: tuple[str, ...], what: str, where: str) -> None:
 
 def _bad(where: str, message: str) -> SupportctlError:
     path, _, line = where.rpartition(":")
-    return SupportctlError(message, path=path, line=int(line) if line.isdigit() else None,
+    return UsageError(message, path=path, line=int(line) if line.isdigit() else None,
                            hint="GitHub's REST API JSON for issues and comments (gh api), or webhook payloads")
 
 

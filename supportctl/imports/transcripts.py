@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from supportctl.base.timeutil import parse_duration, parse_timestamp
-from supportctl.errors import SupportctlError
+from supportctl.errors import SupportctlError, UsageError
 from supportctl.imports.model import Conversation, Line
 from supportctl.tickets.people import parse_requester
 
@@ -38,7 +38,7 @@ def _line_key(at: datetime, author: str, text: str) -> str:
 
 def _bad(where: str, message: str, hint: str) -> SupportctlError:
     path, _, line = where.rpartition(":")
-    return SupportctlError(message, path=path, line=int(line) if line.isdigit() else None, hint=hint)
+    return UsageError(message, path=path, line=int(line) if line.isdigit() else None, hint=hint)
 
 
 def _time(value: Any, where: str) -> datetime:
@@ -139,7 +139,7 @@ def parse_calls_csv(text: str, path: str) -> list[Conversation]:
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in CALL_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise SupportctlError(f"the call log has no {', '.join(missing)} column", path=path, line=1,
+        raise UsageError(f"the call log has no {', '.join(missing)} column", path=path, line=1,
                               hint=f"the header names: {', '.join(CALL_COLUMNS)}, direction, notes, title")
     conversations: dict[str, Conversation] = {}
     for n, row in enumerate(reader, 2):
