@@ -86,11 +86,10 @@ def collect(files: list[tuple[str, str]]) -> dict[tuple[str, int], Issue]:
     """Issues (with their comments) from every file; pull requests are left out."""
     issues: dict[tuple[str, int], Issue] = {}
     comments: list[tuple[dict[str, Any], str]] = []
+    pulls: set[tuple[str, int]] = set()
 
     def add_issue(obj: Any, where: str, repo: str | None = None) -> None:
         _need(obj, ("id", "number", "title", "user", "state", "created_at"), "an issue", where)
-        if "pull_request" in obj:   # the issues endpoint lists pull requests too
-            return
         if repo is None:
             url = str(obj.get("url") or obj.get("repository_url") or "")
             m = re.search(r"/repos/([^/]+/[^/]+?)(?:/issues/\d+)?$", url)
@@ -98,6 +97,9 @@ def collect(files: list[tuple[str, str]]) -> dict[tuple[str, int], Issue]:
                 raise _bad(where, "an issue has no url or repository_url naming its repository")
             repo = m.group(1)
         key = (repo.lower(), int(obj["number"]))
+        if "pull_request" in obj:   # the issues endpoint lists pull requests too: reviews, not support
+            pulls.add(key)
+            return
         found = issues.get(key)
         # The newest copy of an issue wins (a later payload carries the later state and labels).
         if found is None or str(obj.get("updated_at") or "") >= str(found.data.get("updated_at") or ""):
@@ -120,6 +122,8 @@ def collect(files: list[tuple[str, str]]) -> dict[tuple[str, int], Issue]:
     for comment, where in comments:
         _need(comment, ("id", "user", "body", "created_at"), "a comment", where)
         key = _repo_number(comment, "issue_url", where, "a comment")
+        if key in pulls:
+            continue
         if key not in issues:
             raise _bad(where, f"comment {comment['id']} is on {key[0]}#{key[1]}, which is not in the files given "
                               "(give the issues too)")

@@ -86,3 +86,25 @@ def test_github_issues_become_tickets_and_rerunning_only_updates(desk, cli, tmp_
     assert (desk / "tickets" / f"{tid}.md").read_text().count("### message") == 3
     assert [r["action"] for r in run(cli, "github", str(issues), str(comments))] == ["unchanged"]
     assert cli("check").exit_code == 0
+
+
+def test_init_writes_a_workflow_that_imports_each_issue_event(desk, cli, tmp_path):
+    import yaml
+
+    flow = yaml.safe_load((desk / ".github/workflows/supportctl-issues.yml").read_text())
+    events = flow[True] if True in flow else flow["on"]      # YAML 1.1 reads `on` as true
+    assert set(events) == {"issues", "issue_comment"}
+    runs = [s.get("run", "") for s in flow["jobs"]["import"]["steps"]]
+    assert 'supportctl import github "$GITHUB_EVENT_PATH"' in runs
+    # What the workflow does with an event: the payload file GitHub writes.
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"action": "opened", "issue": {**ISSUE, "state": "open"},
+                                 "repository": {"full_name": "Acme/app"}}))
+    [created] = run(cli, "github", str(event))
+    assert created["action"] == "created"
+    # A comment on a pull request arrives as an issue_comment too: it is no support request.
+    pr = {**ISSUE, "number": 99, "pull_request": {"url": "x"}}
+    event.write_text(json.dumps({"action": "created", "issue": pr, "repository": {"full_name": "Acme/app"},
+                                 "comment": {**comment(7, "x", "LGTM", "2026-11-20T12:00:00Z"),
+                                             "issue_url": "https://api.github.com/repos/Acme/app/issues/99"}}))
+    assert run(cli, "github", str(event)) == []
