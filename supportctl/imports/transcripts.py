@@ -10,7 +10,7 @@ one), "internal": true (an agent's note), and for calls "duration" (seconds
 or 7m12s) and "outcome". The requester is the conversation's first customer.
 
 CSV call logs, one call a row, with a header:
-    call_id,time,caller,agent,duration,outcome,direction,notes[,title]
+    call_id,time,caller,agent,duration,outcome[,direction,notes,title,conversation]
 """
 
 from __future__ import annotations
@@ -158,10 +158,12 @@ def parse_calls_csv(text: str, path: str) -> list[Conversation]:
 
         summary = f"Phone call ({direction}, {format_duration(seconds) or '0s'}" + (f", {outcome}" if outcome else "") + ")"
         text = summary + (f"\n\n{notes}" if notes else "")
-        conv = conversations.get(call_id)
+        # Calls about one matter (a call back) share a `conversation`; else each call is its own ticket.
+        key = (row.get("conversation") or "").strip() or call_id
+        conv = conversations.get(key)
         if conv is None:
-            conv = conversations[call_id] = Conversation(source=f"call:{call_id}", title="", channel="phone",
-                                                         requester=caller, where=where)
+            conv = conversations[key] = Conversation(source=f"call:{key}", title="", channel="phone",
+                                                     requester=caller, where=where)
         if row.get("title") and not conv.title:
             conv.title = " ".join(row["title"].split())
         if not conv.title:

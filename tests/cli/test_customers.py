@@ -147,3 +147,10 @@ def test_the_sample_desk_premium_customers_are_enterprise_organisations(cli, mon
         {"brennan-architects", "kilkenny-brewing", "northwind-trading"}
     fiona = js(cli, "customer", "show", "fiona.walsh@walshdental.example")
     assert fiona["plan"] == "enterprise" and fiona["organization"] == "walsh-dental" and len(fiona["tickets"]) == 2
+    judy = js(cli, "customer", "show", "@judy_tweets")
+    assert [t["channel"] for t in judy["tickets"]] == ["social"]
+    # The sample channels are already imported: importing them again changes nothing.
+    for kind, files in (("chat", ["chat.jsonl"]), ("calls", ["calls.csv"]),
+                        ("github", ["github-issues.json", "github-comments.json"])):
+        found = js(cli, "import", kind, "--dry-run", *(f"samples/channels/{f}" for f in files))
+        assert {r["action"] for r in found} == {"unchanged"}, kind

@@ -118,3 +118,10 @@ def test_a_github_payload_with_fields_missing_is_refused_naming_the_file_and_lin
     with pytest.raises(SupportctlError) as err:
         collect([("comments.json", json.dumps([comment(1, "x", "y", "2026-11-20T12:00:00Z")]))])
     assert "not in the files given" in err.value.message
+
+
+def test_calls_that_share_a_conversation_go_on_one_ticket():
+    text = CALLS.replace("direction,notes", "direction,notes,conversation").replace(
+        "Reset the password", "Reset the password,pw").replace("outbound,\n", "outbound,,pw\n")
+    [conv] = parse_calls_csv(text, "calls.csv")
+    assert conv.source == "call:pw" and conv.duration == 864 and [c[0] for c in conv.calls] == ["CA-77", "CA-78"]
