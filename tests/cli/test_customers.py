@@ -156,3 +156,25 @@ def test_the_sample_desk_premium_customers_are_enterprise_organisations(cli, mon
                         ("github", ["github-issues.json", "github-comments.json"])):
         found = js(cli, "import", kind, "--dry-run", *(f"samples/channels/{f}" for f in files))
         assert {r["action"] for r in found} == {"unchanged"}, kind
+
+
+def test_mail_intake_links_new_tickets_and_creates_one_customer_per_unknown_sender(desk, cli, tmp_path):
+    from tests.mail.test_channel import mail
+
+    with open(desk / "supportctl.yml", "a") as fh:
+        fh.write("customers_auto_create: true\nmail:\n  address: support@desk.example\n  subject_tag: Test\n")
+    git(desk, "commit", "-qam", "mail and auto-create")
+    setup_acme(cli)
+    paths = []
+    for n, (sender, subject) in enumerate([("Dana <dana@acme.example>", "Export"), ("Eve <eve@acme.example>", "Login"),
+                                           ("Eve <eve@acme.example>", "Another")]):
+        path = tmp_path / f"{n}.eml"
+        path.write_bytes(mail(subject, "Help please.", sender=sender))
+        paths.append(path)
+    results = json.loads(cli("mail", "import", *paths, "--json").stdout)
+    texts = [(desk / "tickets" / f"{r['ticket']}.md").read_text() for r in results]
+    assert "customer: dana-acme-example\norganization: acme-ltd" in texts[0]
+    assert all("customer: eve-acme-example\norganization: acme-ltd" in t for t in texts[1:])
+    assert sorted(p.name for p in (desk / "customers").glob("*.yml")) == \
+        ["dana-acme-example.yml", "danacodes.yml", "eve-acme-example.yml"]
+    assert git(desk, "status", "--porcelain") == ""
