@@ -225,10 +225,13 @@ class Config(Strict):
     _directory: Any = PrivateAttr(default=None)
 
     def attach_directory(self, directory: Any) -> None:
+        """The directory, or a function that loads it: read only when a rule or policy first asks."""
         self._directory = directory
 
     def customer_of(self, meta: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
         """(customer, organisation, plan) of a ticket: its own keys, else who its requester is."""
+        if callable(self._directory):
+            self._directory = self._directory()
         if self._directory is not None:
             return self._directory.resolve(meta)
         customer, org = meta.get("customer"), meta.get("organization")

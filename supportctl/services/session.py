@@ -38,7 +38,7 @@ class Session:
         config = self.desk.config
         if config._directory is None:
             # Loaded once per desk: SLA policies and automations match on organisation and plan.
-            config.attach_directory(self.directory)
+            config.attach_directory(lambda: self.directory)
         return config
 
     @cached_property
