@@ -108,3 +108,11 @@ def test_init_writes_a_workflow_that_imports_each_issue_event(desk, cli, tmp_pat
                                  "comment": {**comment(7, "x", "LGTM", "2026-11-20T12:00:00Z"),
                                              "issue_url": "https://api.github.com/repos/Acme/app/issues/99"}}))
     assert run(cli, "github", str(event)) == []
+
+
+def test_reports_see_a_calls_handle_time(desk, cli, tmp_path):
+    path = tmp_path / "calls.csv"
+    path.write_text(CALLS)
+    [first, _] = run(cli, "calls", str(path))
+    rows = json.loads(cli("report", "metrics", first["ticket"], "--json").stdout)
+    assert [r["handle_time"] for r in rows] == [432]
