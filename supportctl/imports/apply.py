@@ -11,8 +11,39 @@ from supportctl.tickets import actions
 from supportctl.tickets.model import Change, Record, Ticket, message_body
 
 
-def apply(ticket: Ticket, config: Config, conv: Conversation, now: datetime) -> list[str]:
-    """Add what the ticket lacks; returns what changed (empty when it was all there already)."""
+def new_ticket_fields(config: Config, conv: Conversation) -> dict:
+    """What a new ticket's front matter says once the whole conversation is in (for `create_ticket(extra=)`)."""
+    fields: dict = {"updated": max(line.at for line in conv.lines), "source": conv.source,
+                    "handle_time": conv.duration}
+    state = target_state(config, config.lifecycle.initial, conv.status)
+    if state is not None:
+        fields["status"] = state
+    return fields
+
+
+def target_state(config: Config, current: str, category: str | None) -> str | None:
+    """The state a ticket in `current` moves to for a source's status category (solved, open), or None."""
+    if category is None:
+        return None
+    have = config.lifecycle.category(current)
+    if have == category or (category == "open" and have in ("new", "open", "pending")) or have == "closed":
+        return None
+    state = next((s for s, spec in config.lifecycle.states.items() if spec.category == category), None)
+    if state is None:
+        return None
+    try:
+        actions.check_transition(config, current, state)
+    except SupportctlError:
+        return None    # the lifecycle has no such step from here: the status stays as people set it
+    return state
+
+
+def apply(ticket: Ticket, config: Config, conv: Conversation, now: datetime, *, created: bool = False) -> list[str]:
+    """Add what the ticket lacks; returns what changed (empty when it was all there already).
+
+    A ticket `created` from this conversation already has its fields (new_ticket_fields): only the
+    records are added, and the status change that front matter already shows.
+    """
     done: list[str] = []
     have = {r.id for r in ticket.records}
     replies: list[str] = []
@@ -33,6 +64,26 @@ def apply(ticket: Ticket, config: Config, conv: Conversation, now: datetime) -> 
         at = max(line.at for line in conv.lines)
         ticket.add_record(Record("event", source_record_id(conv.source, "replies/" + ",".join(replies)), at,
                                  actions.SYSTEM, "system", "\n".join(c.render() for c in changes)))
+    for call_id, at, seconds, outcome in conv.calls:
+        rid = source_record_id(conv.source, f"call/{call_id}/{at.isoformat()}")
+        if rid not in have:
+            changes = [Change("call", new=f"{call_id} {seconds}s" + (f" {outcome}" if outcome else ""), op="info")]
+            ticket.add_record(Record("event", rid, at, actions.SYSTEM, "system",
+                                     "\n".join(c.render() for c in changes)))
+            have.add(rid)
+    if created:
+        initial = config.lifecycle.initial
+        if ticket.status != initial:
+            changes = [Change("status", initial, ticket.status), Change("reason", new="imported", op="info")]
+            ticket.add_record(Record("event", source_record_id(conv.source, f"status/{ticket.status}"),
+                                     max(now, _last(ticket)), actions.SYSTEM, "system",
+                                     "\n".join(c.render() for c in changes)))
+            done.append(f"status {ticket.status}")
+        if conv.duration is not None:
+            done.append(f"handle time {conv.duration}s")
+        if conv.tags:
+            done.append("tags " + ",".join(conv.tags))
+        return done
     updates: dict = {}
     latest = max((line.at for line in conv.lines), default=None)
     current = ticket.meta.get("updated")
@@ -45,13 +96,6 @@ def apply(ticket: Ticket, config: Config, conv: Conversation, now: datetime) -> 
         done.append(f"handle time {conv.duration}s")
     if updates:
         ticket.set_fields(updates)
-    for call_id, at, seconds, outcome in conv.calls:
-        rid = source_record_id(conv.source, f"call/{call_id}/{at.isoformat()}")
-        if rid not in have:
-            changes = [Change("call", new=f"{call_id} {seconds}s" + (f" {outcome}" if outcome else ""), op="info")]
-            ticket.add_record(Record("event", rid, at, actions.SYSTEM, "system",
-                                     "\n".join(c.render() for c in changes)))
-            have.add(rid)
     new_tags = sorted(set(conv.tags) - set(ticket.meta.get("tags") or []))
     if new_tags:
         actions.tag(ticket, add=new_tags, remove=[], actor=actions.SYSTEM, at=max(now, _last(ticket)),
@@ -68,15 +112,8 @@ def _last(ticket: Ticket) -> datetime:
 
 def _status(ticket: Ticket, config: Config, category: str, at: datetime) -> list[str]:
     """Move to the first state of that category (solved, open) unless the ticket is in that category already."""
-    have = config.lifecycle.category(ticket.status)
-    if have == category or (category == "open" and have in ("new", "open", "pending")) or have == "closed":
-        return []
-    state = next((s for s, spec in config.lifecycle.states.items() if spec.category == category), None)
+    state = target_state(config, ticket.status, category)
     if state is None:
         return []
-    try:
-        actions.set_status(ticket, config, state=state, actor=actions.SYSTEM, at=at, role="system",
-                           reason="imported")
-    except SupportctlError:
-        return []    # the lifecycle has no such step from here: the status stays as people set it
+    actions.set_status(ticket, config, state=state, actor=actions.SYSTEM, at=at, role="system", reason="imported")
     return [f"status {state}"]

@@ -78,7 +78,7 @@ def import_github(session: Session, paths: list[str], *, dry_run: bool = False, 
 
 
 def _apply(session: Session, convs: list, what: str, *, dry_run: bool, commit: bool) -> ImportRun:
-    from supportctl.imports.apply import apply
+    from supportctl.imports.apply import apply, new_ticket_fields
     from supportctl.services.customers import Linker
     from supportctl.tickets import actions
     from supportctl.tickets.model import new_ticket_id
@@ -105,10 +105,11 @@ def _apply(session: Session, convs: list, what: str, *, dry_run: bool, commit: b
                 links = linker.link(parse_requester(conv.requester))
                 ticket = actions.create_ticket(config, ticket_id=ticket_id, path=f"tickets/{ticket_id}.md",
                                                title=conv.title, requester=conv.requester, actor=SYSTEM,
-                                               at=conv.created, channel=conv.channel, links=links)
+                                               at=conv.created, channel=conv.channel, links=links,
+                                               tags=conv.tags, extra=new_ticket_fields(config, conv))
                 by_source[conv.source] = ticket.path
                 action = "created"
-            done = apply(ticket, config, conv, now)
+            done = apply(ticket, config, conv, now, created=action == "created")
             if action == "updated" and not done:
                 action = "unchanged"
             if action != "unchanged":

@@ -122,7 +122,7 @@ def create_ticket(config: Config, *, ticket_id: str, path: str, title: str, requ
                   type_: str | None = None, group: str | None = None, assignee: str | None = None,
                   tags: list[str] | None = None, fields: dict[str, Any] | None = None,
                   related: list[str] | None = None, agent_created: bool = False,
-                  links: dict[str, str | None] | None = None) -> Ticket:
+                  links: dict[str, str | None] | None = None, extra: dict[str, Any] | None = None) -> Ticket:
     """A new ticket; the body, when given, is the customer's first message."""
     title = " ".join(title.split())
     if not title:
@@ -150,6 +150,10 @@ def create_ticket(config: Config, *, ticket_id: str, path: str, title: str, requ
     for key in ("customer", "organization"):     # who the requester is (docs/customers.md)
         if (links or {}).get(key):
             meta[key] = links[key]
+    # An import knows the whole conversation up front (status, source, handle time): written in one go.
+    for key, value in (extra or {}).items():
+        if value is not None:
+            meta[key] = value
     for key, value in (fields or {}).items():
         meta[key] = custom_value(config, key, value)
     ticket = Ticket(path=path, meta={}, fm_text=new_front_matter(meta))
