@@ -354,7 +354,8 @@ def ticket_context(desk, ticket, agent: str | None) -> dict[str, Any]:
         # No `url`: the help site has no ticket pages; customers reach a ticket by replying to its mail.
         "ticket": {**meta, "id": ticket.id},
         "requester": {"name": name, "first_name": name.split(" ")[0] if name else "",
-                      "email": requester.get("email", "") if isinstance(requester, dict) else ""},
+                      **{k: (requester.get(k, "") if isinstance(requester, dict) else "")
+                         for k in ("email", "phone", "github", "social")}},
         "agent": {"handle": agent or "", "name": (agent_info.name if agent_info and agent_info.name else agent or ""),
                   "email": agent_info.email if agent_info else None},
         "desk": desk.config.desk.model_dump(),

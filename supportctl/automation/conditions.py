@@ -86,6 +86,12 @@ def failing(cond: Conditions, meta: dict[str, Any], config, text: Callable[[], s
             return "requester"
         if cond.not_requester is not None and requester_in(config, email, as_list(cond.not_requester)):
             return "not_requester"
+    if cond.organization is not None or cond.plan is not None:
+        _, org, plan = config.customer_of(meta)
+        if cond.organization is not None and (org or "none").lower() not in {v.lower() for v in as_list(cond.organization)}:
+            return "organization"
+        if cond.plan is not None and (plan or "none").lower() not in {v.lower() for v in as_list(cond.plan)}:
+            return "plan"
     for name, wanted in cond.fields.items():
         if not _has(meta, name, as_list(wanted)):
             return f"fields.{name}"

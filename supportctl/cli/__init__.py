@@ -74,7 +74,14 @@ from supportctl.cli import report as _report  # noqa: E402
 from supportctl.cli import satisfaction as _satisfaction  # noqa: E402
 
 app.add_typer(_report.app, name="report")
+from supportctl.cli import customer as _customer  # noqa: E402,F401  (list, show, new, set, merge on that group)
+from supportctl.cli import org as _org  # noqa: E402
+
 app.add_typer(_satisfaction.customer_app, name="customer")
+app.add_typer(_org.app, name="org")
+from supportctl.cli import imports as _imports  # noqa: E402
+
+app.add_typer(_imports.app, name="import")
 _ticket.app.command("rate")(_satisfaction.rate)
 from supportctl.cli import automate as _automate  # noqa: E402
 from supportctl.cli import templates as _templates  # noqa: E402

@@ -74,7 +74,10 @@ def outbox(json_: bool = JSON_OPTION) -> None:
     from supportctl.services import mail_out
 
     s = session(actor=False)
-    items = mail_out.outbox(s)
+    items, skipped = mail_out.scan_outbox(s)
+    for item in skipped:
+        # Said on stderr (also with --json): the JSON stays the list `mail send` would send.
+        info(f"not mailed: ticket {item.ticket} record {item.record}: {item.reason}")
     if json_:
         emit_json([o.to_json() for o in items])
         return

@@ -21,7 +21,7 @@ app = typer.Typer(no_args_is_help=True, help="Create, work and inspect tickets."
 @app.command("new")
 def new(
     title: str = typer.Option(..., "--title", "-t", help="What the customer needs, in a line."),
-    requester: str = typer.Option(..., "--from", help='The customer: "Name <email>".'),
+    requester: str = typer.Option(..., "--from", help='The customer: "Name <email>", a phone "+353 87 123 4567", "Name <@handle>" or "Name <github:login>".'),
     priority: str = typer.Option("normal", "--priority", "-p", help="low, normal, high or urgent."),
     channel: str = typer.Option("email", "--channel", help="email, web, chat, phone, social, github, api, other."),
     type_: Optional[str] = typer.Option(None, "--type", help="Ticket type (see ticket_types in supportctl.yml)."),
@@ -67,7 +67,7 @@ def message_cmd(
     ref: str = typer.Argument(..., metavar="ID", help="Ticket id or unique prefix."),
     message: Optional[str] = typer.Option(None, "-m", "--message", help="The customer's text."),
     body_file: Optional[str] = typer.Option(None, "--body-file", help="Read the text from a file (- = stdin)."),
-    sender: Optional[str] = typer.Option(None, "--from", help='Sender if not the requester: "Name <email>".'),
+    sender: Optional[str] = typer.Option(None, "--from", help='Sender if not the requester: "Name <email>" (or a phone or handle).'),
     as_: Optional[str] = typer.Option(None, "--as", help="Who records it, the commit's author (default "
                                       "SUPPORTCTL_AGENT, then git user.name, else supportctl)."),
     at: Optional[str] = AT_OPTION,
@@ -312,8 +312,10 @@ def list_cmd(
     tag: list[str] = typer.Option([], "--tag", help="Only tickets with every one of these tags.",
                                   rich_help_panel="Filters"),
     channel: list[str] = typer.Option([], "--channel", help="Only these channels.", rich_help_panel="Filters"),
-    requester: Optional[str] = typer.Option(None, "--requester", help="Requester name or email contains this.",
+    requester: Optional[str] = typer.Option(None, "--requester", help="Requester name, email or handle contains this.",
                                             rich_help_panel="Filters"),
+    org: list[str] = typer.Option([], "--org", help="Only tickets of these organisations ('none' = no "
+                                  "organisation).", rich_help_panel="Filters"),
     text: Optional[str] = typer.Option(None, "--text", help="Title or any message contains this (case-insensitive).",
                                        rich_help_panel="Filters"),
     all_: bool = typer.Option(False, "--all", help="Include closed tickets.", rich_help_panel="Filters"),
@@ -329,7 +331,7 @@ def list_cmd(
     from supportctl.tickets.query import Filter, entries_json_text, entry_json
 
     flt = Filter(status=status, category=category, assignee=assignee, group=group, priority=priority, tag=tag,
-                 channel=channel, requester=requester, all=all_)
+                 channel=channel, requester=requester, org=org, all=all_)
     found = tickets.find(session(actor=False), flt, text=text, sort=sort, reverse=reverse, limit=limit)
     for problem in found.problems:
         warn_problem(problem)
@@ -353,7 +355,7 @@ def list_cmd(
 
 
 KNOWN_FIELDS = {"id", "title", "status", "priority", "type", "channel", "requester", "assignee", "group", "tags",
-                "created", "updated", "kb", "related", "merged_into"}
+                "created", "updated", "kb", "related", "merged_into", "customer", "organization"}
 ROLE_COLOUR = {"customer": "blue", "agent": "green", "system": "magenta"}
 
 
@@ -378,7 +380,9 @@ def show(
     category = s.config.lifecycle.category(ticket.status)
     out.append(f"status: {ticket.status} ({category})   priority: {m.get('priority')}   "
                f"type: {m.get('type') or '-'}   channel: {m.get('channel')}")
-    out.append(f"requester: {format_person(m.get('requester'))}")
+    out.append(f"requester: {format_person(m.get('requester'))}"
+               + (f"   customer: {m['customer']}" if m.get("customer") else "")
+               + (f"   organization: {m['organization']}" if m.get("organization") else ""))
     out.append(f"assignee: {m.get('assignee') or '-'}   group: {m.get('group') or '-'}   "
                f"tags: {', '.join(m.get('tags') or []) or '-'}")
     out.append(f"created: {short_time(m.get('created'))}   updated: {short_time(m.get('updated'))}")

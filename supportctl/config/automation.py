@@ -83,6 +83,8 @@ class Conditions(Strict):
     not_tags: OneOrMany | None = None        # none of these tags
     requester: OneOrMany | None = None       # an address, "@domain" or "customers:LIST"
     not_requester: OneOrMany | None = None
+    organization: OneOrMany | None = None    # the requester's organisation slug ("none": no organisation)
+    plan: OneOrMany | None = None            # the customer's plan, else the organisation's ("none": no plan)
     text: OneOrMany | None = None            # a word or phrase in the title or the message
     subject: OneOrMany | None = None         # a word or phrase in the title
     fields: dict[str, OneOrMany] = {}        # custom fields: name -> value(s)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Union
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from supportctl.config.automation import Rule
 from supportctl.config.mail import MailConfig
@@ -192,12 +192,26 @@ class CsatConfig(Strict):
 # ------------------------------------------------------------------- root
 
 
+class GithubConfig(Strict):
+    """`import github`: whose comments are the desk's replies."""
+
+    # GitHub logins of the team; a mapping names the agent each one is (login: agent).
+    maintainers: Union[list[str], dict[str, str]] = []
+
+    def maintainer_map(self, agents: dict[str, Any]) -> dict[str, str]:
+        """{login (lower-case): the record author}: the agent handle when one is named or the login is one."""
+        if isinstance(self.maintainers, dict):
+            return {login.lower(): agent for login, agent in self.maintainers.items()}
+        return {login.lower(): login if login in agents else login for login in self.maintainers}
+
+
 class Config(Strict):
     desk: DeskConfig
     agents: Union[list[str], dict[str, Agent]] = []
     groups: dict[str, Group] = {}
     default_group: str | None = None               # where a new ticket starts when no group is given
     customers: dict[str, list[str]] = {}           # named lists: emails or "@domain"
+    customers_auto_create: bool = False            # a ticket from an unknown requester adds customers/<slug>.yml
     ticket_types: list[str] = ["question", "incident", "problem", "task"]
     custom_fields: dict[str, CustomField] = {}
     calendars: dict[str, CalendarConfig] = {"always": CalendarConfig(hours="all")}
@@ -208,6 +222,23 @@ class Config(Strict):
     mail: MailConfig | None = None
     csat: CsatConfig = CsatConfig()
     automations: list[Rule] = []                   # docs/automation.md
+    github: GithubConfig = GithubConfig()          # `import github` (docs/channels.md)
+    # The desk's customers/ folder (supportctl/customers), attached by the session that loaded this
+    # config: SLA policies and automations match on a ticket's organisation and plan through it.
+    _directory: Any = PrivateAttr(default=None)
+
+    def attach_directory(self, directory: Any) -> None:
+        """The directory, or a function that loads it: read only when a rule or policy first asks."""
+        self._directory = directory
+
+    def customer_of(self, meta: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+        """(customer, organisation, plan) of a ticket: its own keys, else who its requester is."""
+        if callable(self._directory):
+            self._directory = self._directory()
+        if self._directory is not None:
+            return self._directory.resolve(meta)
+        customer, org = meta.get("customer"), meta.get("organization")
+        return (str(customer) if customer else None, str(org) if org else None, None)
 
     @field_validator("agents")
     @classmethod
@@ -250,6 +281,11 @@ class Config(Strict):
                 if value.startswith("customers:") and value[10:] not in self.customers:
                     raise ValueError(f"sla.policies[{i}] ({policy.name}): customer list {value[10:]!r} "
                                      "is not defined under customers")
+        if isinstance(self.github.maintainers, dict):
+            for login, agent in self.github.maintainers.items():
+                if agent not in agents:
+                    raise ValueError(f"github.maintainers.{login}: {agent!r} is not an agent; "
+                                     f"agents: {', '.join(agents)}")
         from supportctl.config.automation import check_references
 
         check_references(self)

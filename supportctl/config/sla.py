@@ -100,6 +100,8 @@ class PolicyMatch(Strict):
     channel: Union[str, list[str], None] = None
     tags: Union[str, list[str], None] = None        # the ticket has any of these tags
     requester: Union[str, list[str], None] = None   # email, "@domain", or "customers:LIST"
+    organization: Union[str, list[str], None] = None  # the requester's organisation (customers/orgs/<slug>.yml)
+    plan: Union[str, list[str], None] = None          # the customer's plan, else their organisation's
 
 
 class EscalationRule(Strict):

@@ -65,6 +65,7 @@ class TicketMetrics:
     active: list[tuple[int, int | None]] = field(default_factory=list)   # spans in a new/open/pending state
     merged_into: str | None = None
     last_record: int = 0              # the latest record's time
+    handle_time: int | None = None    # seconds on the phone (imported calls: docs/channels.md)
 
     def settled(self, now: int) -> bool:
         """True when these metrics hold at any later `now`: solved or closed, nothing after its last record.
@@ -102,7 +103,8 @@ class TicketMetrics:
             span = self.times.get(name)
             out[name] = span.to_json() if span is not None else None
         out.update({"replies": self.replies, "reopens": self.reopens, "one_touch": self.one_touch,
-                    "solved": self.solved, "sla": dict(self.sla), "csat": self.csat, "kb": list(self.kb)})
+                    "solved": self.solved, "sla": dict(self.sla), "csat": self.csat, "kb": list(self.kb),
+                    "handle_time": self.handle_time})
         return out
 
 
@@ -267,4 +269,9 @@ def ticket_metrics(ticket: SlaTicket, engine: SlaEngine, now: int) -> TicketMetr
         one_touch=solved and replies == 1,
         sla={name: (None if sla.clocks[name].state == "none" else sla.clocks[name].state) for name in CLOCKS},
         csat=csat, csat_at=csat_at, csat_comment=csat_comment, kb=kb, active=active,
-        merged_into=values["merged_into"], last_record=rows[-1][3] if rows else created)
+        merged_into=values["merged_into"], last_record=rows[-1][3] if rows else created,
+        handle_time=_handle_time(ticket.meta.get("handle_time")))
+
+
+def _handle_time(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None

@@ -67,10 +67,17 @@ def problems_of(data: Any) -> list[str]:
 
 
 def read_answers(data: Any) -> tuple[list[NpsAnswer], list[str]]:
-    if not isinstance(data, dict) or not isinstance(data.get("email"), str):
+    if not isinstance(data, dict):
         return [], ["no `email:` at the top of the file"]
-    out, problems = [], []
     entries = data.get("nps") or []
+    # A customer file (docs/customers.md) may list several addresses, or none (a phone or GitHub
+    # customer): the first address, else the first handle, names whose answers these are.
+    who = next((v for k in ("email", "phone", "github", "social")
+                for v in (data.get(k) if isinstance(data.get(k), list) else [data.get(k)]) if isinstance(v, str)), None)
+    if who is None:
+        return [], (["no `email:` at the top of the file"] if entries else [])
+    data = {**data, "email": who}
+    out, problems = [], []
     if not isinstance(entries, list):
         return [], ["`nps:` must be a list of {score, comment, at}"]
     for n, entry in enumerate(entries, 1):

@@ -84,6 +84,13 @@ def check(session: Session, *, since: str | None = None, allow_rewrite: bool = F
         problems.extend(_config_references(session))
         problems.extend(automation.check(session))   # rules and macros: templates exist, render, name real things
         problems.extend(check_kb(session.desk, session.now()))
+        from supportctl.services import customers
+
+        problems.extend(customers.check(session))
+    elif (session.desk.root / "customers").is_dir():
+        from supportctl.customers.load import load_directory
+
+        problems.extend(load_directory(session.desk.root)[1])
     return problems
 
 

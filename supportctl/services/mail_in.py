@@ -101,6 +101,7 @@ class _Run:
         self.now = session.now()
         self.tickets: dict[str, Any] = {}        # ticket id -> Ticket changed in this run
         self.files: dict[str, bytes] = {}
+        self.linker = None      # services/customers.Linker, made when the run opens its first ticket
         self.received: dict[str, str] = {}       # message id (or sha256:...) -> ticket id
         self.sent: dict[str, str] = {}
         entries, _ = self.store.load_index()
@@ -391,9 +392,17 @@ def _create(run: _Run, result: Intake, msg, raw: bytes, key: str, sender: str, r
     slug = find_kb_feedback(msg.subject) if reason is None else None
     if slug and not any((run.session.desk.root / "kb").glob(f"*/{slug}.md")):
         slug = None
+    if run.linker is None:
+        from supportctl.services.customers import Linker
+
+        run.linker = Linker(run.session)
+    known = set(run.linker.files)
+    links = run.linker.link(actions.parse_requester(sender))
+    for rel in set(run.linker.files) - known:       # a customer created for this sender goes in with the ticket
+        run.files[rel] = run.linker.files[rel].encode("utf-8")
     ticket = actions.create_ticket(run.session.config, ticket_id=new_id, path=f"tickets/{new_id}.md", title=title,
                                    requester=sender, actor=SYSTEM, at=run.now, body=_text(msg), channel="email",
-                                   tags=["automated"] if reason else [FEEDBACK_TAG] if slug else [])
+                                   tags=["automated"] if reason else [FEEDBACK_TAG] if slug else [], links=links)
     if slug:
         actions.link(ticket, kind="kb", target=slug, actor=SYSTEM, at=run.now, role="system")
     run.tickets[new_id] = ticket

@@ -48,8 +48,37 @@ def _pending(entry, since: float | None) -> bool:
     return False
 
 
+@dataclass
+class Unmailable:
+    """A public reply mail cannot deliver: the requester has no email address (a phone, chat or social ticket)."""
+
+    ticket: str
+    record: str
+    at: datetime
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ticket": self.ticket, "record": self.record, "at": self.at.isoformat(), "reason": self.reason}
+
+
+def imported_replies(ticket) -> set[str]:
+    """Replies imported from a chat or GitHub (`imported:` events): they reached the customer there."""
+    out: set[str] = set()
+    for record in ticket.records:
+        if record.kind == "event" and record.body.startswith("imported: "):
+            out.update(line[len("record: "):].strip() for line in record.body.split("\n")
+                       if line.startswith("record: "))
+    return out
+
+
 def outbox(session: Session) -> list[Outgoing]:
     """Every public reply (agent or automatic) with no delivery record, oldest first."""
+    return scan_outbox(session)[0]
+
+
+def scan_outbox(session: Session) -> tuple[list[Outgoing], list[Unmailable]]:
+    """The outbox, and the replies left out of it because their requester has no email address."""
+    from supportctl.tickets.people import handle_of, show_handle
     from supportctl.mail.outgoing import message_id_for, reply_subject
     from supportctl.mail.records import RECEIVED, SENT, delivered, parse_event
 
@@ -58,6 +87,7 @@ def outbox(session: Session) -> list[Outgoing]:
     store = session.tickets
     entries, _ = store.load_index()
     out: list[Outgoing] = []
+    skipped: list[Unmailable] = []
     for entry in entries:
         if not _pending(entry, since):
             continue
@@ -65,10 +95,21 @@ def outbox(session: Session) -> list[Outgoing]:
         requester = ticket.meta.get("requester") or {}
         to = requester.get("email") if isinstance(requester, dict) else None
         if not to:
-            continue   # nobody to mail: a phone ticket without an address
+            # Nobody to mail (a phone, chat or social ticket): the reply stays recorded, and
+            # the outbox says why it is not sent rather than dropping it silently.
+            found = handle_of(requester)
+            reason = (f"requester has no email address (only {found[0]} {show_handle(*found)}); "
+                      f"reply on the {ticket.meta.get('channel') or 'other'} channel" if found
+                      else "requester has no email address")
+            imported = imported_replies(ticket)
+            skipped.extend(Unmailable(ticket.id, r.id, r.at, reason) for r in ticket.records
+                           if r.kind == "message" and r.role in ("agent", "system") and not r.merged_from
+                           and r.id not in imported
+                           and (since is None or r.at.timestamp() >= since))
+            continue
         name = requester.get("name")
         events = [(r, parse_event(r.body)) for r in ticket.records if r.kind == "event" and r.body.startswith("mail: ")]
-        done = delivered(e for _, e in events if e)
+        done = delivered(e for _, e in events if e) | imported_replies(ticket)
         thread: list[str] = []          # message ids of the conversation so far, oldest first
         last_in: str | None = None
         by_record = {e.record: e for _, e in events if e and e.record}
@@ -88,7 +129,8 @@ def outbox(session: Session) -> list[Outgoing]:
                 message_id=message_id_for(ticket.id, record.id, cfg.domain), automatic=record.role == "system",
                 in_reply_to=last_in, references=thread[-10:], body=record.body))
     out.sort(key=lambda o: (o.at, o.ticket, o.record))
-    return out
+    skipped.sort(key=lambda o: (o.at, o.ticket, o.record))
+    return out, skipped
 
 
 @dataclass

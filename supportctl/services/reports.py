@@ -72,7 +72,7 @@ def _customer_answers(session: Session) -> tuple[list, list[SupportctlError]]:
     answers, problems = [], []
     if not folder.is_dir():
         return answers, problems
-    for path in sorted(folder.rglob("*.yml")):
+    for path in sorted(folder.glob("*.yml")):     # customers/orgs/ holds organisations: no NPS there
         rel = path.relative_to(session.desk.root).as_posix()
         try:
             data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -129,7 +129,7 @@ def _load(s: Session, refs: list[str] | None, *, since: str | None, until: str |
 CACHE_VERSION = 1
 # The code whose change must invalidate cached metrics (besides the version): the
 # engine, the metrics and the ratings; their files' stats go into the fingerprint.
-CACHE_CODE = ("sla", "reports/metrics.py", "tickets/rating.py", "tickets/format.py")
+CACHE_CODE = ("sla", "reports/metrics.py", "tickets/rating.py", "tickets/format.py", "customers")
 
 
 def _fingerprint(session: Session) -> str:
@@ -144,6 +144,13 @@ def _fingerprint(session: Session) -> str:
         h.update(session.desk.config_path.read_bytes())
     except OSError:
         return ""
+    # Policies may match on organisation and plan: the customer files count like the config.
+    folder = session.desk.root / "customers"
+    for item in sorted(folder.rglob("*.yml")) if folder.is_dir() else []:
+        try:
+            h.update(item.read_bytes())
+        except OSError:
+            pass
     try:
         from importlib.metadata import version   # not `import holidays`: that alone costs ~0.2 s
 
@@ -338,6 +345,9 @@ def rate_customer(session: Session, email: str, score: str, *, comment: str | No
 
         address = parseaddr(address)[1]
     rel = f"{CUSTOMERS_DIR}/{customer_slug(address)}.yml"
+    known = session.directory.by_handle.get(("email", address.strip().lower()))
+    if known:   # the customer's own file, whatever it is called (docs/customers.md)
+        rel = f"{CUSTOMERS_DIR}/{known}.yml"
     desk = session.desk
     with desk.lock():
         path = desk.root / rel

@@ -35,7 +35,18 @@ class Session:
 
     @property
     def config(self):
-        return self.desk.config
+        config = self.desk.config
+        if config._directory is None:
+            # Loaded once per desk: SLA policies and automations match on organisation and plan.
+            config.attach_directory(lambda: self.directory)
+        return config
+
+    @cached_property
+    def directory(self):
+        """The desk's customers and organisations (customers/); a broken file leaves its record out."""
+        from supportctl.customers.load import load_directory
+
+        return load_directory(self.desk.root)[0]
 
     @cached_property
     def tickets(self):

@@ -46,16 +46,22 @@ def create(session: Session, *, title: str, requester: str, body: str | None = N
            assignee: str | None = None, tags: list[str] | None = None, fields: dict[str, str] | None = None,
            commit: bool = True) -> Done:
     """Open a ticket for a customer."""
+    from supportctl.services.customers import links_for
+
     actor, author = session.agent(), session.author()
     with session.desk.lock():
         ticket_id = new_ticket_id(set(session.tickets.ids()))
+        links, new_customers = links_for(session, requester)
         ticket = actions.create_ticket(session.config, ticket_id=ticket_id, path=f"tickets/{ticket_id}.md",
                                        title=title, requester=requester, actor=actor, at=session.now(), body=body,
                                        priority=priority, channel=channel, type_=type_, group=group,
-                                       assignee=assignee, tags=tags or [], fields=fields or {})
+                                       assignee=assignee, tags=tags or [], fields=fields or {}, links=links)
         summary = f"ticket {ticket_id}: new ({channel}) {ticket.title}"
+        if new_customers:
+            summary += f" (new customer {links['customer']})"
         fired = automation.fire(session, ticket, "created", at=ticket.meta["created"], text=body or "")
-        sha = session.tickets.save([ticket], automation.with_rules(summary, fired), author=author, commit=commit)
+        sha = session.tickets.save([ticket], automation.with_rules(summary, fired), author=author, commit=commit,
+                                   extra=new_customers)
     return Done(ticket, summary, sha, fired=fired)
 
 
@@ -311,6 +317,11 @@ def find(session: Session, flt, *, text: str | None = None, sort: str = "updated
     categories = session.desk.state_categories()
     entries, problems = session.tickets.load_index()
     kept = [t for t in entries if flt.keeps(t, categories)]
+    if flt.org:
+        # The ticket's `organization:`, else the one its requester belongs to now (customers/).
+        wanted = {o.lower() for o in flt.org}
+        config = session.config
+        kept = [t for t in kept if (config.customer_of(t.meta)[1] or "none").lower() in wanted]
     if text:
         needle = text.lower()
         kept = [t for t in kept if needle in t.title.lower() or needle in _full_text(session, t.path)]

@@ -45,6 +45,9 @@ class PolicyMatcher:
         self.fields = [(name, _values(getattr(match, name))) for name in self.FIELDS
                        if getattr(match, name) is not None]
         self.tags = _values(match.tags)
+        self.config = config
+        self.org = _values(match.organization)
+        self.plan = _values(match.plan)
         self.requesters: list[str] | None = None
         if match.requester is not None:
             patterns: list[str] = []
@@ -68,6 +71,14 @@ class PolicyMatcher:
             tags = {str(t).lower() for t in _tags(meta)}
             out.append((f"tags any of {sorted(self.tags)}", bool(tags & self.tags),
                         f"tags are {sorted(tags) or 'none'}"))
+        if self.org is not None or self.plan is not None:
+            _, org, plan = self.config.customer_of(meta)
+            if self.org is not None:
+                out.append((f"organization in {sorted(self.org)}", (org or "").lower() in self.org,
+                            f"organization is {org or 'none'}"))
+            if self.plan is not None:
+                out.append((f"plan in {sorted(self.plan)}", (plan or "").lower() in self.plan,
+                            f"plan is {plan or 'none'}"))
         if self.requesters is not None:
             email = requester_email(meta)
             out.append((f"requester in {self.policy.match.requester}",
@@ -83,6 +94,12 @@ class PolicyMatcher:
         if self.tags is not None:
             tags = _tags(meta)
             if not any(str(t).lower() in self.tags for t in tags):
+                return False
+        if self.org is not None or self.plan is not None:
+            _, org, plan = self.config.customer_of(meta)
+            if self.org is not None and (org or "").lower() not in self.org:
+                return False
+            if self.plan is not None and (plan or "").lower() not in self.plan:
                 return False
         if self.requesters is not None:
             email = requester_email(meta)

@@ -14,10 +14,10 @@ from typing import Any
 
 from supportctl.config.model import Config
 from supportctl.errors import SupportctlError, UsageError
-from supportctl.tickets.format import one_line
 from supportctl.tickets.frontmatter import load_meta, new_front_matter
 from supportctl.tickets.model import (CHANNELS, PRIORITIES, Change, Record, Ticket, copied_record_id, message_body,
                                      new_record_id)
+from supportctl.tickets.people import format_person, parse_requester  # noqa: F401 (re-exported)
 
 SYSTEM = "supportctl"
 
@@ -28,25 +28,6 @@ class Outcome:
 
     summary: str
     created: list[Ticket] = field(default_factory=list)
-
-
-def parse_requester(text: str) -> dict[str, str]:
-    """`Dana Smith <dana@example.com>` or `dana@example.com` -> {name, email}."""
-    from email.utils import parseaddr
-
-    name, email = parseaddr(text)
-    if not email or "@" not in email or " " in email:
-        raise UsageError(f"requester {text!r} has no email address",
-                         hint='write it as --from "Dana Smith <dana@example.com>"')
-    # One line each: the name becomes the author in record headers.
-    return {"name": one_line(name) or email.split("@")[0], "email": one_line(email).lower()}
-
-
-def format_person(person: Any) -> str:
-    if isinstance(person, dict):
-        name, email = person.get("name"), person.get("email")
-        return f"{name} <{email}>" if name and email else str(email or name or "")
-    return str(person or "")
 
 
 def _event(ticket: Ticket, actor: str, role: str, at: datetime, changes: list[Change]) -> Record:
@@ -150,7 +131,8 @@ def create_ticket(config: Config, *, ticket_id: str, path: str, title: str, requ
                   at: datetime, body: str | None = None, priority: str = "normal", channel: str = "email",
                   type_: str | None = None, group: str | None = None, assignee: str | None = None,
                   tags: list[str] | None = None, fields: dict[str, Any] | None = None,
-                  related: list[str] | None = None, agent_created: bool = False) -> Ticket:
+                  related: list[str] | None = None, agent_created: bool = False,
+                  links: dict[str, str | None] | None = None, extra: dict[str, Any] | None = None) -> Ticket:
     """A new ticket; the body, when given, is the customer's first message."""
     title = " ".join(title.split())
     if not title:
@@ -175,6 +157,13 @@ def create_ticket(config: Config, *, ticket_id: str, path: str, title: str, requ
     }
     if related:
         meta["related"] = related
+    for key in ("customer", "organization"):     # who the requester is (docs/customers.md)
+        if (links or {}).get(key):
+            meta[key] = links[key]
+    # An import knows the whole conversation up front (status, source, handle time): written in one go.
+    for key, value in (extra or {}).items():
+        if value is not None:
+            meta[key] = value
     for key, value in (fields or {}).items():
         meta[key] = custom_value(config, key, value)
     ticket = Ticket(path=path, meta={}, fm_text=new_front_matter(meta))

@@ -8,12 +8,13 @@ from typing import Any
 
 from supportctl.config.model import Config
 from supportctl.errors import SupportctlError
-from supportctl.tickets.format import one_line
 from supportctl.tickets.model import CHANNELS, PRIORITIES, ROLES, Ticket
+from supportctl.tickets.people import person_problems
 from supportctl.tickets.store import TicketStore
 
 STANDARD_FIELDS = ("id", "title", "status", "priority", "type", "channel", "requester", "assignee", "group",
-                   "tags", "created", "updated", "kb", "related", "merged_into", "csat", "cc")
+                   "tags", "created", "updated", "kb", "related", "merged_into", "csat", "cc",
+                   "customer", "organization", "source", "handle_time")
 REQUIRED = ("id", "title", "status", "priority", "channel", "requester", "created")
 
 
@@ -67,21 +68,9 @@ def check_ticket(ticket: Ticket, config: Config, known_ids: set[str] | None = No
         if value is not None and not isinstance(value, Ambiguous) and value not in allowed:
             add(f"unknown {noun} {value!r}", f"{label}: {', '.join(allowed) or '(none)'}", key)
     requester = meta.get("requester")
-    if requester is not None and not (isinstance(requester, dict) and isinstance(requester.get("email"), str)
-                                      and "@" in requester["email"]):
-        add("requester must have a name and an email", "write requester: {name: Dana Smith, email: dana@example.com}",
-            "requester")
-    elif isinstance(requester, dict):
-        extra = set(requester) - {"name", "email"}
-        if extra:
-            add(f"requester has unknown keys: {', '.join(sorted(extra))}", "requester takes name and email",
-                "requester")
-        for part in ("name", "email"):
-            value = requester.get(part)
-            if isinstance(value, str) and one_line(value) != value.strip():
-                # It becomes a record header's author: a line break there could forge a record.
-                add(f"requester {part} contains a line break or control character",
-                    f"write the {part} on one line", "requester")
+    if requester is not None:
+        for message, hint in person_problems(requester):
+            add(message, hint, "requester")
     for key in ("tags", "kb", "related", "cc"):
         value = meta.get(key)
         if value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):

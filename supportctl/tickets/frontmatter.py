@@ -125,8 +125,8 @@ def check_shape(meta: dict[str, Any], fm_text: str, path: str) -> None:
     requester = meta.get("requester")
     if requester is not None and not (type(requester) is dict
                                       and all(v is None or type(v) is str for v in requester.values())):
-        refuse("requester", "requester must have a name and an email",
-               "write requester: {name: Dana Smith, email: dana@example.com}")
+        refuse("requester", "requester must have a name and an email address, phone number or handle",
+               "write requester: {name: Dana Smith, email: dana@example.com} (or phone, github, social)")
     for key in ("created", "updated"):
         value = meta.get(key)
         if isinstance(value, datetime) and not MIN_YEAR <= value.year <= MAX_YEAR:

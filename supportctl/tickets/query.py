@@ -24,6 +24,7 @@ class Filter:
     tag: list[str] = field(default_factory=list)
     channel: list[str] = field(default_factory=list)
     requester: str | None = None
+    org: list[str] = field(default_factory=list)      # the service resolves organisations (customers/)
     all: bool = False
 
     def keeps(self, ticket: Any, categories: dict[str, str]) -> bool:
@@ -47,8 +48,10 @@ class Filter:
         if self.tag and not set(self.tag) <= set(meta.get("tags") or []):
             return False
         if self.requester:
+            from supportctl.tickets.people import person_text
+
             req = meta.get("requester") or {}
-            hay = f"{req.get('name', '')} <{req.get('email', '')}>".lower() if isinstance(req, dict) else str(req)
+            hay = person_text(req) + (f" <{req.get('email', '')}>" if isinstance(req, dict) else "")
             if self.requester.lower() not in hay.lower():
                 return False
         return True

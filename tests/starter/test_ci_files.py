@@ -27,8 +27,8 @@ PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 
 def workflows(desk: Path) -> dict[str, dict]:
     found = sorted((desk / ".github" / "workflows").glob("*.yml"))
-    assert [p.name for p in found] == ["supportctl-check.yml", "supportctl-mail.yml", "supportctl-pages.yml",
-                                       "supportctl-reports.yml", "supportctl-sla.yml"]
+    assert [p.name for p in found] == ["supportctl-check.yml", "supportctl-issues.yml", "supportctl-mail.yml",
+                                       "supportctl-pages.yml", "supportctl-reports.yml", "supportctl-sla.yml"]
     return {p.name: yaml.safe_load(p.read_text()) for p in found}
 
 
@@ -130,7 +130,8 @@ def test_the_workflows_run_only_real_supportctl_commands_and_options(template_de
                 if option.startswith("--"):
                     assert option in known, f"{name}: {line}: supportctl {' '.join(path)} has no {option}"
             seen.append(" ".join(path))
-    assert {"check", "site build", "automate run", "sla check", "mail fetch", "mail send"} <= set(seen)
+    assert {"check", "site build", "automate run", "sla check", "mail fetch", "mail send",
+            "import github"} <= set(seen)
 
 
 def test_a_pull_request_is_checked_against_its_base_branch(template_desk):

@@ -1,0 +1,1 @@
+"""Customers and organisations: files in `customers/` (shared/spec.md §13, docs/customers.md)."""

@@ -1,0 +1,60 @@
+"""Reading `customers/*.yml` and `customers/orgs/*.yml` into a Directory, with each file's problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from supportctl.customers.checks import check_customer, check_org, check_directory
+from supportctl.customers.match import Directory
+from supportctl.customers.model import CUSTOMERS_DIR, ORGS_DIR, Customer, Organization
+from supportctl.errors import SupportctlError
+
+
+def read_yaml(path: Path, rel: str) -> tuple[Any, dict[tuple, int], SupportctlError | None]:
+    """(data, {key path: line}, problem): a file that does not parse is a problem, not a stop."""
+    import yaml
+
+    from supportctl.base.yamlio import load_with_lines, yaml_error_line
+
+    try:
+        data, lines = load_with_lines(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        return None, {}, SupportctlError("not valid YAML", path=rel, line=yaml_error_line(exc),
+                                         hint="fix the YAML by hand")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return None, {}, SupportctlError(f"cannot read it ({type(exc).__name__})", path=rel, hint="fix the file")
+    if not isinstance(data, dict):
+        return None, lines, SupportctlError("a customer or organisation file must be a mapping", path=rel, line=1,
+                                            hint="write name: Dana Smith / email: dana@example.com")
+    return data, lines, None
+
+
+def load_directory(root: Path) -> tuple[Directory, list[SupportctlError]]:
+    """Every customer and organisation of a desk, and what `check` finds wrong with them."""
+    customers: dict[str, Customer] = {}
+    orgs: dict[str, Organization] = {}
+    problems: list[SupportctlError] = []
+    lines_of: dict[str, dict[tuple, int]] = {}
+    org_dir, cust_dir = root / ORGS_DIR, root / CUSTOMERS_DIR
+    for path in sorted(org_dir.glob("*.yml")) if org_dir.is_dir() else []:
+        rel = f"{ORGS_DIR}/{path.name}"
+        data, lines, problem = read_yaml(path, rel)
+        if problem:
+            problems.append(problem)
+            continue
+        problems.extend(check_org(data, lines, rel))
+        orgs[path.stem] = Organization.from_data(path.stem, data, rel)
+        lines_of[rel] = lines
+    for path in sorted(cust_dir.glob("*.yml")) if cust_dir.is_dir() else []:
+        rel = f"{CUSTOMERS_DIR}/{path.name}"
+        data, lines, problem = read_yaml(path, rel)
+        if problem:
+            problems.append(problem)
+            continue
+        problems.extend(check_customer(data, lines, rel, set(orgs)))
+        customers[path.stem] = Customer.from_data(path.stem, data, rel)
+        lines_of[rel] = lines
+    directory = Directory(customers, orgs)
+    problems.extend(check_directory(directory, lines_of))
+    return directory, problems
