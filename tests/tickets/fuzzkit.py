@@ -156,9 +156,9 @@ def check_one_file(root: Path, case) -> str:
     actions.due_transition(ticket, config, at)
     if problems:
         return "flagged"
-    # `check` passed: every command must be able to change and write it (at a time the
-    # ticket exists: no command writes a record older than its ticket, issue 11).
-    at = max(at, ticket.created) if ticket.created is not None else at
+    # `check` passed: every command must be able to change and write it (after its last
+    # record: no command writes before the ticket existed or under a later change, issue 11).
+    at = max([at, *(r.at for r in ticket.records), *([ticket.created] if ticket.created is not None else [])])
     try:
         if not ticket.meta.get("merged_into"):   # a merged ticket refuses notes by design: they go to its target
             actions.internal_note(ticket, actor="niamh", at=at, text="fuzz")
