@@ -1,4 +1,4 @@
-"""The help site's "Contact support" page: the request form's fields, where a request goes, the intake template. Pure."""
+"""The help site's "Contact support" page: the request form's fields, where requests go, the intake template."""
 
 from __future__ import annotations
 

@@ -185,3 +185,13 @@ def test_the_starter_issue_form_is_a_valid_github_issue_form_with_the_pages_fiel
 def test_init_writes_the_issue_form(template_desk):
     written = template_desk / ".github/ISSUE_TEMPLATE/support.yml"
     assert written.read_bytes() == STARTER_FORM.read_bytes()
+
+
+def test_check_reports_a_bad_intake_template(desk, cli):
+    (desk / "templates/intake").mkdir(parents=True)
+    (desk / "templates/intake/request.yml").write_text("fields:\n  - {id: plan, label: Plan, type: select}\n")
+    r = cli("check", ok=False)
+    assert r.exit_code == 1
+    assert "templates/intake/request.yml: fields[0] (plan): a select needs `options:`" in r.stderr
+    (desk / "templates/intake/request.yml").write_text("fields:\n  - {id: plan, label: Plan}\n")
+    assert cli("check").exit_code == 0
