@@ -63,6 +63,8 @@ def stage(root: Path, config: Any, kb: Kb | None = None, *, mk: MkdocsInfo | Non
         warnings.append(f"{mk.custom_dir}/{CONTACT_TEMPLATE} is missing: \"Contact support\" is a plain mail link "
                         "(copy it from a new `supportctl init` desk for the request form)")
     intake_file = root / INTAKE_PATH
+    if intake_file.is_symlink():       # its labels are published: only a file inside the repository
+        raise _not_regular(INTAKE_PATH, "a symbolic link")
     intake = parse_intake(intake_file.read_text(encoding="utf-8")) if intake_file.is_file() else []
     popular = most_used(kb.public(), tickets, config) if tickets and config is not None else []
     files = plan(kb, config, tags_plugin="tags" in mk.plugin_names(), assets=assets, popular=popular,

@@ -168,6 +168,15 @@ def test_a_bad_intake_template_stops_the_build_naming_the_file(tmp_path):
         stage(root, cfg)
 
 
+def test_an_intake_template_that_is_a_symbolic_link_is_refused(tmp_path):
+    root, cfg = make_desk(tmp_path / "desk")
+    (tmp_path / "outside.yml").write_text(INTAKE)
+    (root / "templates/intake").mkdir(parents=True)
+    (root / "templates/intake/request.yml").symlink_to(tmp_path / "outside.yml")
+    with pytest.raises(SupportctlError, match="templates/intake/request.yml is a symbolic link"):
+        stage(root, cfg)
+
+
 def test_the_starter_issue_form_is_a_valid_github_issue_form_with_the_pages_fields():
     form = yaml.safe_load(STARTER_FORM.read_text())
     ids = [item.get("id") for item in form["body"] if item["type"] != "markdown"]
