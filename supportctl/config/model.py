@@ -7,7 +7,8 @@ from here.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Union
+import re
+from typing import Any, Literal, Optional, Union
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
@@ -178,6 +179,9 @@ class SiteConfig(Strict):
     # Where "Was this page helpful? No" sends the reader: a mail to the desk
     # (desk.support_email, else mail.address) or a new issue in desk.repo_url.
     feedback: Literal["mail", "github"] = "mail"
+    # Where the "Contact support" form sends a request: a prefilled mail to the desk or a new issue
+    # (the issue form .github/ISSUE_TEMPLATE/support.yml) in desk.repo_url; unset: as `feedback`.
+    requests: Optional[Literal["mail", "github"]] = None
 
 
 # ------------------------------------------------------------ satisfaction
@@ -258,6 +262,10 @@ class Config(Strict):
                 raise ValueError(f"groups.{name}.escalates_from: {group.escalates_from!r} is not a group")
         if self.site.feedback == "github" and not self.desk.repo_url:
             raise ValueError("site.feedback: github needs desk.repo_url (the repository whose issues receive it)")
+        if self.site.requests == "github" and not re.match(r"^https://github\.com/[^/]+/[^/]+/?$",
+                                                           self.desk.repo_url or ""):
+            raise ValueError("site.requests: github needs desk.repo_url to be a GitHub repository "
+                             "(https://github.com/OWNER/REPO), whose issue form receives the requests")
         if self.default_group is not None and self.default_group not in self.groups:
             raise ValueError(f"default_group: {self.default_group!r} is not a group; "
                              f"groups: {', '.join(self.groups) or '(none)'}")

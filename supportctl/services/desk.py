@@ -84,6 +84,7 @@ def check(session: Session, *, since: str | None = None, allow_rewrite: bool = F
         problems.extend(_config_references(session))
         problems.extend(automation.check(session))   # rules and macros: templates exist, render, name real things
         problems.extend(check_kb(session.desk, session.now()))
+        problems.extend(_intake(session))
         from supportctl.services import customers
 
         problems.extend(customers.check(session))
@@ -92,6 +93,20 @@ def check(session: Session, *, since: str | None = None, allow_rewrite: bool = F
 
         problems.extend(load_directory(session.desk.root)[1])
     return problems
+
+
+def _intake(session: Session) -> list[SupportctlError]:
+    """The help site's intake template (the request form's extra fields), which `site build` would refuse."""
+    from supportctl.site.contact import INTAKE_PATH, parse_intake
+
+    path = session.desk.root / INTAKE_PATH
+    if not path.is_file():
+        return []
+    try:
+        parse_intake(path.read_text(encoding="utf-8", errors="replace"))
+    except SupportctlError as e:
+        return [e]
+    return []
 
 
 def _rewrites(session: Session, base, allow: bool) -> list[SupportctlError]:

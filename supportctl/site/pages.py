@@ -12,6 +12,7 @@ import yaml
 
 from supportctl.kb.model import GENERATED_MARK, SITE_FIELDS, Article, Kb
 from supportctl.kb.usage import FEEDBACK_TAG
+from supportctl.site.contact import CONTACT_PAGE, CONTACT_TEMPLATE, contact_data, request_target
 
 DESK_CONFIG = ".desk.yml"
 SHIM_PATH = "assets/javascripts/iframe-worker-shim.js"
@@ -37,10 +38,11 @@ def md_text(text: Any) -> str:
 
 
 def plan(kb: Kb, config: Any, *, tags_plugin: bool = True, assets: dict[str, bytes] | None = None,
-         popular: list[str] | None = None, home_template: bool = False, search: bool = True) -> dict[str, str | bytes]:
+         popular: list[str] | None = None, home_template: bool = False, search: bool = True,
+         contact_template: bool = False, intake: list[dict[str, Any]] | None = None) -> dict[str, str | bytes]:
     """Every file of the staged docs folder (relative path -> content), given the assets to copy, the
     slugs of the most used articles (`popular`, best first), whether the theme has `home.html` and
-    whether the site has search. Pure."""
+    `contact.html`, whether the site has search and the intake template's extra fields. Pure."""
     desk_name = config.desk.name if config is not None else "Help Center"
     offline = bool(config is not None and config.site.offline)
     public = sorted(kb.public(), key=lambda a: (a.category, a.title.casefold(), a.slug))
@@ -92,6 +94,17 @@ def plan(kb: Kb, config: Any, *, tags_plugin: bool = True, assets: dict[str, byt
             text += (f"  \n  {md_text(a.description)}" if a.description else "") + "\n"
         files[f"{c.name}/index.md"] = _front_matter(fm) + text
 
+    # -- the request form (needs the theme's contact.html: the form's script lives outside the article)
+    target = request_target(config, support_address(config)) if contact_template else None
+    contact_page = None
+    if target:
+        contact_page = _href("contact/index", offline)
+        fm = {"title": "Contact support", "description": html_text(f"Send a request to {desk_name}"),
+              "generated": True, "template": CONTACT_TEMPLATE, "hide": ["navigation", "toc", "feedback"],
+              "contact": contact_data(target, [(c.name, c.title) for c in cats], intake or [],
+                                      html_text, support_address(config))}
+        files[CONTACT_PAGE] = _front_matter(fm) + gen
+
     # -- home page
     # No `title:` here: Material then titles the home page with the site name alone.
     home_fm: dict[str, Any] = {"description": html_text(f"{desk_name}: answers and guides"), "generated": True}
@@ -100,13 +113,14 @@ def plan(kb: Kb, config: Any, *, tags_plugin: bool = True, assets: dict[str, byt
         home_fm["template"] = "home.html"
         home_fm["hide"] = ["navigation", "toc", "feedback"]
         home_fm["helpcenter"] = home_data(config, cats, by_cat, ranked, offline=offline, search=search,
-                                          popular=bool(popular))
+                                          popular=bool(popular), contact=contact_page)
         home = gen + (kb.home.strip() + "\n" if kb.home else "")
     else:
         home_fm["hide"] = ["feedback", "toc"]
         home = gen + f"# {md_text(desk_name)}\n\n" + (kb.home.strip() + "\n\n" if kb.home else
                                                        (SEARCH_LINE if search else BROWSE_LINE) + "\n\n")
-        home += markdown_home(cats, by_cat, ranked, config, popular=bool(popular))
+        home += markdown_home(cats, by_cat, ranked, config, popular=bool(popular),
+                              contact=CONTACT_PAGE if contact_page else None)
     files["index.md"] = _front_matter(home_fm) + home
 
     # -- tag index
@@ -126,7 +140,8 @@ def plan(kb: Kb, config: Any, *, tags_plugin: bool = True, assets: dict[str, byt
                                       "generated": True, "hide": ["feedback"]}) + tag_text
 
     # -- the generated config that mkdocs.yml inherits
-    files[DESK_CONFIG] = desk_config_text(config, cats, by_cat, has_tags=bool(tags) or tags_plugin)
+    files[DESK_CONFIG] = desk_config_text(config, cats, by_cat, has_tags=bool(tags) or tags_plugin,
+                                          contact=bool(contact_page))
     files[".gitignore"] = IGNORE_MARK + "\n*\n"
     files.update(assets or {})
     return files
@@ -147,8 +162,8 @@ def support_address(config: Any) -> str | None:
 
 
 def contact_href(config: Any) -> str | None:
-    """Where the home page's "Contact support" leads: the desk's mail address (the request form, once
-    the desk has one, replaces it)."""
+    """The desk's mail address as a link (the home page's "Contact support" opens the request form
+    instead when the site has one)."""
     address = support_address(config)
     return f"mailto:{address}" if address else None
 
@@ -214,7 +229,7 @@ def _href(path: str, offline: bool) -> str:
 
 
 def home_data(config: Any, cats: list, by_cat: dict[str, list[Article]], ranked: list[Article], *,
-              offline: bool, search: bool, popular: bool) -> dict[str, Any]:
+              offline: bool, search: bool, popular: bool, contact: str | None = None) -> dict[str, Any]:
     """What overrides/home.html shows: the hero, the category cards, the popular list, contact.
     Text is HTML-escaped here (the template prints it as it is); addresses are built from slugs."""
     titles = {c.name: c.title for c in cats}
@@ -228,12 +243,12 @@ def home_data(config: Any, cats: list, by_cat: dict[str, list[Article]], ranked:
         "popular": {"title": "Popular articles" if popular else "Recently updated",
                     "items": [{"title": html_text(a.title), "href": _href(f"{a.category}/{a.slug}", offline),
                                "category": html_text(titles.get(a.category, a.category))} for a in ranked]},
-        "contact": contact_href(config),
+        "contact": contact or contact_href(config),
     }
 
 
 def markdown_home(cats: list, by_cat: dict[str, list[Article]], ranked: list[Article], config: Any, *,
-                  popular: bool) -> str:
+                  popular: bool, contact: str | None = None) -> str:
     """The home page without overrides/home.html: categories, popular articles and contact, in Markdown."""
     home = ""
     for c in cats:
@@ -249,7 +264,7 @@ def markdown_home(cats: list, by_cat: dict[str, list[Article]], ranked: list[Art
     if ranked:
         home += "## " + ("Popular articles" if popular else "Recently updated") + "\n\n"
         home += "".join(f"- [{md_text(a.title)}]({a.site_path})\n" for a in ranked) + "\n"
-    contact = contact_href(config)
+    contact = contact or contact_href(config)
     if contact:
         home += f"## Contact support\n\nCannot find an answer? [Write to us]({contact}).\n"
     return home
@@ -265,7 +280,8 @@ def edit_uri(config: Any) -> str | None:
     return None
 
 
-def desk_config_text(config: Any, cats: list, by_cat: dict[str, list[Article]], *, has_tags: bool) -> str:
+def desk_config_text(config: Any, cats: list, by_cat: dict[str, list[Article]], *, has_tags: bool,
+                     contact: bool = False) -> str:
     desk_name = config.desk.name if config is not None else "Help Center"
     data: dict[str, Any] = {"site_name": html_text(desk_name)}
     if config is not None and config.desk.url:
@@ -281,6 +297,8 @@ def desk_config_text(config: Any, cats: list, by_cat: dict[str, list[Article]], 
         nav.append({html_text(c.title): [f"{c.name}/index.md"] + [a.site_path for a in by_cat[c.name]]})
     if has_tags:
         nav.append({"Tags": "tags.md"})
+    if contact:
+        nav.append({"Contact support": CONTACT_PAGE})
     data["nav"] = nav
     data["copyright"] = f"&copy; {html_text(desk_name)}"
     extra = {"desk_name": desk_name}

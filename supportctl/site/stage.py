@@ -16,6 +16,7 @@ from supportctl.kb.links import resolve as _resolve
 from supportctl.kb.load import load_kb
 from supportctl.kb.model import Article, Kb
 from supportctl.kb.usage import most_used
+from supportctl.site.contact import CONTACT_TEMPLATE, INTAKE_PATH, parse_intake
 from supportctl.site.mkdocs import MkdocsInfo, read_mkdocs
 from supportctl.site.pages import DESK_CONFIG, IGNORE_MARK, plan
 
@@ -57,9 +58,18 @@ def stage(root: Path, config: Any, kb: Kb | None = None, *, mk: MkdocsInfo | Non
     if not home_template and mk.theme_name == "material":
         warnings.append(f"{mk.custom_dir or 'overrides'}/{HOME_TEMPLATE} is missing: the home page is a plain list "
                         "(copy it from a new `supportctl init` desk for the search-first home page)")
+    contact_template = bool(mk.custom_dir) and (root / mk.custom_dir / CONTACT_TEMPLATE).is_file()
+    if not contact_template and home_template:
+        warnings.append(f"{mk.custom_dir}/{CONTACT_TEMPLATE} is missing: \"Contact support\" is a plain mail link "
+                        "(copy it from a new `supportctl init` desk for the request form)")
+    intake_file = root / INTAKE_PATH
+    if intake_file.is_symlink():       # its labels are published: only a file inside the repository
+        raise _not_regular(INTAKE_PATH, "a symbolic link")
+    intake = parse_intake(intake_file.read_text(encoding="utf-8")) if intake_file.is_file() else []
     popular = most_used(kb.public(), tickets, config) if tickets and config is not None else []
     files = plan(kb, config, tags_plugin="tags" in mk.plugin_names(), assets=assets, popular=popular,
-                 home_template=home_template, search="search" in mk.plugin_names())
+                 home_template=home_template, search="search" in mk.plugin_names(),
+                 contact_template=contact_template, intake=intake)
     written, removed = sync_folder(docs, files)
     generated = [p for p, c in files.items() if isinstance(c, str) and p.endswith(".md") and "generated: true" in c]
     return Stage(docs, kb.public(), generated, written, removed, time.perf_counter() - t0, warnings)

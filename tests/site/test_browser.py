@@ -14,7 +14,7 @@ import os
 import shutil
 import threading
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -179,7 +179,8 @@ def _axe_violations(page) -> list[dict]:
             for v in result["violations"]]
 
 
-@pytest.mark.parametrize("path", ["", "banking/", "banking/fix-a-disconnected-bank-feed/", "tags/", "?q=invoice"])
+@pytest.mark.parametrize("path", ["", "banking/", "banking/fix-a-disconnected-bank-feed/", "tags/", "?q=invoice",
+                                  "contact/"])
 def test_home_category_article_tags_and_search_pages_have_no_serious_accessibility_violations(browser, site, path):
     page, _ = _page(browser)
     page.goto(site + path)
@@ -278,6 +279,90 @@ def test_without_materials_search_the_home_field_filters_the_page(browser, tmp_p
     page.keyboard.type("bank", delay=10)
     visible = page.locator(".sc-card:visible .sc-card__title").all_inner_texts()
     assert visible == ["Bank feeds and reconciliation"]
+    page.close()
+
+
+def _fill_request(page, extra: dict[str, str] | None = None) -> None:
+    page.fill("#sc-f-name", "Ana Díaz")
+    page.fill("#sc-f-email", "ana@example.org")
+    page.select_option("#sc-f-category", "Bank feeds and reconciliation")
+    page.fill("#sc-f-subject", "Feed stopped & shows 50% <old>")
+    for field, value in (extra or {}).items():
+        page.fill(f"#sc-f-{field}", value)
+    page.fill("#sc-f-description", "Since Monday no transactions.\nError: 401")
+
+
+def test_the_contact_form_says_what_is_missing_then_composes_a_prefilled_mail(browser, site):
+    page, hosts = _page(browser)
+    mails: list[str] = []
+    page.on("request", lambda req: req.url.startswith("mailto:") and mails.append(req.url))
+    page.goto(site)
+    page.click("a.sc-contact__button")                   # the home page's "Contact support"
+    page.wait_for_url("**/contact/")
+    form = page.locator("form.sc-request")
+    form.wait_for(state="visible")                        # un-hidden by the page's script
+    page.click("form.sc-request button[type=submit]")
+    alert = page.locator("[data-sc-errors][role=alert]")
+    assert "Please correct 5 fields" in alert.inner_text()
+    assert "Your name is required." in alert.inner_text()
+    assert page.get_attribute("#sc-f-name", "aria-invalid") == "true"
+    assert "sc-e-name" in page.get_attribute("#sc-f-name", "aria-describedby")
+    assert page.inner_text("#sc-e-name") == "Your name is required."
+    assert page.evaluate("document.activeElement.id") == "sc-f-name"
+    serious = [v for v in _axe_violations(page) if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious                          # with the errors shown too
+    page.fill("#sc-f-email", "not an address")
+    page.click("form.sc-request button[type=submit]")
+    assert "Your email address is not an email address." in alert.inner_text()
+    _fill_request(page)
+    page.click("form.sc-request button[type=submit]")
+    assert alert.inner_text().strip() == ""
+    assert page.get_attribute("#sc-f-name", "aria-invalid") is None
+    url = form.get_attribute("data-sc-url")
+    assert page.locator("[data-sc-sent] a").get_attribute("href") == url
+    assert url.startswith("mailto:support@ledgerly.example?")
+    query = parse_qs(urlsplit(url).query)
+    assert query["subject"] == ["Feed stopped & shows 50% <old>"]
+    assert query["body"] == ["Your name: Ana Díaz\nYour email address: ana@example.org\n"
+                             "Category: Bank feeds and reconciliation\n\nSince Monday no transactions.\nError: 401\n"]
+    assert mails == [url]                                 # the script opened it (the mail program's turn)
+    assert set(hosts) == {"127.0.0.1", "mailto"}, hosts
+    page.close()
+
+
+def test_offline_contact_form_opens_a_prefilled_github_issue_from_a_file_url(browser, tmp_path):
+    """site.requests: github, built for file://: the form composes the issue form's address; the intake
+    template's fields ride in the description."""
+    from supportctl.site.build import build
+
+    root, cfg = make_desk(tmp_path / "desk", offline=True, requests="github")
+    (root / "templates/intake").mkdir(parents=True)
+    (root / "templates/intake/request.yml").write_text(
+        "fields:\n  - {id: plan, label: Plan, type: select, options: [Starter, Pro], required: true}\n")
+    report = build(root, cfg, now=NOW, out=tmp_path / "out")
+    page, hosts = _page(browser)
+    opened = []
+    page.route("https://github.com/**", lambda route: (opened.append(route.request.url),
+                                                      route.fulfill(status=200, body="issue form")))
+    page.goto((report.out / "index.html").as_uri())
+    page.click("a.sc-contact__button")
+    page.wait_for_url("**/contact/index.html")
+    page.locator("form.sc-request").wait_for(state="visible")
+    assert page.get_attribute("#sc-f-email", "required") is None      # public issue: email optional
+    _fill_request(page)
+    page.select_option("#sc-f-plan", "Pro")
+    page.fill("#sc-f-email", "")
+    page.click("form.sc-request button[type=submit]")
+    page.wait_for_url("https://github.com/**")
+    assert len(opened) == 1
+    parts = urlsplit(opened[0])
+    assert f"{parts.netloc}{parts.path}" == "github.com/ledgerly/helpdesk/issues/new"
+    query = parse_qs(parts.query, keep_blank_values=True)
+    assert query["template"] == ["support.yml"] and query["title"] == ["Feed stopped & shows 50% <old>"]
+    assert query["name"] == ["Ana Díaz"] and query["email"] == [""]
+    assert query["category"] == ["Bank feeds and reconciliation"]
+    assert query["description"] == ["Since Monday no transactions.\nError: 401\n\nPlan: Pro"]
+    assert [h for h in hosts if h not in ("", "file", "github.com")] == [], hosts
     page.close()
 
 

@@ -96,8 +96,9 @@ def test_generated_pages_are_marked_and_ordered(built):
     kb = load_kb(root, cfg)
     for rel in report.stage.generated:
         assert GENERATED_MARK in (docs / rel).read_text()
-    assert sorted(report.stage.generated) == sorted(["index.md", "tags.md"] + [f"{c}/index.md" for c in
-                                                                               {a.category for a in kb.public()}])
+    generated = ["index.md", "tags.md", "contact/index.md"] + [f"{c}/index.md"
+                                                               for c in {a.category for a in kb.public()}]
+    assert sorted(report.stage.generated) == sorted(generated)
     home = (report.out / "index.html").read_text()
     titles = [c.title for c in kb.ordered_categories()]
     positions = [home.index(f'<a class="sc-card__link" href="{c.name}/">') for c in kb.ordered_categories()]
