@@ -6,12 +6,20 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from supportctl.config.fields import NAME_RE, Strict, duration, one_line, template_name_problem
+from supportctl.config.fields import CATEGORIES, NAME_RE, Strict, duration, one_line, template_name_problem
 
 EVENTS = ("created", "customer_message", "agent_reply", "status_changed")
 SINCE = ("status", "created", "customer_message", "agent_message")
 PRIORITY_NAMES = ("low", "normal", "high", "urgent")
 CHANNEL_NAMES = ("email", "web", "chat", "phone", "social", "github", "api", "other")
+
+
+def _known(value: Any, names: tuple[str, ...], what: str, plural: str) -> Any:
+    """A condition's value (one or a list) when every item is one of `names`."""
+    for item in as_list(value):
+        if item not in names:
+            raise ValueError(f"unknown {what} {item!r}; {plural}: {', '.join(names)}")
+    return value
 
 OneOrMany = Union[str, list[str]]
 
@@ -89,29 +97,9 @@ class Conditions(Strict):
     subject: OneOrMany | None = None         # a word or phrase in the title
     fields: dict[str, OneOrMany] = {}        # custom fields: name -> value(s)
 
-    @field_validator("priority")
-    @classmethod
-    def _priority(cls, value: Any) -> Any:
-        for item in as_list(value):
-            if item not in PRIORITY_NAMES:
-                raise ValueError(f"unknown priority {item!r}; priorities: {', '.join(PRIORITY_NAMES)}")
-        return value
-
-    @field_validator("channel")
-    @classmethod
-    def _channel(cls, value: Any) -> Any:
-        for item in as_list(value):
-            if item not in CHANNEL_NAMES:
-                raise ValueError(f"unknown channel {item!r}; channels: {', '.join(CHANNEL_NAMES)}")
-        return value
-
-    @field_validator("category")
-    @classmethod
-    def _category(cls, value: Any) -> Any:
-        for item in as_list(value):
-            if item not in ("new", "open", "pending", "solved", "closed"):
-                raise ValueError(f"unknown category {item!r}; categories: new, open, pending, solved, closed")
-        return value
+    _priority = field_validator("priority")(lambda cls, v: _known(v, PRIORITY_NAMES, "priority", "priorities"))
+    _channel = field_validator("channel")(lambda cls, v: _known(v, CHANNEL_NAMES, "channel", "channels"))
+    _category = field_validator("category")(lambda cls, v: _known(v, CATEGORIES, "category", "categories"))
 
     @field_validator("text", "subject")
     @classmethod

@@ -64,12 +64,26 @@ def _figure(width: float | None = None, height: float = 3.4):
     return _plt().subplots(figsize=(width or _size["width"], height), layout="constrained")
 
 
-def _legend(ax, handles=None, labels=None, ncol: int = 4) -> None:
-    """Above the plot, outside it: a legend never hides a line."""
+def _legend(ax, handles=None, labels=None, ncol: int = 4, also=None) -> None:
+    """Above the plot, outside it: a legend never hides a line (`also`: a twin axis whose lines it lists too)."""
     if handles is None:
         handles, labels = ax.get_legend_handles_labels()
+    if also is not None:
+        more = also.get_legend_handles_labels()
+        handles, labels = handles + more[0], labels + more[1]
     ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0, 1.01), frameon=False, fontsize=9, ncol=ncol,
               borderaxespad=0)
+
+
+def _right_line(ax, x: list[int], values: list, colour: str, label: str, ylim: tuple[int, int]):
+    """A line on a second y axis at the right (a percentage over counts); gaps where a value is None."""
+    ax2 = ax.twinx()
+    ax2.plot([a for a, v in zip(x, values) if v is not None], [v for v in values if v is not None], "o-",
+             color=colour, linewidth=2, label=label)
+    ax2.set_ylim(*ylim)
+    ax2.set_ylabel(label)
+    ax2.grid(False)
+    return ax2
 
 
 def _ticks(ax, labels: list[str]) -> None:
@@ -186,16 +200,9 @@ def csat_chart(data: dict[str, Any]) -> Chart:
     x = list(range(len(rows)))
     ax.bar(x, [r[1] for r in rows], color="#BBBBBB", width=0.6, label="ratings")
     ax.set_ylabel("ratings")
-    ax2 = ax.twinx()
-    xs = [a for a, r in zip(x, rows) if r[3] is not None]
-    ax2.plot(xs, [r[3] for r in rows if r[3] is not None], "o-", color=COLOURS[2], linewidth=2, label="CSAT %")
-    ax2.set_ylim(0, 105)
-    ax2.set_ylabel("CSAT %")
-    ax2.grid(False)
+    ax2 = _right_line(ax, x, [r[3] for r in rows], COLOURS[2], "CSAT %", (0, 105))
     _ticks(ax, [r[0] for r in rows])
-    lines = ax.get_legend_handles_labels()
-    more = ax2.get_legend_handles_labels()
-    _legend(ax, lines[0] + more[0], lines[1] + more[1])
+    _legend(ax, also=ax2)
     chart.svg = _svg(fig)
     return chart
 
@@ -218,17 +225,10 @@ def nps_chart(data: dict[str, Any]) -> Chart:
         ax.bar(x, values, bottom=bottom, color=colour, width=0.6, label=label)
         bottom = [a + b for a, b in zip(bottom, values)]
     ax.set_ylabel("answers")
-    ax2 = ax.twinx()
-    xs = [a for a, r in zip(x, rows) if r[5] is not None]
-    ax2.plot(xs, [r[5] for r in rows if r[5] is not None], "o-", color=COLOURS[0], linewidth=2, label="NPS")
-    ax2.set_ylim(-105, 105)
+    ax2 = _right_line(ax, x, [r[5] for r in rows], COLOURS[0], "NPS", (-105, 105))
     ax2.axhline(0, color="#888", linewidth=0.8)
-    ax2.set_ylabel("NPS")
-    ax2.grid(False)
     _ticks(ax, [r[0] for r in rows])
-    lines = ax.get_legend_handles_labels()
-    more = ax2.get_legend_handles_labels()
-    _legend(ax, lines[0] + more[0], lines[1] + more[1])
+    _legend(ax, also=ax2)
     chart.svg = _svg(fig)
     return chart
 
