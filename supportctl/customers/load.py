@@ -8,6 +8,7 @@ from typing import Any
 from supportctl.customers.checks import check_customer, check_org, check_directory
 from supportctl.customers.match import Directory
 from supportctl.customers.model import CUSTOMERS_DIR, ORGS_DIR, Customer, Organization
+from supportctl.desk.store import regular_file
 from supportctl.errors import SupportctlError
 
 
@@ -30,6 +31,12 @@ def read_yaml(path: Path, rel: str) -> tuple[Any, dict[tuple, int], SupportctlEr
     return data, lines, None
 
 
+def _not_read(rel: str) -> SupportctlError:
+    """A symbolic link (or anything but a plain file) in customers/: never followed, so never read."""
+    return SupportctlError("a symbolic link or not a regular file; supportctl does not follow links",
+                           path=rel, hint="put the file itself there: a link can point outside the repository")
+
+
 def load_directory(root: Path) -> tuple[Directory, list[SupportctlError]]:
     """Every customer and organisation of a desk, and what `check` finds wrong with them."""
     customers: dict[str, Customer] = {}
@@ -39,6 +46,9 @@ def load_directory(root: Path) -> tuple[Directory, list[SupportctlError]]:
     org_dir, cust_dir = root / ORGS_DIR, root / CUSTOMERS_DIR
     for path in sorted(org_dir.glob("*.yml")) if org_dir.is_dir() else []:
         rel = f"{ORGS_DIR}/{path.name}"
+        if not regular_file(root, rel):
+            problems.append(_not_read(rel))
+            continue
         data, lines, problem = read_yaml(path, rel)
         if problem:
             problems.append(problem)
@@ -48,6 +58,9 @@ def load_directory(root: Path) -> tuple[Directory, list[SupportctlError]]:
         lines_of[rel] = lines
     for path in sorted(cust_dir.glob("*.yml")) if cust_dir.is_dir() else []:
         rel = f"{CUSTOMERS_DIR}/{path.name}"
+        if not regular_file(root, rel):
+            problems.append(_not_read(rel))
+            continue
         data, lines, problem = read_yaml(path, rel)
         if problem:
             problems.append(problem)

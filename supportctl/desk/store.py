@@ -12,6 +12,7 @@ import fcntl
 import gc
 import json
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -386,3 +387,19 @@ def atomic_write_bytes(path: Path, data: bytes, *, sync: bool = True) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def regular_file(root: Path, rel: str) -> bool:
+    """True if `rel` is a regular file inside `root` and no part of its path is a symbolic link."""
+    path = root
+    for part in rel.split("/"):
+        if part in ("", ".", ".."):
+            return False
+        path = path / part
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            return False
+        if stat.S_ISLNK(mode):
+            return False
+    return stat.S_ISREG(mode)

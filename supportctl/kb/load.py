@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from supportctl.base.yamlio import load_fast
+from supportctl.desk.store import regular_file
 from supportctl.errors import NotFound, SupportctlError, UsageError
 from supportctl.kb.checks import check_articles
 from supportctl.kb.model import CATEGORY_FIELDS, CATEGORY_FILE, HOME_FILE, Category, Kb, KbProblem, parse_article
@@ -84,22 +84,6 @@ def symlink_problem(rel: str, target: str) -> KbProblem:
     return KbProblem("symlink", f"{rel} is a symbolic link (to {target}); supportctl does not follow links",
                      hint="put the file itself there: a link can point outside the repository, and the help site "
                           "would publish whatever it points to", path=rel)
-
-
-def regular_file(root: Path, rel: str) -> bool:
-    """True if `rel` is a regular file inside `root` and no part of its path is a symbolic link."""
-    path = root
-    for part in rel.split("/"):
-        if part in ("", ".", ".."):
-            return False
-        path = path / part
-        try:
-            mode = os.lstat(path).st_mode
-        except OSError:
-            return False
-        if stat.S_ISLNK(mode):
-            return False
-    return stat.S_ISREG(mode)
 
 
 def load_categories(kb_dir: Path, config: Config | None) -> tuple[dict[str, Category], list[KbProblem]]:

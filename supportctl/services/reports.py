@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from supportctl.desk.store import regular_file
 from supportctl.errors import SupportctlError, UsageError
 from supportctl.services.session import Session
 
@@ -74,6 +76,8 @@ def _customer_answers(session: Session) -> tuple[list, list[SupportctlError]]:
         return answers, problems
     for path in sorted(folder.glob("*.yml")):     # customers/orgs/ holds organisations: no NPS there
         rel = path.relative_to(session.desk.root).as_posix()
+        if not regular_file(session.desk.root, rel):
+            continue   # a symbolic link is never followed (`check` reports it)
         try:
             data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
@@ -147,6 +151,8 @@ def _fingerprint(session: Session) -> str:
     # Policies may match on organisation and plan: the customer files count like the config.
     folder = session.desk.root / "customers"
     for item in sorted(folder.rglob("*.yml")) if folder.is_dir() else []:
+        if not regular_file(session.desk.root, item.relative_to(session.desk.root).as_posix()):
+            continue
         try:
             h.update(item.read_bytes())
         except OSError:
@@ -352,6 +358,9 @@ def rate_customer(session: Session, email: str, score: str, *, comment: str | No
     with desk.lock():
         path = desk.root / rel
         data = None
+        if os.path.lexists(path) and not regular_file(desk.root, rel):
+            raise SupportctlError(f"{rel} is a symbolic link or not a regular file; supportctl does not follow links",
+                                  hint="put the file itself there: a link can point outside the repository")
         if path.is_file():
             try:
                 data = rt_load(path.read_text(encoding="utf-8"))

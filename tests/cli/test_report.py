@@ -145,6 +145,18 @@ def test_customer_rate_appends_nps_answers_and_summary_counts_the_latest(desk, c
     assert cli("check").exit_code == 0
 
 
+def test_nps_never_follows_a_symbolic_link_in_customers(desk, cli, tmp_path):
+    outside = tmp_path / "outside.yml"
+    outside.write_text("email: secret@outside.example\nnps: [{score: 10, at: 2026-03-01T10:00:00+01:00}]\n")
+    (desk / "customers").mkdir(exist_ok=True)
+    (desk / "customers" / "dana-example-com.yml").symlink_to(outside)
+    nps = json.loads(cli("report", "summary", "--json", "--now", "2026-03-06T00:00:00+01:00").stdout)["nps"]
+    assert nps["responses"] == 0                       # the linked file was not read
+    result = cli("customer", "rate", "dana@example.com", "3", ok=False)
+    assert result.exit_code == 1 and "symbolic link" in result.stderr
+    assert outside.read_text().startswith("email: secret@outside.example")   # nothing written through it
+
+
 def test_at_rev_gives_the_numbers_of_that_commit_after_later_changes(desk, cli):
     tid = solved_ticket(cli)
     rev = git(desk, "rev-parse", "HEAD").strip()

@@ -63,3 +63,15 @@ def test_check_names_the_file_line_and_fix_of_each_problem(tmp_path):
 def test_a_file_that_is_not_yaml_is_a_problem_not_a_crash(tmp_path):
     _, problems = load_directory(write(tmp_path, {"customers/x.yml": "name: [unclosed\n"}))
     assert [p.path for p in problems] == ["customers/x.yml"] and problems[0].line
+
+
+def test_a_symbolic_link_in_customers_is_reported_and_never_read(tmp_path):
+    outside = tmp_path / "outside.yml"
+    outside.write_text("name: Secret\nemail: secret@outside.example\n")
+    root = write(tmp_path / "desk", DESK)
+    (root / "customers" / "evil.yml").symlink_to(outside)
+    (root / "customers" / "orgs" / "evil.yml").symlink_to(outside)
+    directory, problems = load_directory(root)
+    assert "evil" not in directory.customers and "evil" not in directory.orgs
+    assert sorted(p.path for p in problems) == ["customers/evil.yml", "customers/orgs/evil.yml"]
+    assert all("symbolic link" in p.message and "Secret" not in p.message for p in problems)
