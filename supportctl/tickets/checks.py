@@ -1,7 +1,8 @@
-"""Validation of every ticket against the desk configuration (`supportctl check`)."""
+"""Validation of one ticket against the desk configuration (`supportctl check`; deskcheck.py runs it on all)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,6 @@ from supportctl.config.model import Config
 from supportctl.errors import SupportctlError
 from supportctl.tickets.model import CHANNELS, PRIORITIES, ROLES, Ticket
 from supportctl.tickets.people import person_problems
-from supportctl.tickets.store import TicketStore
 
 STANDARD_FIELDS = ("id", "title", "status", "priority", "type", "channel", "requester", "assignee", "group",
                    "tags", "created", "updated", "kb", "related", "merged_into", "csat", "cc",
@@ -22,19 +22,72 @@ class Problem(SupportctlError):
     """One thing `check` found wrong."""
 
 
+class FrontMatterLines:
+    """The line of each front-matter key, found only when a problem needs one.
+
+    Finding lines takes a second YAML parse that keeps the node tree; on a
+    desk where nearly every ticket is clean that parse was a third of `check`.
+    `source` gives the front-matter text (the file may have to be read again).
+    """
+
+    def __init__(self, source: Callable[[], str]) -> None:
+        self.source = source
+        self.lines: dict[tuple, int] | None = None
+
+    def line(self, key: Any) -> int:
+        """The file's 1-based line of `key` (a name or a path of names), or 2 when it has none."""
+        from supportctl.base.yamlio import load_with_lines
+
+        if key is None:
+            return 2
+        if self.lines is None:
+            fm_text = self.source()
+            self.lines = load_with_lines(fm_text)[1] if fm_text else {}
+        fm_line = self.lines.get(key if isinstance(key, tuple) else (key,))
+        return fm_line + 1 if fm_line else 2  # +1: the opening --- is line 1
+
+
 def check_ticket(ticket: Ticket, config: Config, known_ids: set[str] | None = None) -> list[Problem]:
-    """Every problem in one parsed ticket (the front matter is re-read for line numbers)."""
-    from supportctl.base.yamlio import Ambiguous, load_with_lines
+    """Every problem in one parsed ticket; with `known_ids`, also links to tickets that do not exist."""
+    where = FrontMatterLines(lambda: ticket.fm_text)
+    before, links, after = ticket_problems(ticket, config, where)
+    middle = link_problems(ticket.path, links, known_ids, where) if known_ids is not None else []
+    return before + middle + after
 
-    problems: list[Problem] = []
+
+def link_problems(path: str, links: list[tuple[str, str]], known_ids: set[str],
+                  where: FrontMatterLines) -> list[Problem]:
+    """A problem for each (key, ticket id) link whose ticket is not in `known_ids`."""
+    return [Problem(f"{key} points to ticket {value!r}, which does not exist", "fix or remove the link",
+                    path=path, line=where.line(key))
+            for key, value in links if value not in known_ids]
+
+
+def ticket_links(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """(key, ticket id) of every `related` and `merged_into` link, in the order `check` reports them."""
+    links = []
+    for key in ("related", "merged_into"):
+        values = meta.get(key)
+        values = values if isinstance(values, list) else [values] if values else []
+        links.extend((key, value) for value in values if isinstance(value, str))
+    return links
+
+
+def ticket_problems(ticket: Ticket, config: Config, where: FrontMatterLines
+                    ) -> tuple[list[Problem], list[tuple[str, str]], list[Problem]]:
+    """What one file alone says is wrong: (problems reported before the links, the links, problems after).
+
+    Links to other tickets are checked against the whole desk; the two lists
+    around them keep the order `check` has always reported in.
+    """
+    from supportctl.base.yamlio import Ambiguous
+
+    before: list[Problem] = []
+    problems = before
     path = ticket.path
-    _, lines = load_with_lines(ticket.fm_text) if ticket.fm_text else ({}, {})
 
-    def add(message: str, hint: str, key: Any = None, line: int | None = None) -> None:
-        if line is None:
-            fm_line = lines.get(key if isinstance(key, tuple) else (key,)) if key is not None else None
-            line = fm_line + 1 if fm_line else 2  # +1: the opening --- is line 1
-        problems.append(Problem(message, hint, path=path, line=line))
+    def add(message: str, hint: str, key: Any = None) -> None:
+        problems.append(Problem(message, hint, path=path, line=where.line(key)))
 
     meta = ticket.meta
     custom = config.custom_fields
@@ -42,13 +95,11 @@ def check_ticket(ticket: Ticket, config: Config, known_ids: set[str] | None = No
         if key not in STANDARD_FIELDS and key not in custom:
             add(f"unknown key {key!r}", "check the spelling, or declare it under custom_fields in supportctl.yml",
                 key)
-        for where, found in _ambiguous(value, (key,)):
-            add(f"{'.'.join(map(str, where))}: ambiguous value {found.text}", found.hint(), where)
+        for at, found in _ambiguous(value, (key,)):
+            add(f"{'.'.join(map(str, at))}: ambiguous value {found.text}", found.hint(), at)
     for key in REQUIRED:
         if key not in meta or meta[key] in (None, ""):
             add(f"missing {key}", f"add `{key}:` to the front matter")
-    if any(isinstance(meta.get(k), Ambiguous) for k in meta):
-        pass  # already reported above; skip type checks that would repeat it
     stem = Path(path).stem
     if meta.get("id") is not None and str(meta.get("id")) != stem:
         add(f"id {meta.get('id')!r} does not match the file name {Path(path).name}",
@@ -75,13 +126,8 @@ def check_ticket(ticket: Ticket, config: Config, known_ids: set[str] | None = No
         value = meta.get(key)
         if value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             add(f"{key} must be a list of names", f"write {key}: [a, b]", key)
-    if known_ids is not None:
-        for key in ("related", "merged_into"):
-            values = meta.get(key)
-            values = values if isinstance(values, list) else [values] if values else []
-            for value in values:
-                if isinstance(value, str) and value not in known_ids:
-                    add(f"{key} points to ticket {value!r}, which does not exist", "fix or remove the link", key)
+    after: list[Problem] = []
+    problems = after
     for key in ("created", "updated"):
         value = meta.get(key)
         if value is None or key not in meta:
@@ -93,12 +139,12 @@ def check_ticket(ticket: Ticket, config: Config, known_ids: set[str] | None = No
             add(f"{key} has no UTC offset", "add the offset, e.g. 2026-11-20T09:15:00+01:00", key)
     for name, spec in custom.items():
         if name in meta and meta[name] is not None:
-            problems.extend(_check_custom(name, spec, meta[name], add))
-    problems.extend(_check_records(ticket, config))
-    return problems
+            _check_custom(name, spec, meta[name], add)
+    after.extend(_check_records(ticket, config))
+    return before, ticket_links(meta), after
 
 
-def _check_custom(name: str, spec, value: Any, add) -> list[Problem]:
+def _check_custom(name: str, spec, value: Any, add) -> None:
     ok = {
         "string": isinstance(value, str),
         "integer": isinstance(value, int) and not isinstance(value, bool),
@@ -112,7 +158,6 @@ def _check_custom(name: str, spec, value: Any, add) -> list[Problem]:
         add(f"{name} must be {article} {spec.type}", "see custom_fields in supportctl.yml", name)
     elif spec.choices and str(value) not in spec.choices:
         add(f"{name} {value!r} is not one of the choices", f"choices: {', '.join(spec.choices)}", name)
-    return []
 
 
 def _check_records(ticket: Ticket, config: Config) -> list[Problem]:
@@ -167,24 +212,3 @@ def _ambiguous(value: Any, path: tuple):
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _ambiguous(item, path + (i,))
-
-
-def check_desk(desk) -> list[SupportctlError]:
-    """Every problem in the config and the tickets (and the KB, when it has a checker)."""
-    try:
-        config = desk.config
-    except SupportctlError as exc:
-        return [exc]
-    result = TicketStore(desk).load_all(with_bodies=True)
-    problems: list[SupportctlError] = list(result.problems)
-    ids: dict[str, str] = {}
-    for ticket in result.tickets:
-        if ticket.id in ids:
-            problems.append(Problem(f"duplicate id {ticket.id}: also in {ids[ticket.id]}",
-                                    "give one ticket a new id (file name and id field)", path=ticket.path, line=2))
-        ids.setdefault(ticket.id, ticket.path)
-    known = set(ids)
-    for ticket in result.tickets:
-        problems.extend(check_ticket(ticket, config, known))
-    return problems
-
