@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from supportctl.config.model import Config
@@ -73,6 +72,38 @@ def ticket_links(meta: dict[str, Any]) -> list[tuple[str, str]]:
     return links
 
 
+class _Rules:
+    """What the rules read from the config, worked out once rather than for each of 100,000 tickets."""
+
+    def __init__(self, config: Config) -> None:
+        self.custom = config.custom_fields
+        self.states = config.lifecycle.states
+        self.states_hint = f"states: {', '.join(self.states)}"
+        # key: (what to call a wrong value, the allowed values, the hint listing them)
+        self.closed_sets = []
+        for key, noun, allowed, label in (
+                ("status", "status", list(config.lifecycle.states), "states"),
+                ("priority", "priority", list(PRIORITIES), "use one of"),
+                ("channel", "channel", list(CHANNELS), "use one of"),
+                ("type", "type", list(config.ticket_types), "use one of"),
+                ("assignee", "agent", list(config.agent_map()), "agents"),
+                ("group", "group", list(config.groups), "groups")):
+            hint = f"{label}: {', '.join(allowed) or '(none)'}"
+            self.closed_sets.append((key, noun, allowed, frozenset(allowed), hint))
+
+
+_RULES: dict[int, tuple[Config, _Rules]] = {}
+# Types that cannot hold an ambiguous scalar: most front-matter values, tested by exact type.
+_SCALAR_TYPES = frozenset((str, int, float, bool, type(None), datetime, date))
+
+
+def _rules(config: Config) -> _Rules:
+    cached = _RULES.get(id(config))
+    if cached is None or cached[0] is not config:
+        cached = _RULES[id(config)] = (config, _Rules(config))
+    return cached[1]
+
+
 def ticket_problems(ticket: Ticket, config: Config, where: FrontMatterLines
                     ) -> tuple[list[Problem], list[tuple[str, str]], list[Problem]]:
     """What one file alone says is wrong: (problems reported before the links, the links, problems after).
@@ -82,6 +113,7 @@ def ticket_problems(ticket: Ticket, config: Config, where: FrontMatterLines
     """
     from supportctl.base.yamlio import Ambiguous
 
+    rules = _rules(config)
     before: list[Problem] = []
     problems = before
     path = ticket.path
@@ -90,34 +122,30 @@ def ticket_problems(ticket: Ticket, config: Config, where: FrontMatterLines
         problems.append(Problem(message, hint, path=path, line=where.line(key)))
 
     meta = ticket.meta
-    custom = config.custom_fields
+    custom = rules.custom
     for key, value in meta.items():
         if key not in STANDARD_FIELDS and key not in custom:
             add(f"unknown key {key!r}", "check the spelling, or declare it under custom_fields in supportctl.yml",
                 key)
-        for at, found in _ambiguous(value, (key,)):
-            add(f"{'.'.join(map(str, at))}: ambiguous value {found.text}", found.hint(), at)
+        if type(value) not in _SCALAR_TYPES:
+            for at, found in _ambiguous(value, (key,)):
+                add(f"{'.'.join(map(str, at))}: ambiguous value {found.text}", found.hint(), at)
     for key in REQUIRED:
         if key not in meta or meta[key] in (None, ""):
             add(f"missing {key}", f"add `{key}:` to the front matter")
-    stem = Path(path).stem
+    name = path[path.rfind("/") + 1:]
+    dot = name.rfind(".")
+    stem = name[:dot] if 0 < dot < len(name) - 1 else name   # Path.stem without building a Path
     if meta.get("id") is not None and str(meta.get("id")) != stem:
-        add(f"id {meta.get('id')!r} does not match the file name {Path(path).name}",
+        add(f"id {meta.get('id')!r} does not match the file name {name}",
             f"rename the file to {meta.get('id')}.md or fix the id", "id")
-    # key: (what to call a wrong value, the allowed values, how the hint lists them)
-    closed_sets = {
-        "status": ("status", list(config.lifecycle.states), "states"),
-        "priority": ("priority", list(PRIORITIES), "use one of"),
-        "channel": ("channel", list(CHANNELS), "use one of"),
-        "type": ("type", list(config.ticket_types), "use one of"),
-        "assignee": ("agent", list(config.agent_map()), "agents"),
-        "group": ("group", list(config.groups), "groups"),
-    }
-    for key, (noun, allowed, label) in closed_sets.items():
+    for key, noun, allowed, allowed_set, hint in rules.closed_sets:
         value = meta.get(key)
         # None is "not set"; an ambiguous scalar was reported above already.
-        if value is not None and not isinstance(value, Ambiguous) and value not in allowed:
-            add(f"unknown {noun} {value!r}", f"{label}: {', '.join(allowed) or '(none)'}", key)
+        if value is None or isinstance(value, Ambiguous):
+            continue
+        if not (value in allowed_set if type(value) is str else value in allowed):
+            add(f"unknown {noun} {value!r}", hint, key)
     requester = meta.get("requester")
     if requester is not None:
         for message, hint in person_problems(requester):
@@ -140,7 +168,7 @@ def ticket_problems(ticket: Ticket, config: Config, where: FrontMatterLines
     for name, spec in custom.items():
         if name in meta and meta[name] is not None:
             _check_custom(name, spec, meta[name], add)
-    after.extend(_check_records(ticket, config))
+    after.extend(_check_records(ticket, rules))
     return before, ticket_links(meta), after
 
 
@@ -160,11 +188,30 @@ def _check_custom(name: str, spec, value: Any, add) -> None:
         add(f"{name} {value!r} is not one of the choices", f"choices: {', '.join(spec.choices)}", name)
 
 
-def _check_records(ticket: Ticket, config: Config) -> list[Problem]:
+# Event bodies repeat across tickets ("status: open -> pending"): the status
+# each one sets is worked out once per distinct body.
+_STATUS_SETS: dict[str, tuple] = {}
+
+
+def _status_sets(body: str) -> tuple:
+    """The new value of every `status: old -> new` line of an event body, in order."""
+    found = _STATUS_SETS.get(body)
+    if found is None:
+        from supportctl.tickets.format import event_changes
+
+        found = tuple(c.new for c in event_changes(body) if c.field == "status" and c.op == "set") \
+            if "status" in body else ()
+        if len(_STATUS_SETS) < 4096:
+            _STATUS_SETS[body] = found
+    return found
+
+
+def _check_records(ticket: Ticket, rules: _Rules) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[str] = set()
     previous = None
     created = ticket.created  # None when missing or naive (reported on its own)
+    last = None   # (record, status) of the last recorded status change
     for record in ticket.records:
         def add(message: str, hint: str) -> None:
             problems.append(Problem(message, hint, path=ticket.path, line=record.line or None))
@@ -183,17 +230,13 @@ def _check_records(ticket: Ticket, config: Config) -> list[Problem]:
                 "fix the timestamp or the created field")
         if record.kind == "message" and record.role == "customer" and not record.body.strip():
             add(f"message {record.id} is empty", "write the text under the header")
-        for change in record.changes():
-            if change.field == "status" and change.op == "set" and change.new not in config.lifecycle.states:
-                add(f"event {record.id} sets unknown status {change.new!r}",
-                    f"states: {', '.join(config.lifecycle.states)}")
+        if record.kind == "event":
+            for new in _status_sets(record.body):
+                if new not in rules.states:
+                    add(f"event {record.id} sets unknown status {new!r}", rules.states_hint)
+                last = (record, new)
         previous = record
     # The front matter must agree with the last recorded status change.
-    last = None
-    for record in ticket.records:
-        for change in record.changes():
-            if change.field == "status" and change.op == "set":
-                last = (record, change.new)
     if last is not None and last[1] != ticket.meta.get("status"):
         problems.append(Problem(f"status is {ticket.meta.get('status')!r} but the history last set it to "
                                 f"{last[1]!r}", "use `supportctl ticket status` so the change is recorded",

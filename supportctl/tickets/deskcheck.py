@@ -21,7 +21,8 @@ from pathlib import Path
 from supportctl.desk.store import RACY_NS, atomic_write_bytes, gc_paused
 from supportctl.errors import SupportctlError, TicketFormatError
 from supportctl.tickets.checks import FrontMatterLines, Problem, link_problems, ticket_problems
-from supportctl.tickets.format import decode_file, parse_ticket, split_front_matter
+from supportctl.tickets.fastmeta import parse_ticket_lines
+from supportctl.tickets.format import decode_file, split_front_matter
 from supportctl.tickets.store import TicketStore
 
 CACHE_VERSION = 1
@@ -30,7 +31,7 @@ CACHE_NAME = "check.marshal"
 PARALLEL_FROM = 1500
 # The modules whose code decides a file's result: a change to any of them
 # (an upgrade, a fix) must not be answered from results of the old rules.
-_RULE_MODULES = ("checks", "format", "frontmatter", "people", "model")
+_RULE_MODULES = ("checks", "fastmeta", "format", "frontmatter", "people", "model")
 
 
 def check_desk(desk) -> list[SupportctlError]:
@@ -142,7 +143,7 @@ def check_file(root: Path, rel: str, config, known: bytes | None = None) -> tupl
     if digest == known:
         return digest, None
     try:
-        ticket = parse_ticket(decode_file(data, rel), rel)
+        ticket = parse_ticket_lines(decode_file(data, rel), rel)
     except SupportctlError as exc:
         return digest, ("error", exc.message, exc.hint, exc.line)
     except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:

@@ -51,7 +51,7 @@ def no_parsing(monkeypatch):
     def refuse(*args, **kw):
         raise AssertionError("a ticket was parsed again")
 
-    monkeypatch.setattr(deskcheck, "parse_ticket", refuse)
+    monkeypatch.setattr(deskcheck, "parse_ticket_lines", refuse)
 
 
 def break_ticket(desk, tid: str) -> None:
@@ -169,9 +169,9 @@ def test_links_and_duplicates_are_decided_across_the_desk_on_every_run(broken_de
     (desk / "tickets" / "NOWHERE.md").write_text(text)
     (desk / "tickets" / f"{good}-copy.md").unlink()
     with monkeypatch.context() as m:
-        real = deskcheck.parse_ticket
+        real = deskcheck.parse_ticket_lines
         parsed = []
-        m.setattr(deskcheck, "parse_ticket", lambda text, rel: parsed.append(rel) or real(text, rel))
+        m.setattr(deskcheck, "parse_ticket_lines", lambda text, rel: parsed.append(rel) or real(text, rel))
         after = checked(desk)
     assert parsed == ["tickets/NOWHERE.md"]   # the only new content
     assert after == uncached(desk)
