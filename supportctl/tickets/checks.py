@@ -15,6 +15,7 @@ STANDARD_FIELDS = ("id", "title", "status", "priority", "type", "channel", "requ
                    "tags", "created", "updated", "kb", "related", "merged_into", "csat", "cc",
                    "customer", "organization", "source", "handle_time")
 REQUIRED = ("id", "title", "status", "priority", "channel", "requester", "created")
+_STANDARD = frozenset(STANDARD_FIELDS)
 
 
 class Problem(SupportctlError):
@@ -97,6 +98,16 @@ _RULES: dict[int, tuple[Config, _Rules]] = {}
 _SCALAR_TYPES = frozenset((str, int, float, bool, type(None), datetime, date))
 
 
+def _plain_items(value: Any) -> bool:
+    """True for a list or mapping of plain scalars (tags, a requester): nothing in it can be ambiguous."""
+    kind = type(value)
+    if kind is list:
+        return all(type(v) in _SCALAR_TYPES for v in value)
+    if kind is dict:
+        return all(type(v) in _SCALAR_TYPES for v in value.values())
+    return False
+
+
 def _rules(config: Config) -> _Rules:
     cached = _RULES.get(id(config))
     if cached is None or cached[0] is not config:
@@ -124,10 +135,10 @@ def ticket_problems(ticket: Ticket, config: Config, where: FrontMatterLines
     meta = ticket.meta
     custom = rules.custom
     for key, value in meta.items():
-        if key not in STANDARD_FIELDS and key not in custom:
+        if key not in _STANDARD and key not in custom:
             add(f"unknown key {key!r}", "check the spelling, or declare it under custom_fields in supportctl.yml",
                 key)
-        if type(value) not in _SCALAR_TYPES:
+        if type(value) not in _SCALAR_TYPES and not _plain_items(value):
             for at, found in _ambiguous(value, (key,)):
                 add(f"{'.'.join(map(str, at))}: ambiguous value {found.text}", found.hint(), at)
     for key in REQUIRED:

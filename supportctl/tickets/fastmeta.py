@@ -6,9 +6,11 @@ Python objects line by line is most of what YAML costs. When every line is a
 top-level `key: value` that starts in the first column, the mapping of the
 whole text is the mappings of its lines in order: a value cannot continue onto
 a line that starts in the first column, and a line that does not parse on its
-own makes the whole fall back. Lines seen before are answered from memory;
-the others are parsed together with the same loader, and the result is used
-only if it holds exactly one key per line, named as the line names it.
+own makes the whole fall back. Lines seen before are answered from memory; a
+`key: plain scalar` line is resolved and built by the loader's own resolver and
+constructor; the others are parsed together with the same loader, and the
+result is used only if it holds exactly one key per line, named as the line
+names it.
 Anything else (an indented line, a comment, an odd line break, an error) is
 read by `load_meta`, so errors keep their messages and lines.
 """
@@ -45,7 +47,9 @@ def load_meta_lines(fm_text: str, path: str) -> dict[str, Any]:
         if hit is None:
             if not _SIMPLE_LINE.fullmatch(line):
                 return load_meta(fm_text, path)
-            missing.append(i)
+            hit = _plain_line(line)
+            if hit is None:
+                missing.append(i)
         found.append(hit)
     if not found:
         return load_meta(fm_text, path)
@@ -56,6 +60,44 @@ def load_meta_lines(fm_text: str, path: str) -> dict[str, Any]:
         meta[key] = value if kind == _AS_IS else list(value) if kind == _LIST else dict(value)
     check_shape(meta, fm_text, path)
     return meta
+
+
+# `key: value` where the value is a plain scalar on its own line: no quotes,
+# no indicator first, no `: ` or ` #` inside, no space at either end. Its text
+# is exactly the scalar, so YAML's own resolver and constructor can take it
+# from here without the scanner (a title, a status, an id, a timestamp).
+_PLAIN_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*): (?!.*:\s)"
+                         r"([A-Za-z0-9_](?:[A-Za-z0-9_ .,:@/()+'=-]*[A-Za-z0-9_.)'])?)")
+_STR_TAG = "tag:yaml.org,2002:str"
+_LOADER: list = []
+
+
+def _plain_line(line: str) -> tuple[str, Any, int] | None:
+    """(key, value, kind) of a `key: plain scalar` line, built as YAML builds it; None for any other line."""
+    m = _PLAIN_LINE.fullmatch(line)
+    if m is None:
+        return None
+    import yaml
+
+    if not _LOADER:
+        from supportctl.base.yamlio import FastLoader
+
+        _LOADER.append(FastLoader(""))
+    loader = _LOADER[0]
+    key, text = m.groups()
+    if loader.resolve(yaml.ScalarNode, key, (True, False)) != _STR_TAG:
+        return None
+    tag = loader.resolve(yaml.ScalarNode, text, (True, False))
+    try:
+        value = loader.yaml_constructors[tag](loader, yaml.ScalarNode(tag, text))
+    except Exception:   # 2026-02-30 and the like: the full parser reports it
+        return None
+    if not isinstance(value, _IMMUTABLE):
+        return None
+    entry = (key, value, _AS_IS)
+    if key not in _UNIQUE_KEYS and len(_MEMO) < MEMO_SIZE:
+        _MEMO[line] = entry
+    return entry
 
 
 def _parse_missing(lines: list[str], missing: list[int], found: list) -> bool:

@@ -31,6 +31,17 @@ LINES = [
     "  indented: 1", "k:\tv", "k: \u2028v", "k: \x85", "k: |", "k: >", "  folded", "? complex", "a b: c",
     "deep: [[[[[[[[[[[[[[[[[[x]]]]]]]]]]]]]]]]]", "big: " + "[x] " * 3, "seats: 12", "seats: many",
     "plan: pro", "k: @bad", "k: `bad", "k: %bad", "---", "...", "k: 'a' b", "k: \"\\udc00\"",
+    # plain scalars the loader's resolver and constructor build without the scanner
+    "title: CSV export stops at 1,000 rows (again)", "title: Dana's invoice", "title: a=b+c/d@e", "title: x:y",
+    "title: ends with a colon:", "title: has a: colon", "title: has #hash", "title: x #", "title: a  b",
+    "k: 1_000", "k: 0x1F", "k: 0o17", "k: +12", "k: -3", "k: 1:2:3", "k: 190:20:30", "k: 1e3", "k: 1.5e+3",
+    "k: 6.8523015e+5", "k: .inf", "k: .NaN", "k: 7E5442", "k: 0b101", "k: 1.", "k: 0.", "k: 00", "k: 0",
+    "k: True", "k: FALSE", "k: Off", "k: y", "k: n", "k: NULL", "k: Null", "k: =", "k: a=",
+    "created: 2026-10-02T05:09:00+01:00", "created: 2026-10-02T05:09:00-05:30", "created: 2026-10-02T05:09:00Z",
+    "created: 2026-10-02T05:09:00.123456+00:00", "created: 2026-10-02t05:09:00+01:00",
+    "created: 2026-10-02 05:09:00", "created: 2026-10-02T24:00:00+01:00", "created: 2026-10-02T05:09:60+01:00",
+    "created: 2026-10-02T05:09:00+25:00", "created: 2026-13-02T05:09:00+01:00", "created: 0000-01-01",
+    "created: 2026-1-2", "created: 2026-10-02T05:09+01:00", "created: 9999-12-31T23:59:59-23:59",
 ]
 
 
