@@ -95,7 +95,7 @@ def _plain_line(line: str) -> tuple[str, Any, int] | None:
     if not isinstance(value, _IMMUTABLE):
         return None
     entry = (key, value, _AS_IS)
-    if key not in _UNIQUE_KEYS and len(_MEMO) < MEMO_SIZE:
+    if key not in _UNIQUE_KEYS and len(_MEMO) < MEMO_SIZE and len(line) <= 500:
         _MEMO[line] = entry
     return entry
 
