@@ -69,7 +69,7 @@ def check(session: Session, *, since: str | None = None, allow_rewrite: bool = F
     then; `allow_rewrite` turns those into warnings (`severity` "warning").
     """
     from supportctl.kb.load import check_kb
-    from supportctl.tickets.checks import check_desk
+    from supportctl.tickets.deskcheck import check_desk
 
     base = None
     if since is not None:   # a bad revision is a usage error before anything is reported
