@@ -27,7 +27,8 @@ from supportctl.desk.store import RACY_NS, Desk, atomic_write_bytes
 from supportctl.errors import SupportctlError, TicketFormatError
 from supportctl.tickets.format import (bad_timestamp, check_event_body, decode_file, merged_source, parse_at, record_body,
                                        refuse_conflict, scan_records)
-from supportctl.tickets.frontmatter import load_meta, split_front_matter
+from supportctl.tickets.fastmeta import load_meta_lines
+from supportctl.tickets.frontmatter import split_front_matter
 from supportctl.tickets.model import Record, Ticket, TicketFields
 
 CACHE_VERSION = 14
@@ -191,7 +192,7 @@ def load_index(desk: Desk, files: dict[str, tuple[int, int]]) -> tuple[list[Inde
             entries.append(IndexEntry(rel, payload, timelines))
     if changed:
         _save_cache(cache_path, fresh)
-    if len(fresh_timelines) >= SAVE_TIMELINES_FROM:
+    if len(fresh_timelines) >= SAVE_TIMELINES_FROM or (fresh_timelines and not cache):
         timelines.load()   # a cold build: save the timelines now rather than parse them again later
     return entries, problems
 
@@ -236,7 +237,7 @@ def index_payload(path: Path, rel: str) -> tuple:
             text = decode_file(fh.read(), rel)
         refuse_conflict(text, rel)
         fm_text, rest = split_front_matter(text, rel)
-        meta = load_meta(fm_text, rel)
+        meta = load_meta_lines(fm_text, rel)   # load_meta's dict or error, repeated lines parsed once
         records = []
         first_line = fm_text.count("\n") + 3
         for kind, rid, at, author, role, start, header_end, end, line in scan_records(rest, first_line, rel):
