@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from supportctl.errors import NotFound, SupportctlError
 
 if TYPE_CHECKING:
-    from supportctl.config.model import Config
+    from supportctl.config.views import Config
 
 CONFIG_FILE = "supportctl.yml"
 # An entry whose file changed this recently may change again within the same
@@ -62,9 +62,9 @@ class Desk:
 
     @cached_property
     def config(self) -> Config:
-        from supportctl.config.model import load_config
+        from supportctl.config.load import load_config
 
-        return load_config(self.root / CONFIG_FILE)
+        return load_config(self.root / CONFIG_FILE, cache=self.cache_dir / "config.marshal")
 
     def state_categories(self) -> dict[str, str]:
         """Each lifecycle state's category, without validating the config when it has not changed.
