@@ -17,7 +17,7 @@ class App(TyperGroup):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.commands = _Commands(self.commands)
+        self.commands = _Commands(list(COMMANDS), _load, self.commands)
 
     def invoke(self, ctx: Any) -> Any:
         from supportctl.cli.render import report_error
@@ -56,8 +56,9 @@ def root(
 
 # The root's commands in --help's order, and the cli module that defines each.
 # A command is imported and turned into a Click command only when it is asked
-# for: `ticket show` pays for cli/ticket.py, not for all sixteen modules and
-# their ~130 commands (half the start-up of a read command before this).
+# for, and within a group only the subcommand asked for: `ticket show` pays
+# for cli/ticket.py and one command, not for sixteen modules and ~130 commands
+# (most of a read command's own start-up before).
 COMMANDS = {
     "init": "desk", "paths": "desk", "check": "desk", "merge-driver": "desk", "queue": "sla",
     "ticket": "ticket", "kb": "kb", "site": "site", "sla": "sla", "mail": "mail", "git": "git",
@@ -66,36 +67,58 @@ COMMANDS = {
 }
 
 
-def _load(name: str) -> Any:
-    """The Click command for one root command, built by Typer as if it were registered on `app`."""
-    import importlib
+def _convert(name: str, group: Any = None, commands: list | None = None) -> Any:
+    """Typer's Click command for `name` (a root command, or the Typer `group` holding only `commands`).
 
+    Built through a bare Typer with the root's markup mode, so Typer converts
+    it exactly as it would as part of the whole tree.
+    """
     from typer.main import get_group
 
-    module = importlib.import_module(f"supportctl.cli.{COMMANDS[name]}")
-    # A bare Typer with the root's markup mode, holding this one command: Typer
-    # converts it exactly as it would as part of the whole tree.
-    holder = typer.Typer(rich_markup_mode=app.rich_markup_mode)
-    if name == "queue":
-        holder.command("queue")(module.queue)
-    elif COMMANDS[name] == "desk":
-        holder.registered_commands += [c for c in module.app.registered_commands if c.name == name]
+    holder = typer.Typer(rich_markup_mode=app.rich_markup_mode, add_completion=False)
+    if group is None:
+        holder.registered_commands = list(commands or [])
     else:
-        holder.add_typer(module.app, name=name)
+        shell = typer.Typer()
+        shell.info = group.info          # its help and no_args_is_help, without its commands
+        shell.registered_commands = list(commands or [])
+        holder.add_typer(shell, name=name)
     return get_group(holder).commands[name]
 
 
-class _Commands(MutableMapping):
-    """The root group's commands, each loaded on first use; iterating loads them all (help, docs, tests)."""
+def _load(name: str) -> Any:
+    """The Click command for one root command; a group's subcommands load one by one in turn."""
+    import importlib
 
-    def __init__(self, given: Any) -> None:
-        self._loaded = dict(given)
+    module = importlib.import_module(f"supportctl.cli.{COMMANDS[name]}")
+    if name == "queue":
+        return _convert(name, commands=_single("queue", module.queue))
+    if COMMANDS[name] == "desk":
+        return _convert(name, commands=[c for c in module.app.registered_commands if c.name == name])
+    infos = {c.name: c for c in module.app.registered_commands}
+    group = _convert(name, module.app)
+    group.commands = _Commands(list(infos), lambda sub: _convert(name, module.app, [infos[sub]]).commands[sub])
+    return group
+
+
+def _single(name: str, function: Any) -> list:
+    """The Typer registration of one function as command `name`."""
+    holder = typer.Typer()
+    holder.command(name)(function)
+    return holder.registered_commands
+
+
+class _Commands(MutableMapping):
+    """A group's commands, each loaded on first use; iterating loads them all (help, docs, tests)."""
+
+    def __init__(self, names: list[str], load: Any, given: Any = ()) -> None:
+        self._names, self._load, self._loaded = names, load, dict(given)
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._loaded:
-            if name not in COMMANDS:
+            if name not in self._names:
                 raise KeyError(name)
-            self._loaded[name] = _load(name)
+            self._loaded[name] = self._load(name)
         return self._loaded[name]
 
     def __setitem__(self, name: str, command: Any) -> None:
@@ -105,10 +128,10 @@ class _Commands(MutableMapping):
         del self._loaded[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter([*COMMANDS, *(n for n in self._loaded if n not in COMMANDS)])
+        return iter([*self._names, *(n for n in self._loaded if n not in self._names)])
 
     def __len__(self) -> int:
-        return len(COMMANDS.keys() | self._loaded.keys())
+        return len(set(self._names) | self._loaded.keys())
 
 
 def main() -> None:
