@@ -13,7 +13,6 @@ import gc
 import json
 import os
 import stat
-import tempfile
 import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -371,6 +370,8 @@ def atomic_write(path: Path, text: str) -> None:
 def atomic_write_bytes(path: Path, data: bytes, *, sync: bool = True) -> None:
     """Write via a temporary file and rename, so a crash never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile   # here: only writes need it (and random, which it imports)
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
