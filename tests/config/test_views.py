@@ -103,3 +103,23 @@ def test_a_read_command_on_an_unchanged_config_imports_neither_pydantic_nor_yaml
     second = subprocess.run([sys.executable, "-c", code], cwd=desk, env=env, capture_output=True, text=True, check=True)
     assert first.stdout.split() == ["open", "True"]
     assert second.stdout.split() == ["open", "False"]
+
+
+@pytest.mark.parametrize("command", [["ticket", "list"], ["queue"], ["sla", "check"]])
+def test_a_read_command_on_an_unchanged_desk_imports_no_yaml_and_no_config_models(desk, cli, command):
+    import time
+
+    from tests.conftest import new_ticket
+
+    new_ticket(cli)
+    old = time.time() - 3600
+    for path in desk.rglob("*"):
+        if ".git" not in path.parts and path.is_file():
+            os.utime(path, (old, old))
+    code = ("import runpy, sys\nsys.argv = ['supportctl', *sys.argv[1:]]\n"
+            "try:\n    runpy.run_module('supportctl', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('yaml', 'supportctl.config.model') if m in sys.modules), file=sys.stderr)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runs = [subprocess.run([sys.executable, "-c", code, *command], cwd=desk, env=env, capture_output=True, text=True)
+            for _ in range(2)]
+    assert runs[1].stderr.strip().splitlines()[-1] == "[]", runs[1].stderr
