@@ -329,7 +329,7 @@ def list_cmd(
     import sys
 
     from supportctl.services import tickets
-    from supportctl.tickets.query import Filter, entries_json_text, entry_json
+    from supportctl.tickets.query import Filter, entries_json_parts, entry_json
 
     flt = Filter(status=status, category=category, assignee=assignee, group=group, priority=priority, tag=tag,
                  channel=channel, requester=requester, org=org, all=all_)
@@ -340,7 +340,8 @@ def list_cmd(
         if sys.stdout.isatty():  # people get it indented
             emit_json([entry_json(e, found.categories) for e in found.entries])
         else:
-            sys.stdout.write(entries_json_text(found.entries, found.categories) + "\n")
+            sys.stdout.writelines(entries_json_parts(found.entries, found.categories))
+            sys.stdout.write("\n")
         return
     if not found.entries:
         info("no tickets match")

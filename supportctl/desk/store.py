@@ -14,11 +14,11 @@ import json
 import os
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from supportctl.errors import NotFound, SupportctlError
 
@@ -312,33 +312,36 @@ class Batch:
 
 
 def markdown_files(folder: Path, base: Path, *, stat: bool = True, skip: tuple[str, ...] = (".",),
-                   min_depth: int = 0) -> dict[str, os.stat_result | None]:
-    """Markdown files below `folder` (path relative to `base`, with /) -> stat, or None without `stat`.
+                   min_depth: int = 0, key: Callable[[os.stat_result], Any] | None = None) -> dict[str, Any]:
+    """Markdown files below `folder` (path relative to `base`, with /) -> stat (or `key(stat)`), or None without `stat`.
 
     os.scandir, not pathlib: on 10,000 files Path objects alone cost 0.1 s.
     Names starting with a `skip` prefix (dot files, temporary files) and
     README.md are left out, as are files shallower than `min_depth`.
     """
     out: dict[str, os.stat_result | None] = {}
-    prefix = str(base) + os.sep
 
-    def scan(path: str, depth: int) -> None:
+    def scan(path: str, rel: str, depth: int) -> None:
         try:
             entries = os.scandir(path)
         except FileNotFoundError:
             return
         with entries:
             for entry in entries:
-                # A symbolic link is never followed: it could point anywhere on the machine,
-                # and its target would be read and committed as if it were desk data.
-                if entry.name.startswith(skip) or entry.is_symlink():
+                name = entry.name
+                if name.startswith(skip):
                     continue
-                if entry.is_dir(follow_symlinks=False):
-                    scan(entry.path, depth + 1)
-                elif entry.name.endswith(".md") and entry.name != "README.md" and depth >= min_depth:
-                    out[entry.path[len(prefix):].replace(os.sep, "/")] = entry.stat() if stat else None
+                # A symbolic link is never followed (neither test below follows one): it could point
+                # anywhere on the machine, and its target would be read and committed as desk data.
+                # Reached 100,000 times on a big desk, so one test decides the common case.
+                if name.endswith(".md") and entry.is_file(follow_symlinks=False):
+                    if name != "README.md" and depth >= min_depth:
+                        out[rel + name] = (key(entry.stat()) if key else entry.stat()) if stat else None
+                elif entry.is_dir(follow_symlinks=False):
+                    scan(entry.path, f"{rel}{name}/", depth + 1)
 
-    scan(str(folder), 0)
+    start = folder.relative_to(base).as_posix() if folder != base else ""
+    scan(str(folder), start + "/" if start else "", 0)
     return out
 
 

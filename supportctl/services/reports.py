@@ -176,10 +176,9 @@ def _entry_key(entry) -> bytes | None:
     """A digest of what the index holds of a ticket (fields and the whole timeline), or None."""
     import hashlib
 
-    timeline = getattr(entry, "_timeline", None)
-    meta = getattr(entry, "meta_json", None)
-    if not isinstance(timeline, bytes) or not isinstance(meta, str):
+    if not hasattr(entry, "timeline"):
         return None
+    timeline, meta = entry.timeline(), entry.meta_json
     return hashlib.blake2b(meta.encode() + b"\0" + timeline, digest_size=16).digest()
 
 

@@ -1,10 +1,16 @@
 """The ticket index: every ticket's fields and timeline, cached by file stat.
 
-The cache lives in `.supportctl/cache/tickets.marshal`, keyed by each file's
-stat (mtime, ctime, size, inode), so a hand edit or a `git checkout`
-re-parses exactly the files it touched. Entries are built with the same
-record parser as the full parse (tickets/format.py), so a file the index
-accepts is a file every command can read.
+The cache lives in `.supportctl/cache/`, keyed by each file's stat (mtime,
+ctime, size, inode), so a hand edit or a `git checkout` re-parses exactly
+the files it touched. Entries are built with the same record parser as the
+full parse (tickets/format.py), so a file the index accepts is a file every
+command can read.
+
+It is two files, because most commands need only one of them:
+`tickets.marshal` holds what a listing shows and filters on (the fields as
+JSON text, status, times, counts), `timelines.marshal` each ticket's
+records, which only the SLA clocks, reports and automations read. A listing
+of 100,000 tickets then loads a third of the bytes and builds no dicts.
 """
 
 from __future__ import annotations
@@ -24,21 +30,39 @@ from supportctl.tickets.format import (bad_timestamp, check_event_body, decode_f
 from supportctl.tickets.frontmatter import load_meta, split_front_matter
 from supportctl.tickets.model import Record, Ticket, TicketFields
 
-CACHE_VERSION = 13
+CACHE_VERSION = 14
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_FROM = 1500
+# After re-parsing this many files, their timelines are saved at once rather than
+# left for the first command that reads timelines to parse again.
+SAVE_TIMELINES_FROM = 1000
 
 
 class IndexEntry(TicketFields):
     """One ticket as the index keeps it: JSON-ready fields and the timeline, no message text."""
 
-    __slots__ = ("path", "meta", "dt_keys", "created_ts", "updated_ts", "_timeline", "messages", "meta_json",
-                 "latest_ts")
+    __slots__ = ("path", "meta_json", "status", "dt_keys", "created_ts", "updated_ts", "messages", "latest_ts",
+                 "_meta", "_timeline", "_timelines")
 
-    def __init__(self, path: str, payload: tuple) -> None:
-        (_, self.meta, self.dt_keys, self.created_ts, self.updated_ts, self._timeline, self.messages,
-         self.meta_json, self.latest_ts) = payload
+    def __init__(self, path: str, payload: tuple, timelines: Timelines | None = None) -> None:
+        (_, self.meta_json, self.status, self.dt_keys, self.created_ts, self.updated_ts, self.messages,
+         self.latest_ts, self._timeline) = payload
         self.path = path
+        self._meta = None
+        self._timelines = timelines
+
+    @property
+    def meta(self) -> dict:
+        """The front matter as JSON-ready data (timestamps as ISO text), decoded on first use."""
+        if self._meta is None:
+            self._meta = json.loads(self.meta_json)
+        return self._meta
+
+    def timeline(self) -> bytes:
+        """The records, marshalled as the index keeps them (fetched from `timelines.marshal` on first use)."""
+        if self._timeline is None:
+            self._timeline = self._timelines.get(self.path)
+        return self._timeline
 
     @property
     def records(self) -> tuple:
@@ -46,11 +70,8 @@ class IndexEntry(TicketFields):
 
         The text is an event's body, or for a message or note the ticket it was
         merged from ('' for the ticket's own), as in `Ticket.history`.
-
-        Kept marshalled inside the index, so a listing that never looks at it
-        does not pay for building 70,000 tuples on a 10,000-ticket desk.
         """
-        return marshal.loads(self._timeline)
+        return marshal.loads(self.timeline())
 
     def history(self) -> list[tuple[str, str, int, str]]:
         """(kind, role, POSIX seconds, event body) per record, as `Ticket.history`, from the index alone.
@@ -72,39 +93,106 @@ class IndexEntry(TicketFields):
         return Ticket(path=self.path, meta=meta, fm_text="", records=records, preamble="")
 
 
-def load_index(desk: Desk, files: dict[str, os.stat_result]) -> tuple[list[IndexEntry], list[SupportctlError]]:
-    """Every ticket's index entry (from `files`: path -> stat), re-parsing only files whose stat changed."""
+class Timelines:
+    """The records of every ticket, read from `timelines.marshal` the first time a command needs one.
+
+    Each timeline is stored with the stat key of the file it came from. On
+    first use, those that are missing or stale are taken from this run's
+    parse or parsed again, and the file is saved, so the next command finds
+    them all.
+    """
+
+    def __init__(self, desk: Desk, keys: dict[str, int], trusted: set[str], fresh: dict[str, bytes]) -> None:
+        self.root, self.path = desk.root, desk.cache_dir / "timelines.marshal"
+        self.keys, self.trusted, self.fresh = keys, trusted, fresh   # trusted: files past the racy window
+        self.data: dict[str, tuple[int, bytes]] | None = None
+
+    def get(self, rel: str) -> bytes:
+        if self.data is None:
+            self.load()
+        hit = self.data.get(rel)
+        if hit is not None and hit[0] == self.keys.get(rel):
+            return hit[1]
+        if rel in self.fresh:
+            return self.fresh[rel]
+        payload = index_payload(self.root / rel, rel)   # the file changed since the scan
+        return payload[8] if payload[0] == "ok" else marshal.dumps(())
+
+    def load(self) -> None:
+        """Read the stored timelines; bring them up to date (and save them) when files changed."""
+        data = _load_cache(self.path)
+        keys = self.keys
+        stale = [rel for rel in self.trusted if rel not in data or data[rel][0] != keys[rel]]
+        if stale or len(data) != len(self.trusted):
+            parsed = parse_many(self.root, sorted(rel for rel in stale if rel not in self.fresh))
+            data = {rel: data[rel] for rel in self.trusted if rel in data}
+            for rel in stale:
+                payload = parsed.get(rel)
+                timeline = self.fresh.get(rel) if payload is None else payload[8] if payload[0] == "ok" else None
+                if timeline is None:
+                    data.pop(rel, None)
+                else:
+                    data[rel] = (keys[rel], timeline)
+            _save_cache(self.path, data)
+        self.data = data
+
+
+def stat_key(st: os.stat_result) -> tuple[int, int]:
+    """What tells that a file changed, as (one number for mtime, ctime, size and inode; mtime).
+
+    The hash (ints hash alike in every process) takes a quarter of the memory
+    of the tuple in a 100,000-entry index; the mtime tells a file in the racy window.
+    """
+    return hash((st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)), st.st_mtime_ns
+
+
+def load_index(desk: Desk, files: dict[str, tuple[int, int]]) -> tuple[list[IndexEntry], list[SupportctlError]]:
+    """Every ticket's index entry (from `files`: path -> `stat_key`), re-parsing only files whose stat changed."""
     cache_path = desk.cache_dir / "tickets.marshal"
     cache = _load_cache(cache_path)
-    now_ns = time.time_ns()
-    keys: dict[str, tuple] = {}
+    racy_before = time.time_ns() - RACY_NS
+    keys: dict[str, int] = {}
+    trusted: set[str] = set()
     stale: list[str] = []
-    for rel, st in files.items():
-        key = keys[rel] = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+    for rel, (key, mtime) in files.items():
+        keys[rel] = key
+        if mtime < racy_before:
+            trusted.add(rel)
         cached = cache.get(rel)
         if cached is None or cached[0] != key or cached[1]:
             stale.append(rel)
+    if not stale and len(cache) == len(files):
+        # Nothing changed (the usual case): the cache is already in path order.
+        timelines = Timelines(desk, keys, trusted, {})
+        entries = [IndexEntry(rel, item[2], timelines) for rel, item in cache.items() if item[2][0] == "ok"]
+        problems = [] if len(entries) == len(cache) else [
+            TicketFormatError(p[1], p[2], path=rel, line=p[3]) for rel, (_, _, p) in cache.items() if p[0] == "error"]
+        return entries, problems
     parsed = parse_many(desk.root, sorted(stale))
+    fresh_timelines = {rel: payload[8] for rel, payload in parsed.items() if payload[0] == "ok"}
+    timelines = Timelines(desk, keys, trusted, fresh_timelines)
     changed = len(cache) != len(files)
     fresh: dict[str, tuple] = {}
     entries: list[IndexEntry] = []
     problems: list[SupportctlError] = []
     for rel in sorted(files):
-        key = keys[rel]
-        racy = now_ns - key[0] < RACY_NS
-        cached = cache.get(rel)
+        key, racy = keys[rel], rel not in trusted
         payload = parsed.get(rel)
         if payload is None:
-            payload = cached[2]
-        elif cached is None or cached[0] != key or cached[2] != payload or cached[1] != racy:
-            changed = True
-        fresh[rel] = (key, racy, payload)
+            stored = payload = cache[rel][2]
+        else:
+            stored = payload[:8] + (None,) if payload[0] == "ok" else payload   # the timeline is kept apart
+            cached = cache.get(rel)
+            changed = changed or cached is None or cached[0] != key or cached[2] != stored or cached[1] != racy
+        fresh[rel] = (key, racy, stored)
         if payload[0] == "error":
             problems.append(TicketFormatError(payload[1], payload[2], path=rel, line=payload[3]))
         else:
-            entries.append(IndexEntry(rel, payload))
+            entries.append(IndexEntry(rel, payload, timelines))
     if changed:
         _save_cache(cache_path, fresh)
+    if len(fresh_timelines) >= SAVE_TIMELINES_FROM:
+        timelines.load()   # a cold build: save the timelines now rather than parse them again later
     return entries, problems
 
 
@@ -185,8 +273,8 @@ def index_payload(path: Path, rel: str) -> tuple:
     latest = max((r[6] for r in records), default=None)
     if created:
         latest = int(created) if latest is None else max(latest, int(created))
-    return ("ok", json_meta, tuple(dt_keys), created, _epoch(meta.get("updated")),
-            marshal.dumps(tuple(records)), messages, meta_json, latest)
+    return ("ok", meta_json, str(json_meta.get("status", "")), tuple(dt_keys), created, _epoch(meta.get("updated")),
+            messages, latest, marshal.dumps(tuple(records)))
 
 
 def _plain(value):

@@ -60,3 +60,82 @@ def test_the_index_and_the_full_parse_read_event_bodies_alike(tmp_path):
     payload = index.index_payload(path, "tickets/ABC123.md")
     entry = index.IndexEntry("tickets/ABC123.md", payload)
     assert entry.history() == parse_ticket(text, "tickets/ABC123.md").history()
+
+
+def _age(desk: Path) -> None:
+    """Move every ticket file past the racy window, as on a desk whose files are not brand new."""
+    import os
+    import time
+
+    old = time.time() - 3600
+    for path in (desk / "tickets").glob("*.md"):
+        os.utime(path, (old, old))
+
+
+def _timelines(desk: Path) -> dict[str, list[str]]:
+    """Each ticket's record ids as the index gives them."""
+    entries, _ = TicketStore(Desk(desk)).load_index()
+    return {e.id: [r[1] for r in e.records] for e in entries}
+
+
+def _ids_on_file(desk: Path) -> dict[str, list[str]]:
+    from supportctl.tickets.format import read_ticket
+
+    return {p.stem: [r.id for r in read_ticket(p, f"tickets/{p.name}").records]
+            for p in sorted((desk / "tickets").glob("*.md")) if p.name != "README.md"}
+
+
+def test_timelines_follow_hand_edits_checkouts_and_merges_after_a_listing(desk, cli):
+    """A listing refreshes only the lean file; the timelines read later must still be the files' own."""
+    from tests.conftest import git
+
+    a = new_ticket(cli, title="First")
+    b = new_ticket(cli, title="Second")
+    _age(desk)
+    assert _timelines(desk) == _ids_on_file(desk)   # parsed now: timelines in hand, none saved
+    assert _timelines(desk) == _ids_on_file(desk)   # from the lean file; timelines parsed and saved
+    assert (desk / ".supportctl" / "cache" / "timelines.marshal").exists()
+    # A hand edit adds a note; a listing (no timelines) sees it first, the clocks later.
+    path = desk / "tickets" / f"{a}.md"
+    path.write_text(path.read_text() + "\n### note abcd1234 · 2026-03-02T10:00:00+01:00 · alice (agent)\n\nBy hand.\n")
+    _age(desk)
+    TicketStore(Desk(desk)).load_index()
+    assert "abcd1234" in _timelines(desk)[a]
+    # A checkout puts the file back.
+    git(desk, "checkout", "--", f"tickets/{a}.md")
+    _age(desk)
+    assert _timelines(desk) == _ids_on_file(desk)
+    # A merge brings a reply made on a branch.
+    git(desk, "checkout", "-q", "-b", "side")
+    cli("ticket", "reply", b, "-m", "From the branch.", "--at", "2026-03-02T11:00:00+01:00")
+    git(desk, "checkout", "-q", "-")
+    _timelines(desk)
+    git(desk, "merge", "-q", "side")
+    _age(desk)
+    assert _timelines(desk) == _ids_on_file(desk)
+    assert len(_timelines(desk)[b]) > 1
+
+
+def test_stale_or_missing_timelines_are_rebuilt_and_saved(desk, cli):
+    tid = new_ticket(cli)
+    _age(desk)
+    TicketStore(Desk(desk)).load_index()
+    timelines = desk / ".supportctl" / "cache" / "timelines.marshal"
+    timelines.unlink(missing_ok=True)
+    assert _timelines(desk) == _ids_on_file(desk)     # rebuilt from the files...
+    assert timelines.exists()                         # ...and saved for the next command
+    timelines.write_bytes(b"not marshal")
+    assert _timelines(desk)[tid] == _ids_on_file(desk)[tid]
+
+
+def test_a_ticket_deleted_leaves_the_timelines(desk, cli):
+    a = new_ticket(cli, title="Keep")
+    b = new_ticket(cli, title="Delete")
+    _age(desk)
+    _timelines(desk)
+    (desk / "tickets" / f"{b}.md").unlink()
+    assert set(_timelines(desk)) == {a}
+    import marshal
+
+    _, saved = marshal.loads((desk / ".supportctl" / "cache" / "timelines.marshal").read_bytes())
+    assert set(saved) == {f"tickets/{a}.md"}

@@ -1,0 +1,204 @@
+"""Benchmark the desk at scale: writes, warm reads, peak memory and the cold index at 1k, 10k and 100k tickets.
+
+    python bench/bench_scale.py [--sizes 1000 10000 100000] [--desks DIR] [--writes 20]
+
+Each figure is printed beside its floor (issue 16), one row per size, so the
+growth is visible as a curve:
+
+- writes: `ticket new` and `ticket reply` (with their commit) against a plain
+  `git add FILE && git commit -q` of the same change in the same repository,
+  measured alternately over `--writes` random tickets; median and max.
+- warm reads: `ticket list --json --all`, `sla check` and `queue` with a valid
+  index, against a process that only reads the listing index
+  (`marshal.loads` of .supportctl/cache/tickets.marshal); peak memory of each.
+- cold: the index built from nothing in-process against reading every file
+  and parsing its front matter with CSafeLoader (the parse floor), and the
+  whole `ticket list` command from nothing.
+
+Desks are built once per size under `--desks` (bench_tickets.build_desk) and
+copied before anything writes to them. Not a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_tickets import build_desk, floor_parse  # noqa: E402
+
+EXE = str(Path(sys.executable).with_name("supportctl"))
+ENV = {**os.environ, "SUPPORTCTL_AGENT": "alice", "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@x",
+       "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "b@x", "NO_COLOR": "1"}
+READ_INDEX = "import marshal, sys; marshal.loads(open(sys.argv[1], 'rb').read())"
+
+
+def run(args: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and peak resident MiB of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run(args, cwd=cwd, env=ENV, capture_output=True)
+    took = time.perf_counter() - start
+    if proc.returncode not in (0, 1):   # sla check exits 1 when something is breached
+        raise SystemExit(f"{' '.join(args)} failed: {proc.stderr.decode()[-800:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # ru_maxrss of children is the largest so far: a smaller child reports nothing new.
+    return took, (peak if peak > before else float("nan")) / 1024
+
+
+def peak_of(args: list[str], cwd: Path) -> float:
+    """Peak resident MiB of one run, measured alone (GNU time), so an earlier larger child does not mask it."""
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M", *args], cwd=cwd, env=ENV, capture_output=True, text=True)
+    return int(proc.stderr.strip().splitlines()[-1]) / 1024
+
+
+def desk_of(size: int, desks: Path) -> Path:
+    """A built desk of `size` tickets (kept for the next run), with its files aged past the racy window."""
+    root = desks / f"desk-{size}"
+    if not (root / ".git").is_dir():
+        shutil.rmtree(root, ignore_errors=True)
+        start = time.perf_counter()
+        build_desk(root, size)
+        print(f"  (built a desk of {size} tickets in {time.perf_counter() - start:.0f} s)", flush=True)
+    return root
+
+
+def copy_desk(src: Path, dest: Path) -> Path:
+    subprocess.run(["cp", "-a", str(src), str(dest)], check=True)
+    old = time.time() - 3600
+    for entry in os.scandir(dest / "tickets"):
+        os.utime(entry.path, (old, old))
+    return dest
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, env=ENV, check=True, capture_output=True)
+
+
+def writes(root: Path, count: int, rng: random.Random) -> dict[str, list[float]]:
+    """`ticket new` and `ticket reply` against a plain add-and-commit of the same change, alternately."""
+    out: dict[str, list[float]] = {"new": [], "new floor": [], "reply": [], "reply floor": []}
+    ids = sorted(p.stem for p in (root / "tickets").iterdir())
+    for n in range(count):
+        before = set(os.listdir(root / "tickets"))
+        out["new"].append(run([EXE, "ticket", "new", "--title", f"Bench {n}", "--from", "b@example.com",
+                               "-m", "The export stops at 1,000 rows."], root)[0])
+        made = (set(os.listdir(root / "tickets")) - before).pop()
+        twin = root / "tickets" / f"Z{n:05d}{made}"
+        twin.write_bytes((root / "tickets" / made).read_bytes())
+        start = time.perf_counter()
+        git(root, "add", str(twin.relative_to(root)))
+        git(root, "commit", "-q", "-m", "floor")
+        out["new floor"].append(time.perf_counter() - start)
+
+        tid = rng.choice(ids)
+        path = root / "tickets" / f"{tid}.md"
+        size = path.stat().st_size
+        out["reply"].append(run([EXE, "ticket", "reply", tid, "-m", "Thanks, this is fixed now."], root)[0])
+        added = path.read_bytes()[size:]
+        other = root / "tickets" / f"{rng.choice(ids)}.md"
+        with open(other, "ab") as fh:   # the same bytes appended to another ticket: the same size of change
+            fh.write(added)
+        start = time.perf_counter()
+        git(root, "add", str(other.relative_to(root)))
+        git(root, "commit", "-q", "-m", "floor")
+        out["reply floor"].append(time.perf_counter() - start)
+    return out
+
+
+def median_of(args: list[str], cwd: Path, runs: int) -> float:
+    return statistics.median(run(args, cwd)[0] for _ in range(runs))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("--desks", type=Path, default=Path(tempfile.gettempdir()) / "supportctl-bench-desks")
+    parser.add_argument("--writes", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--skip", nargs="*", default=[], choices=["writes", "reads", "cold"])
+    args = parser.parse_args()
+    args.desks.mkdir(parents=True, exist_ok=True)
+    # An installed package has its bytecode compiled at install time; an editable
+    # checkout under PYTHONDONTWRITEBYTECODE would otherwise recompile on every run.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "supportctl")], check=True)
+    rng = random.Random(16)
+    rows: dict[str, list[str]] = {"writes": [], "reads": [], "cold": []}
+    for size in args.sizes:
+        built = desk_of(size, args.desks)
+        work = copy_desk(built, Path(tempfile.mkdtemp(prefix=f"bench-scale-{size}-")) / "desk")
+        try:
+            if "reads" not in args.skip:
+                run([EXE, "ticket", "list", "--all"], work)          # build the index
+                run([EXE, "sla", "check", "--fail-on", "never"], work)   # and the timelines
+                index = work / ".supportctl" / "cache" / "tickets.marshal"
+                floor = median_of([sys.executable, "-c", READ_INDEX, str(index)], work, args.runs)
+                floor_mem = peak_of([sys.executable, "-c", READ_INDEX, str(index)], work)
+                line = [f"{size:>7}  read the listing index {floor:6.2f} s {floor_mem:5.0f} MiB"]
+                for name, cmd in (("list", ["ticket", "list", "--json", "--all"]),
+                                  ("sla check", ["sla", "check", "--fail-on", "never"]),
+                                  ("queue", ["queue"])):
+                    took = median_of([EXE, *cmd], work, args.runs)
+                    mem = peak_of([EXE, *cmd], work)
+                    line.append(f"{name} {took:6.2f} s = {took / floor:4.2f}x, {mem:4.0f} MiB")
+                rows["reads"].append(" | ".join(line))
+            if "cold" not in args.skip:
+                floors, colds, clis = [], [], []
+                for _ in range(3):
+                    floors.append(floor_parse(work))
+                    shutil.rmtree(work / ".supportctl" / "cache", ignore_errors=True)
+                    colds.append(cold_index(work))
+                    shutil.rmtree(work / ".supportctl" / "cache", ignore_errors=True)
+                    clis.append(run([EXE, "ticket", "list", "--json", "--all"], work)[0])
+                floor, cold, cli = map(statistics.median, (floors, colds, clis))
+                rows["cold"].append(f"{size:>7}  parse floor {floor:6.2f} s | index from nothing {cold:6.2f} s = "
+                                    f"{cold / floor:4.2f}x | ticket list from nothing {cli:6.2f} s = "
+                                    f"{cli / floor:4.2f}x")
+            if "writes" not in args.skip:
+                got = writes(work, args.writes, rng)
+                parts = []
+                for name in ("new", "reply"):
+                    times, floors = got[name], got[f"{name} floor"]
+                    med, top, base = statistics.median(times), max(times), statistics.median(floors)
+                    parts.append(f"ticket {name} {med:5.2f} s (max {top:5.2f} = {top / med:3.1f}x median) "
+                                 f"vs add+commit {base:5.2f} s = {med / base:4.2f}x")
+                rows["writes"].append(f"{size:>7}  " + " | ".join(parts))
+        finally:
+            shutil.rmtree(work.parent, ignore_errors=True)
+        for what, lines in rows.items():
+            if lines and lines[-1].lstrip().startswith(str(size)):
+                print(f"[{what}] {lines[-1]}", flush=True)
+    print("\nGoals (issue 16): writes <= 2x add+commit, max <= 3x median; warm list <= 1.0 s and <= 1.5x reading "
+          "its index; sla check and queue <= 2.5 s at 100k; peak memory <= 300 MiB; cold index <= 1.5x the parse "
+          "floor.")
+    for what, lines in rows.items():
+        if lines:
+            print(f"\n{what}")
+            for line in lines:
+                print("  " + line)
+
+
+def cold_index(root: Path) -> float:
+    """The index built from nothing in a fresh process, timed inside it (no interpreter start-up)."""
+    code = ("import time, sys; from pathlib import Path; from supportctl.desk.store import Desk; "
+            "from supportctl.tickets.store import TicketStore; t = time.perf_counter(); "
+            "TicketStore(Desk(Path(sys.argv[1]))).load_index(); print(time.perf_counter() - t)")
+    proc = subprocess.run([sys.executable, "-c", code, str(root)], env={**ENV, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, check=True)
+    return float(proc.stdout.strip())
+
+
+if __name__ == "__main__":
+    main()
