@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from supportctl.config.automation import FieldChanges
+from supportctl.config.views import FieldChanges
 from supportctl.tickets.actions import change_event, check_transition, resolve_agent
 from supportctl.tickets.model import Change, Record, Ticket
 

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from supportctl.config.automation import Conditions, as_list
+from supportctl.config.fields import as_list
+from supportctl.config.views import Conditions
 from supportctl.sla.policy import email_matches, requester_email
 
 

@@ -22,7 +22,8 @@ from pydantic import ValidationError, field_validator
 
 from supportctl import templating
 from supportctl.config.automation import FieldChanges, check_changes
-from supportctl.config.fields import Strict, one_line
+from supportctl.config.fields import one_line
+from supportctl.config.strict import Strict
 from supportctl.errors import SupportctlError
 
 

@@ -18,7 +18,7 @@ from supportctl.automation.changes import field_changes, record_changes
 from supportctl.automation.conditions import matches
 from supportctl.automation.timing import anchor, due, fired_since
 from supportctl.automation.view import View
-from supportctl.config.automation import Assign, Rule, TimeTrigger
+from supportctl.config.views import Assign, Rule, TimeTrigger
 from supportctl.errors import SupportctlError
 from supportctl.tickets.actions import SYSTEM
 from supportctl.tickets.model import Change, Record, Ticket, message_body, new_record_id

@@ -17,7 +17,7 @@ from supportctl.automation.conditions import failing
 from supportctl.automation.rules import Fired, Render, apply_rule, due_at
 from supportctl.automation.timing import anchor
 from supportctl.automation.view import View, from_ticket
-from supportctl.config.automation import Rule, TimeTrigger
+from supportctl.config.views import Rule, TimeTrigger
 
 
 @dataclass
@@ -88,7 +88,9 @@ def run_ticket(plan: Plan, view: View, read: Callable[[], Any]) -> tuple[Any, li
     # run still sends what fell due before it, e.g. a check-in two days after solving.
     state = plan.timed.get(view.status)
     if state is not None and view.last_ts <= now_ts:
-        entered = anchor(TimeTrigger(status=view.status, after=state.after), view)
+        from supportctl.config.automation import TimeTrigger as Trigger   # the model: a view has no defaults
+
+        entered = anchor(Trigger(status=view.status, after=state.after), view)
         if entered is not None and entered + state.after <= now_ts:
             t = full()
             old = t.status

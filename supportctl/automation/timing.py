@@ -10,7 +10,7 @@ from the records, so it survives git merges and runs on other machines.
 from __future__ import annotations
 
 from supportctl.automation.view import View
-from supportctl.config.automation import TimeTrigger
+from supportctl.config.views import TimeTrigger
 from supportctl.tickets.format import status_change
 
 RULE_PREFIX = "rule: "

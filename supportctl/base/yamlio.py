@@ -11,14 +11,14 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
-try:  # the C loader is ~10x faster; fall back for platforms without libyaml
-    _Base = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Base = yaml.SafeLoader
+# PyYAML itself and the loaders built on it live in base/loader.py, imported by
+# the functions that parse: importing PyYAML costs ~20 ms (mostly one regex),
+# which a command that parses no YAML (a warm `ticket list`, `sla check`) skips.
 
 
 @dataclass(frozen=True)
@@ -34,31 +34,23 @@ class Ambiguous:
 # YAML 1.1 turns yes/no/on/off into booleans, 0123 into octal 83 and 12:30 into
 # sexagesimal 750. YAML 1.2 tools (ruamel, editors) read them as strings or
 # decimals, so a ticket would mean different things to different tools.
-# Such scalars resolve to a private tag and become `Ambiguous` markers that
-# validation reports, instead of being silently converted.
-_AMBIGUOUS_TAG = "tag:supportctl,2026:ambiguous"
-_AMBIGUOUS_RE = re.compile(
+# Such scalars resolve to a private tag (base/loader.py) and become `Ambiguous`
+# markers that validation reports, instead of being silently converted.
+AMBIGUOUS_TAG = "tag:supportctl,2026:ambiguous"
+AMBIGUOUS_RE = re.compile(
     r"^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF"
     r"|[-+]?0[0-9_]+"                          # leading zero: octal in 1.1
     r"|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+"     # 12:30 -> sexagesimal int in 1.1
     r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*)$")  # sexagesimal float
 
 
-class FastLoader(_Base):  # type: ignore[misc,valid-type]
-    """CSafeLoader that marks ambiguous YAML 1.1 scalars instead of converting them."""
+def __getattr__(name: str) -> Any:
+    """FastLoader and Refused, from base/loader.py (which imports PyYAML) when first asked for."""
+    if name in ("FastLoader", "Refused"):
+        from supportctl.base import loader
 
-
-FastLoader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in value if tag not in ("tag:yaml.org,2002:bool",)]
-    for key, value in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-FastLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                                 list("tTfF"))
-FastLoader.add_implicit_resolver(_AMBIGUOUS_TAG, _AMBIGUOUS_RE, list("yYnNoO-+0123456789"))
-# The resolver list for a first character is tried in order; ours must win over int/float.
-for _key, _value in FastLoader.yaml_implicit_resolvers.items():
-    _value.sort(key=lambda item: item[0] != _AMBIGUOUS_TAG)
-FastLoader.add_constructor(_AMBIGUOUS_TAG, lambda loader, node: Ambiguous(node.value))
+        return getattr(loader, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def split_front_matter(text: str) -> tuple[str, str]:
@@ -89,21 +81,12 @@ def _suspect(text: str) -> bool:
             or _DEEP_INDENT.search(text) is not None)
 
 
-class Refused(yaml.YAMLError):
-    """YAML that is refused before it is built (alias, anchor, deep nesting)."""
-
-    def __init__(self, problem: str, mark: Any, hint: str) -> None:
-        super().__init__(problem)
-        self.problem, self.problem_mark, self.context_mark, self.hint = problem, mark, None, hint
-
-    def __str__(self) -> str:
-        return self.problem
-
-
 def refuse_unsafe(text: str) -> None:
     """Raise `Refused` for anchors, aliases or nesting deeper than MAX_DEPTH, before anything is built."""
     if not _suspect(text):
         return
+    from supportctl.base.loader import FastLoader, Refused, yaml
+
     depth = 0
     for event in yaml.parse(text, Loader=FastLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
@@ -120,6 +103,8 @@ def refuse_unsafe(text: str) -> None:
 
 def load_fast(text: str) -> Any:
     """Parse YAML with the C loader (ambiguous scalars become `Ambiguous`); unsafe YAML is refused."""
+    from supportctl.base.loader import FastLoader, yaml
+
     refuse_unsafe(text)
     return yaml.load(text, Loader=FastLoader)
 
@@ -135,6 +120,8 @@ def quoted(text: str) -> Any:
         return text  # already a ruamel scalar string: keep its style
     plain = bool(text) and text == text.strip() and not _CONTROL.search(text)
     if plain:
+        from supportctl.base.loader import FastLoader, yaml
+
         try:
             plain = yaml.load(text, Loader=FastLoader) == text
         except yaml.YAMLError:
@@ -144,6 +131,8 @@ def quoted(text: str) -> Any:
 
 def load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:
     """Parse YAML; also return {path: line} for every mapping key and list item (1-based)."""
+    from supportctl.base.loader import FastLoader, yaml
+
     refuse_unsafe(text)
     loader = FastLoader(text)
     try:
@@ -175,6 +164,8 @@ def unreadable_scalar(text: str) -> tuple[tuple, int, str, str] | None:
     An unquoted `2026-02-30` resolves as a date and fails only when it is built,
     where PyYAML's error carries no position: the node tree still has one.
     """
+    from supportctl.base.loader import FastLoader, yaml
+
     loader = FastLoader(text)
     try:
         root = loader.get_single_node()
@@ -225,13 +216,15 @@ def check_shape(text: str, *, max_depth: int) -> None:
     stream alone: nothing is expanded, so an alias bomb costs no more than reading its text.
     """
     # A stack of open collections: [is_mapping, expecting_a_key, keys seen].
+    from supportctl.base.loader import Base, yaml
+
     stack: list[list] = []
 
     def node_done() -> None:
         if stack and stack[-1][0]:
             stack[-1][1] = not stack[-1][1]
 
-    for event in yaml.parse(text, Loader=_Base):
+    for event in yaml.parse(text, Loader=Base):
         line = event.start_mark.line + 1 if event.start_mark is not None else None
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise ShapeError("YAML anchors and aliases (&name, *name) are not allowed here", line,

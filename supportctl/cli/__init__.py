@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, MutableMapping
 from typing import Any, Optional
 
 import typer
@@ -13,6 +14,10 @@ from supportctl.errors import SupportctlError
 
 class App(TyperGroup):
     """Turns user errors raised anywhere below into `error:`/`hint:` lines and an exit code."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = _Commands(list(COMMANDS), _load, self.commands)
 
     def invoke(self, ctx: Any) -> Any:
         from supportctl.cli.render import report_error
@@ -49,45 +54,84 @@ def root(
     ctx.obj = Edge(root=directory)
 
 
-# Noun groups and top-level commands. Each module adds its commands to `app`
-# or defines a Typer registered here.
-from supportctl.cli import desk as _desk  # noqa: E402  (init, paths, check)
-from supportctl.cli import ticket as _ticket  # noqa: E402
+# The root's commands in --help's order, and the cli module that defines each.
+# A command is imported and turned into a Click command only when it is asked
+# for, and within a group only the subcommand asked for: `ticket show` pays
+# for cli/ticket.py and one command, not for sixteen modules and ~130 commands
+# (most of a read command's own start-up before).
+COMMANDS = {
+    "init": "desk", "paths": "desk", "check": "desk", "merge-driver": "desk", "queue": "sla",
+    "ticket": "ticket", "kb": "kb", "site": "site", "sla": "sla", "mail": "mail", "git": "git",
+    "report": "report", "customer": "customer", "org": "org", "import": "imports", "automate": "automate",
+    "templates": "templates",
+}
 
-app.add_typer(_ticket.app, name="ticket")
-from supportctl.cli import kb as _kb  # noqa: E402
-from supportctl.cli import site as _site  # noqa: E402
 
-app.add_typer(_kb.app, name="kb")
-app.add_typer(_site.app, name="site")
-from supportctl.cli import sla as _sla  # noqa: E402
+def _convert(name: str, group: Any = None, commands: list | None = None) -> Any:
+    """Typer's Click command for `name` (a root command, or the Typer `group` holding only `commands`).
 
-app.add_typer(_sla.app, name="sla")
-from supportctl.cli import mail as _mail  # noqa: E402
+    Built through a bare Typer with the root's markup mode, so Typer converts
+    it exactly as it would as part of the whole tree.
+    """
+    from typer.main import get_group
 
-app.add_typer(_mail.app, name="mail")
-from supportctl.cli import git as _git  # noqa: E402
+    holder = typer.Typer(rich_markup_mode=app.rich_markup_mode, add_completion=False)
+    if group is None:
+        holder.registered_commands = list(commands or [])
+    else:
+        shell = typer.Typer()
+        shell.info = group.info          # its help and no_args_is_help, without its commands
+        shell.registered_commands = list(commands or [])
+        holder.add_typer(shell, name=name)
+    return get_group(holder).commands[name]
 
-app.add_typer(_git.app, name="git")
-app.command("queue")(_sla.queue)
-from supportctl.cli import report as _report  # noqa: E402
-from supportctl.cli import satisfaction as _satisfaction  # noqa: E402
 
-app.add_typer(_report.app, name="report")
-from supportctl.cli import customer as _customer  # noqa: E402,F401  (list, show, new, set, merge on that group)
-from supportctl.cli import org as _org  # noqa: E402
+def _load(name: str) -> Any:
+    """The Click command for one root command; a group's subcommands load one by one in turn."""
+    import importlib
 
-app.add_typer(_satisfaction.customer_app, name="customer")
-app.add_typer(_org.app, name="org")
-from supportctl.cli import imports as _imports  # noqa: E402
+    module = importlib.import_module(f"supportctl.cli.{COMMANDS[name]}")
+    if name == "queue":
+        return _convert(name, commands=_single("queue", module.queue))
+    if COMMANDS[name] == "desk":
+        return _convert(name, commands=[c for c in module.app.registered_commands if c.name == name])
+    infos = {c.name: c for c in module.app.registered_commands}
+    group = _convert(name, module.app)
+    group.commands = _Commands(list(infos), lambda sub: _convert(name, module.app, [infos[sub]]).commands[sub])
+    return group
 
-app.add_typer(_imports.app, name="import")
-_ticket.app.command("rate")(_satisfaction.rate)
-from supportctl.cli import automate as _automate  # noqa: E402
-from supportctl.cli import templates as _templates  # noqa: E402
 
-app.add_typer(_automate.app, name="automate")
-app.add_typer(_templates.app, name="templates")
+def _single(name: str, function: Any) -> list:
+    """The Typer registration of one function as command `name`."""
+    holder = typer.Typer()
+    holder.command(name)(function)
+    return holder.registered_commands
+
+
+class _Commands(MutableMapping):
+    """A group's commands, each loaded on first use; iterating loads them all (help, docs, tests)."""
+
+    def __init__(self, names: list[str], load: Any, given: Any = ()) -> None:
+        self._names, self._load, self._loaded = names, load, dict(given)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._loaded:
+            if name not in self._names:
+                raise KeyError(name)
+            self._loaded[name] = self._load(name)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self._names, *(n for n in self._loaded if n not in self._names)])
+
+    def __len__(self) -> int:
+        return len(set(self._names) | self._loaded.keys())
 
 
 def main() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import sys
 from typing import Any, Optional
@@ -58,6 +57,8 @@ def _warn(report) -> None:
 
 
 def _csv(rows: list[list[Any]], headers: list[str]) -> None:
+    import csv   # here: only --csv needs it
+
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(headers)

@@ -10,6 +10,7 @@ from supportctl.cli.common import (AS_OPTION, AT_OPTION, JSON_OPTION, NO_COMMIT_
                                    session)
 from supportctl.cli.automate import show_fired
 from supportctl.cli.render import clip, echo, emit_json, info, plural, short_time, style, table, warn_problem
+from supportctl.cli.satisfaction import rate
 from supportctl.errors import UsageError
 
 app = typer.Typer(no_args_is_help=True, help="Create, work and inspect tickets.")
@@ -439,3 +440,7 @@ def _log_time(stamp: str, zone) -> str:
     from datetime import datetime
 
     return datetime.fromisoformat(stamp).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+# `ticket rate` lives with `customer rate` (satisfaction.py).
+app.command("rate")(rate)

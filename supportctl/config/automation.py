@@ -6,7 +6,10 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from supportctl.config.fields import CATEGORIES, NAME_RE, Strict, duration, one_line, template_name_problem
+from supportctl.config import views
+from supportctl.config.fields import (CATEGORIES, NAME_RE, as_list, duration, one_line,  # noqa: F401  (as_list: importers)
+                                      template_name_problem)
+from supportctl.config.strict import Strict
 
 EVENTS = ("created", "customer_message", "agent_reply", "status_changed")
 SINCE = ("status", "created", "customer_message", "agent_message")
@@ -24,13 +27,6 @@ def _known(value: Any, names: tuple[str, ...], what: str, plural: str) -> Any:
 OneOrMany = Union[str, list[str]]
 
 
-def as_list(value: Any) -> list[str]:
-    """A condition value (one or a list) as a list of strings; [] when not set."""
-    if value is None:
-        return []
-    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
-
-
 def _template(value: str | None) -> str | None:
     if value is not None:
         problem = template_name_problem(value)
@@ -39,7 +35,7 @@ def _template(value: str | None) -> str | None:
     return value
 
 
-class TimeTrigger(Strict):
+class TimeTrigger(Strict, views.TimeTrigger):
     """A time rule's `when`: a duration after an anchor (entering a state, creation, a message), or before an SLA deadline."""
 
     status: str | None = None         # while the ticket is in this state; the anchor is entering it
@@ -71,12 +67,8 @@ class TimeTrigger(Strict):
             raise ValueError("`calendar` goes with `time: business`")
         return self
 
-    @property
-    def anchor(self) -> str:
-        return self.since or "status"
 
-
-class Conditions(Strict):
+class Conditions(Strict, views.Conditions):
     """A rule's `if`: every condition listed must hold; a list of values means any of them."""
 
     channel: OneOrMany | None = None
@@ -110,7 +102,7 @@ class Conditions(Strict):
         return value
 
 
-class TagChanges(Strict):
+class TagChanges(Strict, views.TagChanges):
     add: list[str] = []
     remove: list[str] = []
 
@@ -126,7 +118,7 @@ class TagChanges(Strict):
         return out
 
 
-class Assign(Strict):
+class Assign(Strict, views.Assign):
     """`assign: {round_robin: GROUP}` or `{least_loaded: GROUP}`; a plain `assign: AGENT` names one agent."""
 
     round_robin: str | None = None
@@ -138,16 +130,8 @@ class Assign(Strict):
             raise ValueError("give one of round_robin: GROUP or least_loaded: GROUP")
         return self
 
-    @property
-    def group(self) -> str:
-        return self.round_robin or self.least_loaded or ""
 
-    @property
-    def how(self) -> str:
-        return "round_robin" if self.round_robin else "least_loaded"
-
-
-class FieldChanges(Strict):
+class FieldChanges(Strict, views.FieldChanges):
     """What a macro's `set:` block or a rule's `do:` changes on the ticket."""
 
     status: str | None = None
@@ -157,12 +141,8 @@ class FieldChanges(Strict):
     assignee: str | None = None
     tags: TagChanges = TagChanges()
 
-    def empty(self) -> bool:
-        return (self.status is None and self.priority is None and self.type is None and self.group is None
-                and self.assignee is None and not self.tags.add and not self.tags.remove)
 
-
-class Actions(Strict):
+class Actions(Strict, views.Actions):
     """A rule's `do`; applied in this order: fields, assignment, tags, note, reply, status."""
 
     status: str | None = None
@@ -184,12 +164,8 @@ class Actions(Strict):
             raise ValueError("the rule does nothing; give at least one action")
         return self
 
-    def fields(self) -> FieldChanges:
-        return FieldChanges(status=self.status, priority=self.priority, type=self.type, group=self.group,
-                            assignee=self.assign if isinstance(self.assign, str) else None, tags=self.tags)
 
-
-class Rule(Strict):
+class Rule(Strict, views.Rule):
     """One automation: `name`, `when` (an event or a time trigger), `if` (conditions), `do` (actions)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -223,10 +199,6 @@ class Rule(Strict):
             raise ValueError(f"when: unknown event {data['when']!r}; events: {', '.join(EVENTS)}, "
                              "or a time trigger such as {status: pending, after: 3d}")
         return data
-
-    @property
-    def is_event(self) -> bool:
-        return isinstance(self.when, str)
 
 
 def check_references(config: Any) -> None:

@@ -1,11 +1,9 @@
-"""The building blocks of the config models: limits, the strict base model and shared value checks."""
+"""The building blocks of the config models: limits and shared value checks (no pydantic: read paths import it)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CATEGORIES = ("new", "open", "pending", "solved", "closed")
@@ -24,8 +22,11 @@ MAX_REACH_WEEKS = 5 * 52
 YEARS = (1900, 2200)
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def as_list(value: Any) -> list[str]:
+    """A condition value (one or a list) as a list of strings; [] when not set."""
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
 def duration(value: Any) -> int:

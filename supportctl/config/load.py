@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -9,25 +10,47 @@ from typing import TYPE_CHECKING, Any
 from supportctl.errors import ConfigError
 
 if TYPE_CHECKING:
-    from supportctl.config.model import Config
+    from supportctl.config.views import Config
 
 # A desk's config is a few KB; these limits keep a broken or hostile file from
 # costing more than reading it (the YAML is checked before anything is expanded).
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 12          # the deepest real key, sla.policies[].escalate[].{...}, is 5 levels down
 _SURROGATE = re.compile("[\ud800-\udfff]")
+CACHE_VERSION = 1   # of the validated-config cache (_cached, _store)
 
 
-def load_config(path: Path) -> Config:
-    """Read and validate supportctl.yml; errors name the file, the line and the key."""
+def load_config(path: Path, cache: Path | None = None) -> Config:
+    """Read and validate supportctl.yml; errors name the file, the line and the key.
+
+    The result is the validated models as config/views.py's plain objects. With
+    `cache` (a file in the desk's cache folder) a file validated before is read
+    back from there: its views kept beside the exact bytes and the code they
+    were validated with, so a read command needs neither YAML nor pydantic
+    (together ~4x the rest of `ticket show`). Any other file is validated.
+    """
+    rel = path.name
+    raw = _read_bytes(path, rel)
+    if cache is not None:
+        config = _cached(cache, raw)
+        if config is not None:
+            return config
+    config = _validate(raw, rel)
+    if cache is not None:
+        _store(cache, raw, config)
+    return config
+
+
+def _validate(raw: bytes, rel: str) -> Config:
+    """The views of a validated file, or a ConfigError with the line."""
     from pydantic import ValidationError
 
     from supportctl.config.model import Config
+    from supportctl.config.views import to_view
 
-    rel = path.name
-    data, lines = _read(path, rel)
+    data, lines = _read(raw, rel)
     try:
-        return Config.model_validate(data)
+        return to_view(Config.model_validate(data))
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
@@ -49,23 +72,70 @@ def load_config(path: Path) -> Config:
         raise ConfigError(msg, path=rel, line=line, hint=hint) from None
 
 
-def _read(path: Path, rel: str) -> tuple[dict, dict[tuple, int]]:
+def _read_bytes(path: Path, rel: str) -> bytes:
+    """The file's bytes, or a ConfigError: missing, unreadable or too large."""
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise ConfigError(f"the file is {path.stat().st_size // 1000} KB", path=rel,
+                              hint=f"a configuration is a few KB; the limit is {MAX_BYTES // 1000} KB")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{rel} not found", path=str(path), hint="run `supportctl init`") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {rel}: {exc.strerror}", path=str(path),
+                          hint="it must be a readable regular file") from None
+
+
+def _code_key() -> tuple:
+    """What validation depends on besides the file: the Python, supportctl, and the code of config/ and base/."""
+    import sys
+
+    from supportctl import __version__
+
+    package = Path(__file__).parent.parent
+    files = sorted((folder, e.name, e.stat().st_size, e.stat().st_mtime_ns) for folder in ("config", "base")
+                   for e in os.scandir(package / folder) if e.name.endswith(".py"))
+    return (CACHE_VERSION, sys.version_info[:2], __version__, tuple(files))
+
+
+def _cached(cache: Path, raw: bytes) -> Config | None:
+    """The views validated from exactly these bytes by this code, or None."""
+    import marshal
+
+    from supportctl.config.views import decode
+
+    try:
+        key, source, views = marshal.loads(cache.read_bytes())
+        if source != raw or key != _code_key():
+            return None
+        return decode(views)
+    except (OSError, EOFError, ValueError, TypeError, KeyError, IndexError):
+        return None   # none yet, or unreadable: validate again
+
+
+def _store(cache: Path, raw: bytes, config: Config) -> None:
+    """Keep the views for the next command; a desk that cannot be written to just validates each time."""
+    import marshal
+
+    from supportctl.config.views import encode
+
+    try:
+        data = marshal.dumps((_code_key(), raw, encode(config)))
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, cache)
+    except (OSError, TypeError, ValueError):
+        pass
+
+
+def _read(raw: bytes, rel: str) -> tuple[dict, dict[tuple, int]]:
     """The parsed mapping and {key path: line}, or a ConfigError."""
     import yaml
 
     from supportctl.base.yamlio import (ShapeError, check_shape, load_with_lines, unreadable_scalar,
                                         yaml_error_line)
 
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise ConfigError(f"the file is {path.stat().st_size // 1000} KB", path=rel,
-                              hint=f"a configuration is a few KB; the limit is {MAX_BYTES // 1000} KB")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{rel} not found", path=str(path), hint="run `supportctl init`") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {rel}: {exc.strerror}", path=str(path),
-                          hint="it must be a readable regular file") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from supportctl.config import views
+
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -43,7 +45,7 @@ class _Server(_Strict):
         return self
 
 
-class ImapConfig(_Server):
+class ImapConfig(_Server, views.ImapConfig):
     host: str
     port: int = Field(993, ge=1, le=65535)
     security: Literal["ssl", "starttls", "none"] = "ssl"
@@ -56,7 +58,7 @@ class ImapConfig(_Server):
     _env = field_validator("password_env")(_env_name)
 
 
-class SmtpConfig(_Server):
+class SmtpConfig(_Server, views.SmtpConfig):
     host: str
     port: int = Field(587, ge=1, le=65535)
     security: Literal["ssl", "starttls", "none"] = "starttls"
@@ -67,7 +69,7 @@ class SmtpConfig(_Server):
     _env = field_validator("password_env")(_env_name)
 
 
-class MailConfig(_Strict):
+class MailConfig(_Strict, views.MailConfig):
     address: str                       # From of outgoing mail; mail naming it in X-Loop is the desk's own
     name: str | None = None            # display name on outgoing mail (default: the desk's name)
     subject_tag: str = Field(min_length=1, max_length=40)   # subjects carry "[<tag> #7QH2KD]"
@@ -100,7 +102,3 @@ class MailConfig(_Strict):
         if value is not None and value.tzinfo is None:
             raise ValueError("give a time with an offset, e.g. 2026-12-01T00:00:00+00:00")
         return value
-
-    @property
-    def domain(self) -> str:
-        return self.address.rsplit("@", 1)[1]

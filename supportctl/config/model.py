@@ -12,10 +12,12 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
+from supportctl.config import views
 from supportctl.config.automation import Rule
 from supportctl.config.mail import MailConfig
 from supportctl.config.fields import (CATEGORIES, DAY, DAYS, MAX_DURATION, MAX_REACH_WEEKS,  # noqa: F401
-                                      Strict, check_names, check_zone, duration, one_line)
+                                      check_names, check_zone, duration, one_line)
+from supportctl.config.strict import Strict  # noqa: F401
 from supportctl.config.sla import (CalendarConfig, ClockName, EscalationRule, HolidaySource, Policy,  # noqa: F401
                                    PolicyMatch, SlaConfig)
 
@@ -25,7 +27,7 @@ CONFIG_FILE = "supportctl.yml"
 # ------------------------------------------------------------------- desk
 
 
-class DeskConfig(Strict):
+class DeskConfig(Strict, views.DeskConfig):
     name: str
     timezone: str = "UTC"
     url: str | None = None             # public address of the help site
@@ -42,7 +44,7 @@ class DeskConfig(Strict):
         lambda cls, v: one_line(v))
 
 
-class Agent(Strict):
+class Agent(Strict, views.Agent):
     name: str | None = None
     email: str | None = None
     group: str | None = None
@@ -52,12 +54,12 @@ class Agent(Strict):
     _line = field_validator("name", "email", "group")(lambda cls, v: one_line(v))
 
 
-class Group(Strict):
+class Group(Strict, views.Group):
     description: str | None = None
     escalates_from: str | None = None
 
 
-class CustomField(Strict):
+class CustomField(Strict, views.CustomField):
     type: Literal["string", "integer", "number", "boolean", "date", "list"] = "string"
     description: str | None = None
     choices: list[str] | None = None
@@ -66,7 +68,7 @@ class CustomField(Strict):
 # -------------------------------------------------------------- lifecycle
 
 
-class StateConfig(Strict):
+class StateConfig(Strict, views.StateConfig):
     category: Literal["new", "open", "pending", "solved", "closed"]
     pauses_sla: bool = False
     label: str | None = None
@@ -79,7 +81,7 @@ class StateConfig(Strict):
     _after = field_validator("after", mode="before")(lambda cls, v: None if v is None else duration(v))
 
 
-class ReopenPolicy(Strict):
+class ReopenPolicy(Strict, views.ReopenPolicy):
     """What a customer message on a closed ticket does."""
 
     closed: Literal["reopen", "new_ticket"] = "new_ticket"
@@ -96,7 +98,7 @@ def _default_states() -> dict[str, StateConfig]:
     }
 
 
-class LifecycleConfig(Strict):
+class LifecycleConfig(Strict, views.LifecycleConfig):
     initial: str = "new"
     open_state: str | None = None      # where a customer reply reopens to (default: first `open` state)
     states: dict[str, StateConfig] = Field(default_factory=_default_states)
@@ -130,30 +132,11 @@ class LifecycleConfig(Strict):
                                  f"transition from {name} (see transitions)")
         return self
 
-    def reopen_state(self) -> str:
-        if self.open_state:
-            return self.open_state
-        return next(name for name, s in self.states.items() if s.category == "open")
-
-    def category(self, state: str) -> str | None:
-        s = self.states.get(state)
-        return s.category if s else None
-
-    def pauses(self, state: str) -> bool:
-        s = self.states.get(state)
-        return bool(s and s.pauses_sla)
-
-    def allowed(self, source: str) -> list[str]:
-        """States a ticket in `source` may move to (omitted in transitions = any other state)."""
-        if source in self.transitions:
-            return list(self.transitions[source])
-        return [name for name in self.states if name != source]
-
 
 # --------------------------------------------------------------- KB, site
 
 
-class KbCategory(Strict):
+class KbCategory(Strict, views.KbCategory):
     """A category's title, order and description (overrides kb/<folder>/_category.yml)."""
 
     title: str | None = None
@@ -162,7 +145,7 @@ class KbCategory(Strict):
     icon: str | None = None
 
 
-class KbConfig(Strict):
+class KbConfig(Strict, views.KbConfig):
     stale_after_months: int = Field(12, ge=1, le=600)          # `kb check` flags published articles older than this
     categories: dict[str, KbCategory] = {}               # folder -> title/order/description
     pii_allow: list[str] = []                            # emails, domains or phone numbers allowed in public articles
@@ -170,7 +153,7 @@ class KbConfig(Strict):
     allow_html: bool = False                             # raw HTML in article bodies (published as written)
 
 
-class SiteConfig(Strict):
+class SiteConfig(Strict, views.SiteConfig):
     engine: Literal["mkdocs", "properdocs", "zensical"] = "mkdocs"
     offline: bool = False              # build for file:// and intranets (Material's offline plugin)
     edit_branch: str = "main"          # "improve this article" links edit kb/ on this branch of desk.repo_url
@@ -187,7 +170,7 @@ class SiteConfig(Strict):
 # ------------------------------------------------------------ satisfaction
 
 
-class CsatConfig(Strict):
+class CsatConfig(Strict, views.CsatConfig):
     """How customers rate a ticket: `scale: 2` is good/bad (the default), `scale: 5` is 1-5 (4 and 5 satisfied)."""
 
     scale: Literal[2, 5] = 2
@@ -196,20 +179,14 @@ class CsatConfig(Strict):
 # ------------------------------------------------------------------- root
 
 
-class GithubConfig(Strict):
+class GithubConfig(Strict, views.GithubConfig):
     """`import github`: whose comments are the desk's replies."""
 
     # GitHub logins of the team; a mapping names the agent each one is (login: agent).
     maintainers: Union[list[str], dict[str, str]] = []
 
-    def maintainer_map(self, agents: dict[str, Any]) -> dict[str, str]:
-        """{login (lower-case): the record author}: the agent handle when one is named or the login is one."""
-        if isinstance(self.maintainers, dict):
-            return {login.lower(): agent for login, agent in self.maintainers.items()}
-        return {login.lower(): login if login in agents else login for login in self.maintainers}
 
-
-class Config(Strict):
+class Config(Strict, views.Config):
     desk: DeskConfig
     agents: Union[list[str], dict[str, Agent]] = []
     groups: dict[str, Group] = {}
@@ -230,19 +207,6 @@ class Config(Strict):
     # The desk's customers/ folder (supportctl/customers), attached by the session that loaded this
     # config: SLA policies and automations match on a ticket's organisation and plan through it.
     _directory: Any = PrivateAttr(default=None)
-
-    def attach_directory(self, directory: Any) -> None:
-        """The directory, or a function that loads it: read only when a rule or policy first asks."""
-        self._directory = directory
-
-    def customer_of(self, meta: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
-        """(customer, organisation, plan) of a ticket: its own keys, else who its requester is."""
-        if callable(self._directory):
-            self._directory = self._directory()
-        if self._directory is not None:
-            return self._directory.resolve(meta)
-        customer, org = meta.get("customer"), meta.get("organization")
-        return (str(customer) if customer else None, str(org) if org else None, None)
 
     @field_validator("agents")
     @classmethod
@@ -310,18 +274,6 @@ class Config(Strict):
                 raise ValueError(f"sla.policies[{i}] ({policy.name}): {clock} {format_working(target)} of working "
                                  f"time takes more than {MAX_REACH_WEEKS // 52} years in calendar "
                                  f"{policy.calendar} (open {format_working(weekly)} a week)")
-
-    def agent_map(self) -> dict[str, Agent]:
-        if isinstance(self.agents, list):
-            return {name: Agent() for name in self.agents}
-        return dict(self.agents)
-
-    def agent_email(self, name: str) -> str | None:
-        agent = self.agent_map().get(name)
-        return agent.email if agent else None
-
-    def calendar_zone(self, calendar: str) -> str:
-        return self.calendars[calendar].timezone or self.desk.timezone
 
 
 def _as_list(value: Any) -> list[str]:

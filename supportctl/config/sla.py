@@ -7,18 +7,20 @@ from typing import Any, Literal, Union
 
 from pydantic import Field, field_validator
 
-from supportctl.config.fields import (DAY, DAYS, HOLIDAY_RE, INTERVAL_RE, YEARS, Strict, check_zone, duration, one_line,
+from supportctl.config import views
+from supportctl.config.fields import (DAYS, HOLIDAY_RE, INTERVAL_RE, YEARS, check_zone, duration, one_line,
                                       shorten, template_name_problem)
+from supportctl.config.strict import Strict
 
 # -------------------------------------------------------------- calendars
 
 
-class HolidaySource(Strict):
+class HolidaySource(Strict, views.HolidaySource):
     country: str = Field(pattern=r"^[A-Z]{2,3}$")               # ISO 3166 code, e.g. IE
     subdiv: str | None = Field(None, pattern=r"^[A-Za-z0-9 _-]{1,40}$")
 
 
-class CalendarConfig(Strict):
+class CalendarConfig(Strict, views.CalendarConfig):
     timezone: str | None = None        # default: the desk's time zone
     hours: Union[Literal["all"], dict[str, list[str]]] = "all"
     holidays: list[str] = []
@@ -73,17 +75,6 @@ class CalendarConfig(Strict):
                 raise ValueError(f"holiday {text!r} is not a date in the calendar") from None
         return value
 
-    def weekly_open_seconds(self) -> int:
-        """Opening time in a week without holidays (all: 7 days)."""
-        if self.hours == "all":
-            return 7 * DAY
-        total = 0
-        for intervals in self.hours.values():
-            for text in intervals:
-                h1, m1, h2, m2 = map(int, INTERVAL_RE.match(text).groups())
-                total += (h2 * 60 + m2 - h1 * 60 - m1) * 60
-        return total
-
 
 # -------------------------------------------------------------------- SLA
 
@@ -91,7 +82,7 @@ class CalendarConfig(Strict):
 ClockName = Literal["first_response", "next_reply", "resolution"]
 
 
-class PolicyMatch(Strict):
+class PolicyMatch(Strict, views.PolicyMatch):
     """Conditions, all of which must hold; a list means any of its values."""
 
     priority: Union[str, list[str], None] = None
@@ -104,7 +95,7 @@ class PolicyMatch(Strict):
     plan: Union[str, list[str], None] = None          # the customer's plan, else their organisation's
 
 
-class EscalationRule(Strict):
+class EscalationRule(Strict, views.EscalationRule):
     """What to do when a clock reaches warning or breach."""
 
     clock: Union[ClockName, Literal["any"]] = "any"
@@ -125,7 +116,7 @@ class EscalationRule(Strict):
         return value
 
 
-class Policy(Strict):
+class Policy(Strict, views.Policy):
     name: str
     match: PolicyMatch = PolicyMatch()
     calendar: str
@@ -153,16 +144,6 @@ class Policy(Strict):
             return value.strip()
         return duration(value)
 
-    def target(self, clock: str) -> int | None:
-        return getattr(self, clock)
 
-    def warn_seconds(self, clock: str) -> int:
-        """How long before the deadline a running clock turns to `warning`."""
-        target = self.target(clock) or 0
-        if isinstance(self.warn_before, str):
-            return int(round(target * float(self.warn_before[:-1]) / 100))
-        return self.warn_before
-
-
-class SlaConfig(Strict):
+class SlaConfig(Strict, views.SlaConfig):
     policies: list[Policy] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +72,65 @@ def load_directory(root: Path) -> tuple[Directory, list[SupportctlError]]:
     directory = Directory(customers, orgs)
     problems.extend(check_directory(directory, lines_of))
     return directory, problems
+
+
+def cached_directory(root: Path, cache: Path) -> Directory:
+    """What `load_directory` reads, kept in `cache` while no file in customers/ changes.
+
+    SLA policies and automations match on organisation and plan, so `queue`,
+    `sla` and reports read the directory on every run; from the cache they
+    parse no YAML (importing PyYAML alone costs a read command ~20 ms). The key
+    is every file's stat, as for the ticket index; a file changed within the
+    last two seconds (one mtime tick) keeps the cache from being written.
+    """
+    import marshal
+
+    key = _fingerprint(root)
+    if key is not None:
+        try:
+            stored, orgs, customers = marshal.loads(cache.read_bytes())
+            if stored == key:
+                return Directory({c["slug"]: Customer(**c) for c in customers},
+                                 {o["slug"]: Organization(**o) for o in orgs})
+        except (OSError, EOFError, ValueError, TypeError, KeyError):
+            pass   # none yet, or unreadable: read the files
+    directory = load_directory(root)[0]
+    if key is not None:
+        try:   # a value marshal cannot hold (a YAML date in `fields`) leaves the cache unwritten
+            data = marshal.dumps((key, [vars(o) for o in directory.orgs.values()],
+                                  [vars(c) for c in directory.customers.values()]))
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, cache)
+        except (OSError, ValueError, TypeError):
+            pass
+    return directory
+
+
+def _fingerprint(root: Path) -> tuple | None:
+    """The stat of every file `load_directory` reads and of the code that reads it; None while one is racy."""
+    import time
+
+    from supportctl.desk.store import RACY_NS
+
+    now = time.time_ns()
+    stats = []
+    here = Path(__file__).parent
+    for path in (here / "load.py", here / "model.py"):
+        st = path.stat()
+        stats.append((path.name, st.st_mtime_ns, st.st_size))
+    for folder in (ORGS_DIR, CUSTOMERS_DIR):
+        directory = root / folder
+        for path in sorted(directory.glob("*.yml")) if directory.is_dir() else []:
+            rel = f"{folder}/{path.name}"
+            if not regular_file(root, rel):
+                continue
+            try:
+                st = path.stat()
+            except OSError:
+                return None
+            if now - st.st_mtime_ns <= RACY_NS:
+                return None
+            stats.append((rel, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino))
+    return tuple(stats)

@@ -13,7 +13,6 @@ import gc
 import json
 import os
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
@@ -24,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from supportctl.errors import NotFound, SupportctlError
 
 if TYPE_CHECKING:
-    from supportctl.config.model import Config
+    from supportctl.config.views import Config
 
 CONFIG_FILE = "supportctl.yml"
 # An entry whose file changed this recently may change again within the same
@@ -62,9 +61,9 @@ class Desk:
 
     @cached_property
     def config(self) -> Config:
-        from supportctl.config.model import load_config
+        from supportctl.config.load import load_config
 
-        return load_config(self.root / CONFIG_FILE)
+        return load_config(self.root / CONFIG_FILE, cache=self.cache_dir / "config.marshal")
 
     def state_categories(self) -> dict[str, str]:
         """Each lifecycle state's category, without validating the config when it has not changed.
@@ -374,6 +373,8 @@ def atomic_write(path: Path, text: str) -> None:
 def atomic_write_bytes(path: Path, data: bytes, *, sync: bool = True) -> None:
     """Write via a temporary file and rename, so a crash never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile   # here: only writes need it (and random, which it imports)
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from supportctl.base.yamlio import load_fast
 from supportctl.desk.store import regular_file
 from supportctl.errors import NotFound, SupportctlError, UsageError
-from supportctl.kb.checks import check_articles
 from supportctl.kb.model import CATEGORY_FIELDS, CATEGORY_FILE, HOME_FILE, Category, Kb, KbProblem, parse_article
 
 if TYPE_CHECKING:
@@ -216,4 +215,6 @@ def desk_kb(desk: Desk) -> Kb:
 
 def check_kb(desk: Desk, now: datetime) -> list[SupportctlError]:
     """Every KB problem of the desk (for `kb check` and `supportctl check`); each has path, line, hint."""
+    from supportctl.kb.checks import check_articles   # here: `kb suggest` and the site's readers need no checks
+
     return list(check_articles(desk_kb(desk), desk.config, now))

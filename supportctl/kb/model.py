@@ -16,8 +16,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from supportctl.base.yamlio import load_fast, load_with_lines, yaml_error_line
 from supportctl.base.yamlio import split_front_matter as split
 from supportctl.errors import NotFound, SupportctlError, UsageError
@@ -147,6 +145,8 @@ class Article:
     @cached_property
     def lines(self) -> dict[tuple, int]:
         """Front-matter key -> line in the file (computed only when a problem needs it)."""
+        import yaml   # here and below: `kb suggest` from the search cache parses no YAML
+
         try:
             _, lines = load_with_lines(self.fm_text)
         except yaml.YAMLError:  # the parse error itself is reported elsewhere
@@ -237,6 +237,8 @@ def parse_article(text: str, path: str, mtime: float = 0.0) -> Article:
         raise KbProblem("location", "articles live directly in a category folder: kb/<category>/<slug>.md",
                         path=path, hint="move the file into kb/<category>/")
     category, slug = parts[1], parts[2][:-3]
+    import yaml
+
     fm, body, body_line = split_front_matter(text, path)
     try:
         meta = load_fast(fm)

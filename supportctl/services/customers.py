@@ -52,9 +52,9 @@ def links_for(session: Session, requester: str) -> tuple[dict[str, str | None], 
 
 
 def _directory(session: Session):
-    from supportctl.customers.load import load_directory
+    from supportctl.customers.load import cached_directory
 
-    return load_directory(session.desk.root)[0]
+    return cached_directory(session.desk.root, session.desk.cache_dir / "customers.marshal")
 
 
 def _find(items: dict[str, Any], ref: str, noun: str, command: str):

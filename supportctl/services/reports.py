@@ -157,12 +157,9 @@ def _fingerprint(session: Session) -> str:
             h.update(item.read_bytes())
         except OSError:
             pass
-    try:
-        from importlib.metadata import version   # not `import holidays`: that alone costs ~0.2 s
+    from supportctl.sla.holidays import package_version   # not `import holidays`: that alone costs ~0.2 s
 
-        h.update(version("holidays").encode())
-    except Exception:
-        pass
+    h.update(package_version().encode())
     package = Path(supportctl.__file__).parent
     for rel in CACHE_CODE:
         path = package / rel

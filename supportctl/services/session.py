@@ -44,9 +44,9 @@ class Session:
     @cached_property
     def directory(self):
         """The desk's customers and organisations (customers/); a broken file leaves its record out."""
-        from supportctl.customers.load import load_directory
+        from supportctl.customers.load import cached_directory
 
-        return load_directory(self.desk.root)[0]
+        return cached_directory(self.desk.root, self.desk.cache_dir / "customers.marshal")
 
     @cached_property
     def tickets(self):

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TypeVar
 
-from supportctl.config.model import Config, Policy
+from supportctl.config.views import Config, Policy
 from supportctl.errors import ConfigError, SupportctlError
 from supportctl.sla.calendar import BusinessCalendar, DateOutOfRange, HolidayLookup, day_text, to_ts
 from supportctl.sla.policy import PolicyMatcher

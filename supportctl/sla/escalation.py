@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from supportctl.tickets.format import escalation_keys
-from supportctl.config.model import Config, EscalationRule
+from supportctl.config.views import Config, EscalationRule
 from supportctl.errors import SupportctlError, UsageError
 from supportctl.sla.calendar import to_ts
 from supportctl.sla.engine import SlaEngine

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from supportctl.base.timeutil import format_duration, format_working as working
-from supportctl.config.model import Config
+from supportctl.config.views import Config
 from supportctl.sla.calendar import BusinessCalendar, to_ts
 from supportctl.sla.engine import SlaEngine
 from supportctl.sla.results import CLOCKS, DONE_CATEGORIES, Clock, TicketSla, utc_text

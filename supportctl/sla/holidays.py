@@ -19,7 +19,20 @@ from supportctl.sla.calendar import HolidayLookup, package_holidays
 FILE = "holidays.json"
 
 
-def _package_version() -> str:
+def package_version() -> str:
+    """The installed holidays package's version, from its dist-info folder's name when there is one.
+
+    importlib.metadata would tell it too, but importing it costs `sla check`
+    more than everything else it does on a small desk (bench/bench_startup.py).
+    """
+    from importlib.util import find_spec
+
+    spec = find_spec("holidays")
+    if spec is not None and spec.origin:
+        site = Path(spec.origin).parent.parent
+        found = sorted(site.glob("holidays-*.dist-info"))
+        if len(found) == 1:
+            return found[0].name[len("holidays-"):-len(".dist-info")]
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -35,7 +48,7 @@ def cached_holidays(cache_dir: Path) -> HolidayLookup:
 
     def load() -> dict:
         if not state:
-            current = _package_version()
+            current = package_version()
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
                 if data.get("holidays_version") != current:

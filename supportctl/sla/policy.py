@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from supportctl.config.model import Config, Policy
+from supportctl.config.views import Config, Policy
 
 
 def _values(value: Any) -> frozenset[str] | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from supportctl.config.model import Config
+from supportctl.config.views import Config
 from supportctl.errors import SupportctlError, UsageError
 from supportctl.tickets.frontmatter import load_meta, new_front_matter
 from supportctl.tickets.model import (CHANNELS, PRIORITIES, Change, Record, Ticket, copied_record_id, message_body,

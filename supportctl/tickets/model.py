@@ -26,8 +26,6 @@ tickets/format.py.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -47,6 +45,8 @@ RECORD_ID_LENGTH = 8
 
 def new_ticket_id(taken: set[str] | frozenset[str] = frozenset()) -> str:
     """A random id; random, not sequential, so two branches never pick the same one."""
+    import secrets   # here, as below: only writes need it, and with hashlib it costs a read ~3 ms
+
     while True:
         value = "".join(secrets.choice(CROCKFORD) for _ in range(TICKET_ID_LENGTH))
         # All digits, or digits around one E (7E5442), read as a number in YAML 1.2.
@@ -55,6 +55,8 @@ def new_ticket_id(taken: set[str] | frozenset[str] = frozenset()) -> str:
 
 
 def new_record_id() -> str:
+    import secrets
+
     return "".join(secrets.choice(CROCKFORD) for _ in range(RECORD_ID_LENGTH)).lower()
 
 
@@ -64,6 +66,8 @@ def copied_record_id(ticket_id: str, record_id: str) -> str:
     Two branches that merge the same tickets then add the same records, which
     the merge driver's union by id keeps once.
     """
+    import hashlib   # here: only merges need it
+
     number = int.from_bytes(hashlib.sha256(f"{ticket_id}/{record_id}".encode()).digest()[:5], "big")
     return "".join(CROCKFORD[(number >> shift) & 31] for shift in range(35, -1, -5)).lower()
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from supportctl.config.model import Config
+from supportctl.config.views import Config
 from supportctl.errors import UsageError
 from supportctl.tickets.format import event_changes
 from supportctl.tickets.model import Change, Record, Ticket, new_record_id

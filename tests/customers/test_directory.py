@@ -75,3 +75,44 @@ def test_a_symbolic_link_in_customers_is_reported_and_never_read(tmp_path):
     assert "evil" not in directory.customers and "evil" not in directory.orgs
     assert sorted(p.path for p in problems) == ["customers/evil.yml", "customers/orgs/evil.yml"]
     assert all("symbolic link" in p.message and "Secret" not in p.message for p in problems)
+
+
+def _age(root: Path) -> None:
+    """Put every customer file past the racy window (a file written this second is never cached)."""
+    import os
+    import time
+
+    old = time.time() - 3600
+    for path in root.rglob("*.yml"):
+        os.utime(path, (old, old))
+
+
+def test_the_cached_directory_is_the_directory_and_follows_every_edit(tmp_path):
+    from supportctl.customers.load import cached_directory
+
+    root, cache = write(tmp_path / "desk", DESK), tmp_path / "cache" / "customers.marshal"
+    _age(root)
+    first = cached_directory(root, cache)
+    assert cache.exists()
+    again = cached_directory(root, cache)
+    expected = load_directory(root)[0]
+    for directory in (first, again):
+        assert directory.customers == expected.customers and directory.orgs == expected.orgs
+        assert directory.resolve({"requester": {"name": "X", "email": "x@acme.example"}}) == (None, "acme", "enterprise")
+    (root / "customers/orgs/acme.yml").write_text("name: Acme\ndomains: [acme.example]\nplan: pro\n")
+    assert cached_directory(root, cache).orgs["acme"].plan == "pro"   # racy: read again, not cached
+    _age(root)
+    (root / "customers/judy.yml").unlink()
+    assert "judy" not in cached_directory(root, cache).customers
+    assert "judy" not in cached_directory(root, cache).customers
+
+
+def test_a_directory_marshal_cannot_hold_is_read_each_time(tmp_path):
+    from supportctl.customers.load import cached_directory
+
+    root = write(tmp_path / "desk", {"customers/dana.yml": "name: Dana\nemail: dana@x.example\n"
+                                                           "fields: {since: 2024-03-01}\n"})
+    _age(root)
+    cache = tmp_path / "cache" / "customers.marshal"
+    directory = cached_directory(root, cache)
+    assert str(directory.customers["dana"].fields["since"]) == "2024-03-01" and not cache.exists()
