@@ -14,7 +14,7 @@ from typing import Any
 
 from supportctl.config.views import Config
 from supportctl.errors import SupportctlError, UsageError
-from supportctl.tickets.frontmatter import load_meta, new_front_matter
+from supportctl.tickets.frontmatter import new_front_matter_meta
 from supportctl.tickets.model import (CHANNELS, PRIORITIES, Change, Record, Ticket, copied_record_id, message_body,
                                      new_record_id)
 from supportctl.tickets.people import format_person, parse_requester  # noqa: F401 (re-exported)
@@ -166,8 +166,8 @@ def create_ticket(config: Config, *, ticket_id: str, path: str, title: str, requ
             meta[key] = value
     for key, value in (fields or {}).items():
         meta[key] = custom_value(config, key, value)
-    ticket = Ticket(path=path, meta={}, fm_text=new_front_matter(meta))
-    ticket.meta = load_meta(ticket.fm_text, path)
+    fm_text, loaded = new_front_matter_meta(meta, path)
+    ticket = Ticket(path=path, meta=loaded, fm_text=fm_text)
     if body is not None and message_body(body):
         # A ticket an agent opens (phone log, proactive outreach) still starts with
         # the customer's words when they are given, so the response clocks start.

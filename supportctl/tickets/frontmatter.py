@@ -168,6 +168,14 @@ def to_yaml_value(key: str, value: Any) -> Any:
 
 def new_front_matter(fields: dict[str, Any]) -> str:
     """Front-matter text for a new ticket, in the given key order."""
+    from supportctl.base.yamlemit import dump_flat
+
+    fast = dump_flat(fields)
+    return fast[0] if fast is not None else rt_front_matter(fields)
+
+
+def rt_front_matter(fields: dict[str, Any]) -> str:
+    """The front-matter text as ruamel writes it (the reference `base/yamlemit.py` must match)."""
     from ruamel.yaml.comments import CommentedMap
 
     from supportctl.base.yamlio import rt_dump
@@ -176,6 +184,23 @@ def new_front_matter(fields: dict[str, Any]) -> str:
     for key, value in fields.items():
         doc[key] = to_yaml_value(key, value)
     return rt_dump(doc)
+
+
+def new_front_matter_meta(fields: dict[str, Any], path: str) -> tuple[str, dict[str, Any]]:
+    """(front-matter text, the mapping `load_meta` reads from it) for a new ticket.
+
+    The flat writer knows what each value reads back as, so a new ticket is not
+    parsed again; its shape is still checked as every ticket's is.
+    """
+    from supportctl.base.yamlemit import dump_flat
+
+    fast = dump_flat(fields)
+    if fast is None:
+        text = rt_front_matter(fields)
+        return text, load_meta(text, path)
+    text, meta = fast
+    check_shape(meta, text, path)
+    return text, meta
 
 
 _PLAIN_WORD = re.compile(r"[a-z][a-z0-9_-]*")
