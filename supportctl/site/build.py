@@ -31,12 +31,13 @@ class BuildReport:
     engine_seconds: float
     problems: list[KbProblem]          # non-blocking ones (blocking ones raise)
     log: str
+    verify_seconds: float = 0.0        # the checks of the built pages
 
     def to_json(self) -> dict[str, Any]:
         return {"out": str(self.out), "articles": len(self.stage.articles), "generated": self.stage.generated,
                 "written": self.stage.written, "removed": self.stage.removed,
                 "seconds": {"check": round(self.check_seconds, 3), "stage": round(self.stage.seconds, 3),
-                            "engine": round(self.engine_seconds, 3)},
+                            "engine": round(self.engine_seconds, 3), "verify": round(self.verify_seconds, 3)},
                 "warnings": [p.to_json() for p in self.problems] + [{"message": w} for w in self.stage.warnings]}
 
 
@@ -72,6 +73,7 @@ def build(root: Path, config: Any, *, now: datetime, out: Path | None = None,
         raise SiteCheckFailed(blocking)
     st = stage(root, config, kb, mk=mk, tickets=tickets)
     out_dir, engine_seconds, log = run_engine(root, config, mk, out)
+    t2 = time.perf_counter()
     try:
         verify_no_leaks(out_dir, kb)
         verify_pages(out_dir, config)
@@ -79,7 +81,8 @@ def build(root: Path, config: Any, *, now: datetime, out: Path | None = None,
         # A site that failed its checks must not be deployed by a later CI step.
         shutil.rmtree(out_dir, ignore_errors=True)
         raise
-    return BuildReport(out_dir, st, check_seconds, engine_seconds, [p for p in problems if not p.blocking], log)
+    return BuildReport(out_dir, st, check_seconds, engine_seconds, [p for p in problems if not p.blocking], log,
+                       time.perf_counter() - t2)
 
 
 def run_engine(root: Path, config: Any, mk: MkdocsInfo, out: Path | None) -> tuple[Path, float, str]:

@@ -39,7 +39,8 @@ _ATTR_RE = re.compile(r"([^\s/>=\"']+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>
 # A start tag as a whole (quoted values may hold ">"), for findall.
 _START_TAG_RE = re.compile(r"<[a-zA-Z][a-zA-Z0-9:-]*(?:\s+[^\s/>=\"']+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>\"']+))?)*"
                            r"\s*/?>")
-_SVG_RE = re.compile(r"<svg\b.*?</svg\s*>", re.S | re.I)
+# Letter classes instead of re.I: a case-insensitive pattern loses the regex engine's fast search.
+_SVG_RE = re.compile(r"<[sS][vV][gG]\b.*?</[sS][vV][gG]\s*>", re.S)
 _ANY_TAG_RE = re.compile(r"<[^>]*>")
 
 
@@ -48,10 +49,13 @@ def _attrs(text: str) -> dict[str, str]:
             for m in _ATTR_RE.finditer(text)}
 
 
-def scan_page(page: str, own_hosts: set[str], checked: set | None = None) -> tuple[list[str], list[str]]:
+def scan_page(page: str, own_hosts: set[str], checked: set | None = None,
+              memo: dict | None = None) -> tuple[list[str], list[str]]:
     """(what one built page must not hold, its reader-visible text chunks, HTML-escaped). Tags in
-    `checked` were judged on an earlier page (header and navigation repeat on every page): skipped."""
+    `checked` were judged on an earlier page (header and navigation repeat on every page): skipped.
+    `memo` keeps each distinct tag's verdict, so a tag repeated in many articles is judged once."""
     checked = set() if checked is None else checked
+    memo = {} if memo is None else memo
     page = _RAW_RE.sub(lambda m: f"<{m.group(1)}</{m.group(2)}>" if m.group(1) else "", page)
     start, end = page.find("<article"), page.rfind("</article")
     if start < 0 or end < start:
@@ -62,13 +66,14 @@ def scan_page(page: str, own_hosts: set[str], checked: set | None = None) -> tup
     outside.update(_START_TAG_RE.findall(page, end))
     outside -= checked
     checked |= outside
-    tags = [(raw, False) for raw in sorted(outside)] + [(m.group(0), True) for m in _TAG_RE.finditer(page, start, end)]
-    for raw, in_article in tags:
-        m = _TAG_RE.match(raw)
-        if m and not m.group(1):
-            found, text = _check_tag(m.group(2).lower(), m.group(3), in_article, own_hosts)
-            findings += found
-            attr_text += text
+    tags = [(raw, False) for raw in sorted(outside)] + [(raw, True) for raw in _START_TAG_RE.findall(page, start, end)]
+    for key in tags:
+        verdict = memo.get(key)
+        if verdict is None:
+            m = _TAG_RE.match(key[0])
+            verdict = memo[key] = _check_tag(m.group(2).lower(), m.group(3), key[1], own_hosts) if m else ([], [])
+        findings += verdict[0]
+        attr_text += verdict[1]
     chunks = _ANY_TAG_RE.split(_SVG_RE.sub("", page)) + [html.escape(t) for t in attr_text]
     return list(dict.fromkeys(findings)), chunks
 
@@ -129,13 +134,15 @@ def verify_pages(out: Path, config: Any) -> None:
     findings: list[str] = []
     seen: set[str] = set()
     checked: set[str] = set()
+    memo: dict = {}
     for dirpath, _, filenames in sorted(os.walk(out)):
         for name in sorted(filenames):
             if not name.endswith(".html"):
                 continue
             path = Path(dirpath, name)
             rel = path.relative_to(out).as_posix()
-            page_findings, chunks = scan_page(path.read_text(encoding="utf-8", errors="replace"), own, checked)
+            page_findings, chunks = scan_page(path.read_text(encoding="utf-8", errors="replace"), own, checked,
+                                                  memo)
             findings += [f"{rel}: {f}" for f in page_findings]
             # The navigation repeats on every page: each piece of text is checked once, on its first page.
             fresh = set(chunks)
