@@ -44,7 +44,7 @@ def strip_code(body: str) -> str:
             if line.startswith("    ") and not line.strip().startswith(("-", "*", "1")) and out and out[-1] == "":
                 out.append("")       # an indented code block after a blank line
                 continue
-            out.append(_INLINE_CODE_RE.sub(lambda mm: " " * len(mm.group(0)), line))
+            out.append(_INLINE_CODE_RE.sub(lambda mm: " " * len(mm.group(0)), line) if "`" in line else line)
         else:
             if m and m.group(2).startswith(fence):
                 fence = None
