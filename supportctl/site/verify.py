@@ -73,9 +73,14 @@ def scan_page(page: str, own_hosts: set[str], checked: set | None = None,
     return list(dict.fromkeys(findings)), chunks + [html.escape(t) for t in attr_text]
 
 
+def _emptied(m: re.Match) -> str:
+    """A <script> or <style> element without its body; nothing for a comment."""
+    return f"<{m.group(1)}</{m.group(2)}>" if m.group(1) else ""
+
+
 def _blank(page: str) -> str:
     """The page without comments and with empty <script> and <style> elements."""
-    return _RAW_RE.sub(lambda m: f"<{m.group(1)}</{m.group(2)}>" if m.group(1) else "", page)
+    return _RAW_RE.sub(_emptied, page)
 
 
 # Each navigation item starts with this tag. The primary navigation is most of every page (a 1,000-article
@@ -99,7 +104,7 @@ def _split_page(page: str, memo: dict) -> tuple[set[str], list[str], list[str]]:
         if i and piece in seen:
             continue
         raw = _NAV_ITEM + piece if i else piece
-        text, n = _RAW_RE.subn(lambda m: f"<{m.group(1)}</{m.group(2)}>" if m.group(1) else "", raw)
+        text, n = _RAW_RE.subn(_emptied, raw)
         found = _START_TAG_RE.findall(text)
         # Nothing runs on into the next piece when each comment, script and style closes in it, every "<"
         # but those of end tags and <!doctype> starts a whole start tag (none is cut off, none hides in
