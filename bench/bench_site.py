@@ -297,6 +297,8 @@ def bench_size(base: Path, n_articles: int, n_categories: int, repeat: int) -> d
     return {"articles": n_articles, "wall": wall, "cpu": cpu, "floor_wall": floor_wall, "floor_cpu": floor_cpu,
             "ratio": med(s[0] / f[0] for s, f in zip(site_runs, floor_runs)),
             "ratio_cpu": med(s[1] / f[1] for s, f in zip(site_runs, floor_runs)),
+            # the engine run by `site build` (with supportctl's overrides) against the floor, in processor time
+            "engine_cpu": med(s[2]["seconds"]["engine_cpu"] / f[1] for s, f in zip(site_runs, floor_runs)),
             "own": med(own), "own_cpu": med(own_cpu), "parts": parts, "variant": variant, "tried": tried, "root": root}
 
 
@@ -331,7 +333,8 @@ def main() -> None:
         print(f"{n:>8} {r['wall']:>9.2f} s {r['floor_wall']:>6.2f} s {r['ratio']:>6.3f} {r['ratio_cpu']:>6.3f} "
               f"{'<= 1.1':>7} {100 * r['own']:>5.1f}% {100 * r['own_cpu']:>5.1f}% {'<= 10%':>7}   {ok}/{own_ok}  "
               f"{p['check']:.2f} / {p['stage']:.2f} / {p.get('verify', 0.0):.2f} s; {r['variant']}", flush=True)
-        print("         floor settings tried (CPU s): " + ", ".join(f"{k} {v:.2f}" for k, v in r["tried"].items()))
+        print(f"         engine alone / floor (CPU): {r['engine_cpu']:.3f}; floor settings tried (CPU s): "
+              + ", ".join(f"{k} {v:.2f}" for k, v in r["tried"].items()))
     if not args.no_suggest:
         near = min(results, key=lambda r: abs(r["articles"] - 1000))
         sug = bench_suggest(near["root"])
