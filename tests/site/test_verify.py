@@ -119,7 +119,8 @@ def test_a_script_or_comment_holding_a_navigation_item_is_not_read_as_html(tmp_p
     """Script bodies and comments are not page content, even when they hold what starts a navigation item."""
     from supportctl.site.verify import verify_pages
 
-    planted = '\n  <script>var item = 1; // <li class="md-nav__item"></li>\n var img = "<img src=x onerror=run()>";</script>'
+    planted = ('\n  <script>var item = 1; // <li class="md-nav__item"></li>\n'
+               ' var img = "<img src=x onerror=run()>";</script>')
     for i in range(3):
         (tmp_path / f"p{i}").mkdir()
         (tmp_path / f"p{i}/index.html").write_text(_page(NAV if i < 2 else NAV.replace("\n</ul>", planted + "\n</ul>")))
