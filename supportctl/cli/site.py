@@ -36,7 +36,7 @@ def build(
         emit_json(report.to_json())
     info(f"built {len(report.stage.articles)} articles and {len(report.stage.generated)} generated pages into "
          f"{report.out} (checks {report.check_seconds:.2f}s, staging {report.stage.seconds:.2f}s, "
-         f"engine {report.engine_seconds:.2f}s)")
+         f"engine {report.engine_seconds:.2f}s, page checks {report.verify_seconds:.2f}s)")
 
 
 @app.command("stage")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import posixpath
 import re
@@ -28,6 +29,7 @@ _SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
 SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
+@functools.lru_cache(maxsize=16)      # `kb check` and staging ask for each article's several times in a row
 def strip_code(body: str) -> str:
     """The body with fenced code blocks and inline code blanked out (line numbers kept)."""
     out = []
@@ -42,7 +44,7 @@ def strip_code(body: str) -> str:
             if line.startswith("    ") and not line.strip().startswith(("-", "*", "1")) and out and out[-1] == "":
                 out.append("")       # an indented code block after a blank line
                 continue
-            out.append(_INLINE_CODE_RE.sub(lambda mm: " " * len(mm.group(0)), line))
+            out.append(_INLINE_CODE_RE.sub(lambda mm: " " * len(mm.group(0)), line) if "`" in line else line)
         else:
             if m and m.group(2).startswith(fence):
                 fence = None

@@ -31,12 +31,15 @@ class BuildReport:
     engine_seconds: float
     problems: list[KbProblem]          # non-blocking ones (blocking ones raise)
     log: str
+    verify_seconds: float = 0.0        # the checks of the built pages
+    engine_cpu_seconds: float = 0.0    # the engine's processor time (user + system), where the OS reports it
 
     def to_json(self) -> dict[str, Any]:
         return {"out": str(self.out), "articles": len(self.stage.articles), "generated": self.stage.generated,
                 "written": self.stage.written, "removed": self.stage.removed,
                 "seconds": {"check": round(self.check_seconds, 3), "stage": round(self.stage.seconds, 3),
-                            "engine": round(self.engine_seconds, 3)},
+                            "engine": round(self.engine_seconds, 3), "verify": round(self.verify_seconds, 3),
+                            "engine_cpu": round(self.engine_cpu_seconds, 3)},
                 "warnings": [p.to_json() for p in self.problems] + [{"message": w} for w in self.stage.warnings]}
 
 
@@ -71,7 +74,10 @@ def build(root: Path, config: Any, *, now: datetime, out: Path | None = None,
     if blocking:
         raise SiteCheckFailed(blocking)
     st = stage(root, config, kb, mk=mk, tickets=tickets)
+    c1 = _children_cpu()
     out_dir, engine_seconds, log = run_engine(root, config, mk, out)
+    engine_cpu = _children_cpu() - c1
+    t2 = time.perf_counter()
     try:
         verify_no_leaks(out_dir, kb)
         verify_pages(out_dir, config)
@@ -79,7 +85,18 @@ def build(root: Path, config: Any, *, now: datetime, out: Path | None = None,
         # A site that failed its checks must not be deployed by a later CI step.
         shutil.rmtree(out_dir, ignore_errors=True)
         raise
-    return BuildReport(out_dir, st, check_seconds, engine_seconds, [p for p in problems if not p.blocking], log)
+    return BuildReport(out_dir, st, check_seconds, engine_seconds, [p for p in problems if not p.blocking], log,
+                       time.perf_counter() - t2, engine_cpu)
+
+
+def _children_cpu() -> float:
+    """Processor seconds of the finished child processes (0 where the OS has no getrusage)."""
+    try:
+        import resource
+    except ImportError:
+        return 0.0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_engine(root: Path, config: Any, mk: MkdocsInfo, out: Path | None) -> tuple[Path, float, str]:

@@ -149,7 +149,12 @@ def sync_folder(folder: Path, files: dict[str, str | bytes]) -> tuple[int, int]:
             if path.lstat().st_size == len(data) and path.read_bytes() == data:
                 continue
         except FileNotFoundError:
+            # A new file is written in place: a half-written one differs from the plan, so the next stage
+            # rewrites it (a cold stage of 1,000 articles opens half as many files).
             path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            written += 1
+            continue
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, path)

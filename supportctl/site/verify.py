@@ -39,7 +39,8 @@ _ATTR_RE = re.compile(r"([^\s/>=\"']+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>
 # A start tag as a whole (quoted values may hold ">"), for findall.
 _START_TAG_RE = re.compile(r"<[a-zA-Z][a-zA-Z0-9:-]*(?:\s+[^\s/>=\"']+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>\"']+))?)*"
                            r"\s*/?>")
-_SVG_RE = re.compile(r"<svg\b.*?</svg\s*>", re.S | re.I)
+# Letter classes instead of re.I: a case-insensitive pattern loses the regex engine's fast search.
+_SVG_RE = re.compile(r"<[sS][vV][gG]\b.*?</[sS][vV][gG]\s*>", re.S)
 _ANY_TAG_RE = re.compile(r"<[^>]*>")
 
 
@@ -48,29 +49,90 @@ def _attrs(text: str) -> dict[str, str]:
             for m in _ATTR_RE.finditer(text)}
 
 
-def scan_page(page: str, own_hosts: set[str], checked: set | None = None) -> tuple[list[str], list[str]]:
+def scan_page(page: str, own_hosts: set[str], checked: set | None = None,
+              memo: dict | None = None) -> tuple[list[str], list[str]]:
     """(what one built page must not hold, its reader-visible text chunks, HTML-escaped). Tags in
-    `checked` were judged on an earlier page (header and navigation repeat on every page): skipped."""
+    `checked` were judged on an earlier page (header and navigation repeat on every page): skipped.
+    `memo` keeps each distinct tag's verdict, so a tag repeated in many articles is judged once, and each
+    navigation item already read on an earlier page, so it is not read again."""
     checked = set() if checked is None else checked
-    page = _RAW_RE.sub(lambda m: f"<{m.group(1)}</{m.group(2)}>" if m.group(1) else "", page)
+    memo = {} if memo is None else memo
+    outside, article, chunks = _split_page(page, memo)
+    outside -= checked
+    checked |= outside
+    findings: list[str] = []
+    attr_text: list[str] = []
+    tags = [(raw, False) for raw in sorted(outside)] + [(raw, True) for raw in article]
+    for key in tags:
+        verdict = memo.get(key)
+        if verdict is None:
+            m = _TAG_RE.match(key[0])
+            verdict = memo[key] = _check_tag(m.group(2).lower(), m.group(3), key[1], own_hosts) if m else ([], [])
+        findings += verdict[0]
+        attr_text += verdict[1]
+    return list(dict.fromkeys(findings)), chunks + [html.escape(t) for t in attr_text]
+
+
+def _emptied(m: re.Match) -> str:
+    """A <script> or <style> element without its body; nothing for a comment."""
+    return f"<{m.group(1)}</{m.group(2)}>" if m.group(1) else ""
+
+
+def _blank(page: str) -> str:
+    """The page without comments and with empty <script> and <style> elements."""
+    return _RAW_RE.sub(_emptied, page)
+
+
+# Each navigation item starts with this tag. The primary navigation is most of every page (a 1,000-article
+# site repeats a category's 125 links on each of its pages), so the part of a page before its <article>
+# is cut into navigation items and an item already read on an earlier page is skipped.
+_NAV_ITEM = '<li class="md-nav__item'
+_SVG_OPEN_RE = re.compile(r"<[sS][vV][gG]\b")
+_RAW_OPEN_RE = re.compile(r"<(?:(?:script|style)\b|!--)", re.I)
+
+
+def _split_page(page: str, memo: dict) -> tuple[set[str], list[str], list[str]]:
+    """(the start tags outside the <article>, those inside it, the page's text chunks), leaving out
+    navigation items read on an earlier page. Exact: a piece is read on its own only when no comment,
+    script, tag, text chunk or <svg> runs across its ends; otherwise the page is read as one."""
+    start = page.find("<article")
+    pieces = page[:start].split(_NAV_ITEM) if start >= 0 else []
+    seen = memo.setdefault("nav pieces", set())
+    tags: set[str] = set()
+    chunks: list[str] = []
+    for i, piece in enumerate(pieces):
+        if i and piece in seen:
+            continue
+        raw = _NAV_ITEM + piece if i else piece
+        text, n = _RAW_RE.subn(_emptied, raw)
+        found = _START_TAG_RE.findall(text)
+        # Nothing runs on into the next piece when each comment, script and style closes in it, every "<"
+        # but those of end tags and <!doctype> starts a whole start tag (none is cut off, none hides in
+        # another's quoted value), a ">" closes the last one and each <svg> closes.
+        if (n != len(_RAW_OPEN_RE.findall(raw))
+                or len(found) != text.count("<") - text.count("</") - text.count("<!")
+                or text.rfind("<") > text.rfind(">")):
+            break
+        no_svg = _SVG_RE.sub("", text)
+        if _SVG_OPEN_RE.search(no_svg):
+            break
+        tags.update(found)
+        chunks += _ANY_TAG_RE.split(no_svg)
+        if i:
+            seen.add(piece)
+    else:
+        rest = _blank(page[start:]) if pieces else ""
+        end = rest.rfind("</article")
+        if end >= 0:
+            tags.update(_START_TAG_RE.findall(rest, end))
+            return tags, _START_TAG_RE.findall(rest, 0, end), chunks + _ANY_TAG_RE.split(_SVG_RE.sub("", rest))
+    page = _blank(page)
     start, end = page.find("<article"), page.rfind("</article")
     if start < 0 or end < start:
         start = end = len(page)
-    findings: list[str] = []
-    attr_text: list[str] = []
-    outside = set(_START_TAG_RE.findall(page, 0, start))
-    outside.update(_START_TAG_RE.findall(page, end))
-    outside -= checked
-    checked |= outside
-    tags = [(raw, False) for raw in sorted(outside)] + [(m.group(0), True) for m in _TAG_RE.finditer(page, start, end)]
-    for raw, in_article in tags:
-        m = _TAG_RE.match(raw)
-        if m and not m.group(1):
-            found, text = _check_tag(m.group(2).lower(), m.group(3), in_article, own_hosts)
-            findings += found
-            attr_text += text
-    chunks = _ANY_TAG_RE.split(_SVG_RE.sub("", page)) + [html.escape(t) for t in attr_text]
-    return list(dict.fromkeys(findings)), chunks
+    tags = set(_START_TAG_RE.findall(page, 0, start))
+    tags.update(_START_TAG_RE.findall(page, end))
+    return tags, _START_TAG_RE.findall(page, start, end), _ANY_TAG_RE.split(_SVG_RE.sub("", page))
 
 
 def _check_tag(tag: str, raw: str, in_article: bool, own_hosts: set[str]) -> tuple[list[str], list[str]]:
@@ -129,13 +191,15 @@ def verify_pages(out: Path, config: Any) -> None:
     findings: list[str] = []
     seen: set[str] = set()
     checked: set[str] = set()
+    memo: dict = {}
     for dirpath, _, filenames in sorted(os.walk(out)):
         for name in sorted(filenames):
             if not name.endswith(".html"):
                 continue
             path = Path(dirpath, name)
             rel = path.relative_to(out).as_posix()
-            page_findings, chunks = scan_page(path.read_text(encoding="utf-8", errors="replace"), own, checked)
+            page_findings, chunks = scan_page(path.read_text(encoding="utf-8", errors="replace"), own, checked,
+                                                  memo)
             findings += [f"{rel}: {f}" for f in page_findings]
             # The navigation repeats on every page: each piece of text is checked once, on its first page.
             fresh = set(chunks)

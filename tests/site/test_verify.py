@@ -64,3 +64,67 @@ def test_the_sample_site_passes_the_page_checks(tmp_path):
     stage(root, cfg)
     out, _, _ = run_engine(root, cfg, read_mkdocs(root), tmp_path / "out")
     verify_pages(out, cfg)
+
+
+NAV = ('<nav class="md-nav md-nav--primary"><ul class="md-nav__list">'
+       + "".join(f'\n  <li class="md-nav__item"><a href="../p{i}/" class="md-nav__link">Page {i}</a></li>'
+                 for i in range(5)) + "\n</ul></nav>\n")
+
+
+def _page(nav: str, article: str = "<p>Fine.</p>") -> str:
+    return (f'<!doctype html><html><head><title>T</title></head><body><header>H</header>{nav}'
+            f'<main><article class="md-content__inner">{article}</article></main><footer>F</footer></body></html>')
+
+
+@pytest.mark.parametrize("planted", [
+    # an event handler in a navigation item that the reader's earlier pages did not have
+    '\n  <li class="md-nav__item"><a href="x/" onclick="steal()">X</a></li>',
+    # a tag whose quoted value holds the start of a navigation item: the pieces must be read as one
+    '\n  <li class="md-nav__item"><a title=\'<li class="md-nav__item\' onclick="steal()">X</a></li>',
+    # the same across a line break inside the tag
+    '\n  <li class="md-nav__item"><a\n title=\'x<li class="md-nav__item">\'\n onclick="steal()">X</a></li>',
+    # an <svg> left open before a navigation item, with a tracking image after it
+    '\n  <svg><li class="md-nav__item"></svg><img src="https://tracker.example.net/p.gif" alt="">',
+])
+def test_navigation_read_on_earlier_pages_is_skipped_but_nothing_new_in_it(tmp_path, planted):
+    """Navigation items seen on an earlier page are not read again; anything new around them still is,
+    however the page is cut."""
+    from supportctl.site.verify import verify_pages
+
+    for i in range(3):
+        (tmp_path / f"p{i}").mkdir()
+        (tmp_path / f"p{i}/index.html").write_text(_page(NAV))
+    (tmp_path / "p3").mkdir()
+    (tmp_path / "p3/index.html").write_text(_page(NAV.replace("\n</ul>", planted + "\n</ul>")))
+    with pytest.raises(SupportctlError) as info:
+        verify_pages(tmp_path, None)
+    text = str(info.value) + " " + (info.value.hint or "")
+    assert "p3/index.html" in text
+    assert "onclick" in text or "tracker.example.net" in text
+
+
+def test_personal_data_in_a_navigation_item_is_found_on_any_page(tmp_path):
+    from supportctl.site.verify import verify_pages
+
+    for i in range(3):
+        (tmp_path / f"p{i}").mkdir()
+        nav = NAV if i < 2 else NAV.replace("Page 3<", "Write to sam.lee@ledgerly.com<")
+        (tmp_path / f"p{i}/index.html").write_text(_page(nav))
+    with pytest.raises(SupportctlError) as info:
+        verify_pages(tmp_path, None)
+    assert "sam.lee@ledgerly.com" in str(info.value) and "p2/index.html" in str(info.value)
+
+
+def test_a_script_or_comment_holding_a_navigation_item_is_not_read_as_html(tmp_path):
+    """Script bodies and comments are not page content, even when they hold what starts a navigation item."""
+    from supportctl.site.verify import verify_pages
+
+    planted = ('\n  <script>var item = 1; // <li class="md-nav__item"></li>\n'
+               ' var img = "<img src=x onerror=run()>";</script>')
+    for i in range(3):
+        (tmp_path / f"p{i}").mkdir()
+        (tmp_path / f"p{i}/index.html").write_text(_page(NAV if i < 2 else NAV.replace("\n</ul>", planted + "\n</ul>")))
+    (tmp_path / "p3").mkdir()
+    comment = '\n  <!-- <li class="md-nav__item"><img src="https://tracker.example.net/p.gif"> -->'
+    (tmp_path / "p3/index.html").write_text(_page(NAV.replace("\n</ul>", comment + "\n</ul>")))
+    verify_pages(tmp_path, None)
