@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 from supportctl.customers.checks import check_customer, check_org, check_directory
 from supportctl.customers.match import Directory
 from supportctl.customers.model import CUSTOMERS_DIR, ORGS_DIR, Customer, Organization
-from supportctl.desk.store import regular_file
+from supportctl.desk.store import atomic_write_bytes, regular_file
 from supportctl.errors import SupportctlError
 
 
@@ -99,10 +98,7 @@ def cached_directory(root: Path, cache: Path) -> Directory:
         try:   # a value marshal cannot hold (a YAML date in `fields`) leaves the cache unwritten
             data = marshal.dumps((key, [vars(o) for o in directory.orgs.values()],
                                   [vars(c) for c in directory.customers.values()]))
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, cache)
+            atomic_write_bytes(cache, data, sync=False)
         except (OSError, ValueError, TypeError):
             pass
     return directory

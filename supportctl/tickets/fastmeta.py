@@ -142,12 +142,6 @@ def _kind(value: Any) -> int | None:
 
 def parse_ticket_lines(text: str, path: str):
     """`format.parse_ticket` with the front matter read by `load_meta_lines`: the same Ticket or error."""
-    from supportctl.tickets.format import parse_records, refuse_conflict, split_front_matter
-    from supportctl.tickets.model import Ticket
+    from supportctl.tickets.format import parse_ticket
 
-    refuse_conflict(text, path)
-    fm_text, rest = split_front_matter(text, path)
-    meta = load_meta_lines(fm_text, path)
-    first_line = fm_text.count("\n") + 3  # "---", the front matter, "---", then the rest starts
-    preamble, records = parse_records(rest, path, first_line)
-    return Ticket(path=path, meta=meta, fm_text=fm_text, records=records, preamble=preamble)
+    return parse_ticket(text, path, load_meta_lines)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -329,11 +329,11 @@ def refuse_conflict(text: str, path: str) -> None:
                                  "keeping both sides' records, and delete the marker lines")
 
 
-def parse_ticket(text: str, path: str) -> Ticket:
-    """Parse a ticket file, or raise TicketFormatError with the line and a hint."""
+def parse_ticket(text: str, path: str, load: Callable[[str, str], dict] = load_meta) -> Ticket:
+    """Parse a ticket file, or raise TicketFormatError with the line and a hint (`load` reads the front matter)."""
     refuse_conflict(text, path)
     fm_text, rest = split_front_matter(text, path)
-    meta = load_meta(fm_text, path)
+    meta = load(fm_text, path)
     first_line = fm_text.count("\n") + 3  # "---", the front matter, "---", then the rest starts
     preamble, records = parse_records(rest, path, first_line)
     return Ticket(path=path, meta=meta, fm_text=fm_text, records=records, preamble=preamble)
