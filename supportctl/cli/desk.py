@@ -9,7 +9,7 @@ import typer
 
 from supportctl.cli.common import JSON_OPTION, session
 from supportctl.cli.render import echo, emit_json, info, plural, report_error, style, warn_problem
-from supportctl.errors import SupportctlError, UsageError
+from supportctl.errors import UsageError
 
 # Root commands; supportctl/cli/__init__.py loads each from here when it is asked for.
 app = typer.Typer()
