@@ -11,6 +11,7 @@ whole desk on every run, from ids and links kept with each result.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import marshal
@@ -18,7 +19,7 @@ import os
 import time
 from pathlib import Path
 
-from supportctl.desk.store import RACY_NS, atomic_write_bytes, gc_paused
+from supportctl.desk.store import RACY_NS, atomic_write_bytes, gc_paused, in_workers
 from supportctl.errors import SupportctlError, TicketFormatError
 from supportctl.tickets.checks import FrontMatterLines, Problem, link_problems, ticket_problems
 from supportctl.tickets.fastmeta import parse_ticket_lines
@@ -102,24 +103,8 @@ def file_results(desk, config, files: dict[str, os.stat_result]) -> dict[str, tu
 
 
 def check_many(root: Path, config, todo: list[tuple[str, bytes | None]]) -> dict[str, tuple]:
-    """`check_file` for each (path, cached hash); spread over the CPU cores when there are many.
-
-    Parsing front matter is CPU-bound, so a cold check of a large desk takes
-    half as long on two cores. Workers are forked (Linux), so they start with
-    everything imported; elsewhere, or for a few files, this process checks.
-    """
-    workers = min(os.cpu_count() or 1, 8)
-    if len(todo) < PARALLEL_FROM or workers < 2 or "fork" not in _mp_methods():
-        return _check_chunk(root, config, todo)
-    import multiprocessing
-
-    chunks = [todo[i::workers] for i in range(workers)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        results = pool.starmap(_check_chunk, [(root, config, chunk) for chunk in chunks])
-    out: dict[str, tuple] = {}
-    for result in results:
-        out.update(result)
-    return out
+    """`check_file` for each (path, cached hash), on every core when there are many (`desk.store.in_workers`)."""
+    return in_workers(functools.partial(_check_chunk, root, config), todo, parallel_from=PARALLEL_FROM)
 
 
 def _check_chunk(root: Path, config, todo: list[tuple[str, bytes | None]]) -> dict[str, tuple]:
@@ -182,12 +167,6 @@ def _front_matter(root: Path, rel: str) -> str:
     """A file's front-matter text, read again to find the line of a link that points nowhere."""
     with open(root / rel, "rb") as fh:
         return split_front_matter(decode_file(fh.read(), rel), rel)[0]
-
-
-def _mp_methods() -> list[str]:
-    import multiprocessing
-
-    return multiprocessing.get_all_start_methods()
 
 
 def _load_cache(path: Path, fingerprint: bytes) -> dict[str, tuple]:

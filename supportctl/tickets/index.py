@@ -15,6 +15,7 @@ of 100,000 tickets then loads a third of the bytes and builds no dicts.
 
 from __future__ import annotations
 
+import functools
 import json
 import marshal
 import os
@@ -23,7 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from supportctl.base.yamlio import Ambiguous
-from supportctl.desk.store import RACY_NS, Desk, atomic_write_bytes
+from supportctl.desk.store import RACY_NS, Desk, atomic_write_bytes, in_workers
 from supportctl.errors import SupportctlError, TicketFormatError
 from supportctl.tickets.format import (bad_timestamp, check_event_body, decode_file, merged_source, parse_at, record_body,
                                        refuse_conflict, scan_records)
@@ -196,36 +197,13 @@ def load_index(desk: Desk, files: dict[str, tuple[int, int]]) -> tuple[list[Inde
 
 
 def parse_many(root: Path, rels: list[str]) -> dict[str, tuple]:
-    """Index payloads of many files; spread over the CPU cores for a cold index.
-
-    Parsing front matter is CPU-bound (the C YAML parser still builds Python
-    objects), so a first listing of 10,000 tickets takes twice as long on one
-    core as on two. Workers are forked (Linux), so they start with everything
-    imported; elsewhere, or for a few files, parsing stays in this process.
-    """
-    workers = min(os.cpu_count() or 1, 8)
-    if len(rels) < PARALLEL_FROM or workers < 2 or "fork" not in _mp_methods():
-        return {rel: index_payload(root / rel, rel) for rel in rels}
-    import multiprocessing
-
-    chunks = [rels[i::workers] for i in range(workers)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        results = pool.starmap(_parse_chunk, [(str(root), chunk) for chunk in chunks])
-    out: dict[str, tuple] = {}
-    for result in results:
-        out.update(result)
-    return out
+    """Index payloads of many files, on every core for a cold index (`desk.store.in_workers`)."""
+    return in_workers(functools.partial(_parse_chunk, str(root)), rels, parallel_from=PARALLEL_FROM)
 
 
 def _parse_chunk(root: str, rels: list[str]) -> dict[str, tuple]:
     base = Path(root)
     return {rel: index_payload(base / rel, rel) for rel in rels}
-
-
-def _mp_methods() -> list[str]:
-    import multiprocessing
-
-    return multiprocessing.get_all_start_methods()
 
 
 def index_payload(path: Path, rel: str) -> tuple:
