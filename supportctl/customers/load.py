@@ -8,7 +8,7 @@ from typing import Any
 from supportctl.customers.checks import check_customer, check_org, check_directory
 from supportctl.customers.match import Directory
 from supportctl.customers.model import CUSTOMERS_DIR, ORGS_DIR, Customer, Organization
-from supportctl.desk.store import atomic_write_bytes, regular_file
+from supportctl.desk.store import read_cache, regular_file, write_cache
 from supportctl.errors import SupportctlError
 
 
@@ -82,25 +82,15 @@ def cached_directory(root: Path, cache: Path) -> Directory:
     is every file's stat, as for the ticket index; a file changed within the
     last two seconds (one mtime tick) keeps the cache from being written.
     """
-    import marshal
-
     key = _fingerprint(root)
-    if key is not None:
-        try:
-            stored, orgs, customers = marshal.loads(cache.read_bytes())
-            if stored == key:
-                return Directory({c["slug"]: Customer(**c) for c in customers},
-                                 {o["slug"]: Organization(**o) for o in orgs})
-        except (OSError, EOFError, ValueError, TypeError, KeyError):
-            pass   # none yet, or unreadable: read the files
+    saved = read_cache(cache, key) if key is not None else None
+    if saved is not None:
+        orgs, customers = saved
+        return Directory({c["slug"]: Customer(**c) for c in customers}, {o["slug"]: Organization(**o) for o in orgs})
     directory = load_directory(root)[0]
-    if key is not None:
-        try:   # a value marshal cannot hold (a YAML date in `fields`) leaves the cache unwritten
-            data = marshal.dumps((key, [vars(o) for o in directory.orgs.values()],
-                                  [vars(c) for c in directory.customers.values()]))
-            atomic_write_bytes(cache, data, sync=False)
-        except (OSError, ValueError, TypeError):
-            pass
+    if key is not None:   # a value marshal cannot hold (a YAML date in `fields`) leaves the cache unwritten
+        write_cache(cache, key, ([vars(o) for o in directory.orgs.values()],
+                                 [vars(c) for c in directory.customers.values()]))
     return directory
 
 

@@ -190,22 +190,12 @@ def _with_cache(session: Session, entries: list, eng, at: int) -> tuple[list, li
     others are evaluated again (`report summary` stays close to `sla check`,
     which looks at open tickets only).
     """
-    import marshal
-
-    from supportctl.desk.store import atomic_write_bytes
+    from supportctl.desk.store import read_cache, write_cache
     from supportctl.reports.metrics import TicketMetrics
 
     path = session.desk.cache_dir / "report-metrics.marshal"
     fingerprint = _fingerprint(session)
-    cached: dict = {}
-    if fingerprint:
-        try:
-            with open(path, "rb") as fh:
-                stored_fp, cached = marshal.loads(fh.read())
-            if stored_fp != fingerprint:
-                cached = {}
-        except Exception:   # missing, truncated, from another Python: compute afresh
-            cached = {}
+    cached: dict = (read_cache(path, fingerprint) or {}) if fingerprint else {}
     reused: dict[str, TicketMetrics] = {}
     todo, keys = [], {}
     for entry in entries:
@@ -227,11 +217,7 @@ def _with_cache(session: Session, entries: list, eng, at: int) -> tuple[list, li
     live = {e.path for e in entries}
     if fingerprint and (changed or len(fresh) != len(cached) or any(p not in live for p in fresh)):
         fresh = {p: v for p, v in fresh.items() if p in live}
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(path, marshal.dumps((fingerprint, fresh)), sync=False)
-        except (OSError, ValueError):
-            pass   # a read-only checkout still reports, just without the cache
+        write_cache(path, fingerprint, fresh)
     by_path = {**reused, **{paths[m.id]: m for m in computed if m.id in paths}}
     return [by_path[e.path] for e in entries if e.path in by_path], failures
 

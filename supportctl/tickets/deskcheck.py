@@ -14,12 +14,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import marshal
 import os
 import time
 from pathlib import Path
 
-from supportctl.desk.store import RACY_NS, atomic_write_bytes, gc_paused, in_workers
+from supportctl.desk.store import RACY_NS, gc_paused, in_workers, read_cache, write_cache
 from supportctl.errors import SupportctlError, TicketFormatError
 from supportctl.tickets.checks import FrontMatterLines, Problem, link_problems, ticket_problems
 from supportctl.tickets.fastmeta import parse_ticket_lines
@@ -72,7 +71,7 @@ def file_results(desk, config, files: dict[str, os.stat_result]) -> dict[str, tu
     """Each file's result (see `check_file`), re-checking only files whose content is not in the cache."""
     cache_path = desk.cache_dir / CACHE_NAME
     fingerprint = rules_fingerprint(config)
-    cache = _load_cache(cache_path, fingerprint)
+    cache = read_cache(cache_path, fingerprint) or {}   # the fingerprint holds CACHE_VERSION
     keys: dict[str, tuple] = {}
     todo: list[tuple[str, bytes | None]] = []
     for rel, st in files.items():
@@ -98,7 +97,7 @@ def file_results(desk, config, files: dict[str, os.stat_result]) -> dict[str, tu
         entry = fresh[rel] = (key, now_ns - key[0] < RACY_NS, digest, result)
         changed = changed or entry != cached
     if changed:
-        _save_cache(cache_path, fingerprint, fresh)
+        write_cache(cache_path, fingerprint, fresh)
     return {rel: entry[3] for rel, entry in fresh.items()}
 
 
@@ -167,21 +166,3 @@ def _front_matter(root: Path, rel: str) -> str:
     """A file's front-matter text, read again to find the line of a link that points nowhere."""
     with open(root / rel, "rb") as fh:
         return split_front_matter(decode_file(fh.read(), rel), rel)[0]
-
-
-def _load_cache(path: Path, fingerprint: bytes) -> dict[str, tuple]:
-    """path -> (stat key, racy, hash, result) as last saved, if made under the same rules; else empty."""
-    try:
-        with open(path, "rb") as fh:
-            version, saved_for, entries = marshal.loads(fh.read())
-    except Exception:  # missing, truncated or from another Python: check again
-        return {}
-    return entries if version == CACHE_VERSION and saved_for == fingerprint else {}
-
-
-def _save_cache(path: Path, fingerprint: bytes, entries: dict[str, tuple]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(path, marshal.dumps((CACHE_VERSION, fingerprint, entries)), sync=False)
-    except (OSError, ValueError):
-        pass  # a read-only checkout still works, just without the cache

@@ -24,7 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from supportctl.base.yamlio import Ambiguous
-from supportctl.desk.store import RACY_NS, Desk, atomic_write_bytes, in_workers
+from supportctl.desk.store import RACY_NS, Desk, in_workers, read_cache, write_cache
 from supportctl.errors import SupportctlError, TicketFormatError
 from supportctl.tickets.format import (bad_timestamp, check_event_body, decode_file, merged_source, parse_at, record_body,
                                        refuse_conflict, scan_records)
@@ -124,7 +124,7 @@ class Timelines:
 
     def load(self) -> None:
         """Read the stored timelines; bring them up to date (and save them) when files changed."""
-        data = _load_cache(self.path)
+        data = read_cache(self.path, CACHE_VERSION) or {}
         keys = {rel: key for rel, (key, mtime) in self.files.items() if mtime < self.racy_before}
         stale = [rel for rel, key in keys.items() if rel not in data or data[rel][0] != key]
         if stale or len(data) != len(keys):
@@ -138,7 +138,7 @@ class Timelines:
                     data.pop(rel, None)
                 else:
                     data[rel] = (keys[rel], timeline)
-            _save_cache(self.path, data)
+            write_cache(self.path, CACHE_VERSION, data)
         self.data = data
 
 
@@ -154,7 +154,7 @@ def stat_key(st: os.stat_result) -> tuple[int, int]:
 def load_index(desk: Desk, files: dict[str, tuple[int, int]]) -> tuple[list[IndexEntry], list[SupportctlError]]:
     """Every ticket's index entry (from `files`: path -> `stat_key`), re-parsing only files whose stat changed."""
     cache_path = desk.cache_dir / "tickets.marshal"
-    cache = _load_cache(cache_path)
+    cache = read_cache(cache_path, CACHE_VERSION) or {}
     racy_before = time.time_ns() - RACY_NS
     get = cache.get
     # A file is parsed again when its stat changed or when it was in the racy window
@@ -190,7 +190,7 @@ def load_index(desk: Desk, files: dict[str, tuple[int, int]]) -> tuple[list[Inde
         else:
             entries.append(IndexEntry(rel, payload, timelines))
     if changed:
-        _save_cache(cache_path, fresh)
+        write_cache(cache_path, CACHE_VERSION, fresh)
     if len(fresh_timelines) >= SAVE_TIMELINES_FROM or (fresh_timelines and not cache):
         timelines.load()   # a cold build: save the timelines now rather than parse them again later
     return entries, problems
@@ -288,23 +288,3 @@ def json_value(value):
 
 def _epoch(value) -> float:
     return value.timestamp() if isinstance(value, datetime) and value.tzinfo is not None else 0.0
-
-
-def _load_cache(path: Path) -> dict[str, tuple]:
-    """The index as last saved; marshal because it loads plain data several times faster than pickle."""
-    try:
-        # loads() on the bytes: load() on a file object reads item by item
-        # and took 5x longer on a 10,000-ticket index.
-        with open(path, "rb") as fh:
-            version, entries = marshal.loads(fh.read())
-    except Exception:  # missing, truncated or from another Python: rebuild
-        return {}
-    return entries if version == CACHE_VERSION else {}
-
-
-def _save_cache(path: Path, entries: dict[str, tuple]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(path, marshal.dumps((CACHE_VERSION, entries)), sync=False)
-    except (OSError, ValueError):
-        pass  # a read-only checkout still works, just without the cache
