@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from supportctl.cli.common import JSON_OPTION, NO_COMMIT_OPTION, NOW_OPTION, session
-from supportctl.cli.render import emit_json, info, plural, warn, warn_problem
+from supportctl.cli.render import emit_json, info, plural, run_outcome, warn, warn_problem
 
 app = typer.Typer(no_args_is_help=True, help="Automations: rules that act on tickets by themselves.")
 
@@ -41,5 +41,4 @@ def run(
     show_fired(result.fired)
     verb = "would act" if dry_run else "acted"
     n = len(result.applied)
-    info(f"{plural(n, 'rule action')}: {verb}" + (" (dry run: nothing written)" if dry_run else "")
-         + (f" (commit {result.sha})" if result.sha else ""))
+    info(run_outcome(f"{plural(n, 'rule action')}: {verb}", dry_run=dry_run, sha=result.sha))

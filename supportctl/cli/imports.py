@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from supportctl.cli.common import JSON_OPTION, NO_COMMIT_OPTION, session
-from supportctl.cli.render import emit_json, info, plural
+from supportctl.cli.render import emit_json, info, plural, run_outcome
 
 app = typer.Typer(no_args_is_help=True, help="Import chats, call logs and GitHub issues as tickets (re-runs add only "
                                             "what is new).",
@@ -27,11 +27,7 @@ def _report(run, json_: bool) -> None:
                                                               if r.changes else ""))
     summary = (f"{plural(len(run.results), 'conversation')}: {run.count('created')} created, "
                f"{run.count('updated')} updated, {run.count('unchanged')} unchanged")
-    if run.dry_run:
-        summary += " (dry run: nothing written)"
-    elif run.sha:
-        summary += f" (commit {run.sha})"
-    info(summary)
+    info(run_outcome(summary, dry_run=run.dry_run, sha=run.sha))
 
 
 @app.command("chat")

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from supportctl.cli.common import JSON_OPTION, NO_COMMIT_OPTION, session
-from supportctl.cli.render import clip, echo, emit_json, info, plural, table, when
+from supportctl.cli.render import clip, echo, emit_json, info, plural, run_outcome, table, when
 
 app = typer.Typer(no_args_is_help=True, help="Mail in and out: import, fetch (IMAP), outbox, send (SMTP).",
                   epilog="Examples:  supportctl mail import ~/Maildir  |  postfix pipe: supportctl mail import -  |  "
@@ -29,11 +29,7 @@ def _report(run, json_: bool) -> None:
                  (f"; kept in {r.kept}" if r.kept else ""))
     summary = (f"{plural(len(run.results), 'message')}: {run.count('created')} created, "
                f"{run.count('appended')} appended, {run.count('skipped')} skipped")
-    if run.dry_run:
-        summary += " (dry run: nothing written)"
-    elif run.sha:
-        summary += f" (commit {run.sha})"
-    info(summary)
+    info(run_outcome(summary, dry_run=run.dry_run, sha=run.sha))
 
 
 @app.command("import")

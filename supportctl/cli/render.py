@@ -60,6 +60,13 @@ def plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+def run_outcome(summary: str, *, dry_run: bool, sha: str | None) -> str:
+    """A batch run's summary line, ending with what became of it: nothing written, or its commit."""
+    if dry_run:
+        return summary + " (dry run: nothing written)"
+    return summary + (f" (commit {sha})" if sha else "")
+
+
 def clip(text: str, width: int) -> str:
     """Cut `text` to `width` characters, marking the cut with an ellipsis."""
     return text if len(text) <= width else text[: width - 1] + "…"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,36 +38,34 @@ def _not_read(rel: str) -> SupportctlError:
                            path=rel, hint="put the file itself there: a link can point outside the repository")
 
 
+def _read_folder(root: Path, folder: str, problems: list[SupportctlError]) -> Iterator[tuple[str, str, dict, dict]]:
+    """(slug, path, data, lines) of each YAML file in `folder` that reads; a problem for each one that does not."""
+    where = root / folder
+    for path in sorted(where.glob("*.yml")) if where.is_dir() else []:
+        rel = f"{folder}/{path.name}"
+        if not regular_file(root, rel):
+            problems.append(_not_read(rel))
+            continue
+        data, lines, problem = read_yaml(path, rel)
+        if problem:
+            problems.append(problem)
+            continue
+        yield path.stem, rel, data, lines
+
+
 def load_directory(root: Path) -> tuple[Directory, list[SupportctlError]]:
     """Every customer and organisation of a desk, and what `check` finds wrong with them."""
     customers: dict[str, Customer] = {}
     orgs: dict[str, Organization] = {}
     problems: list[SupportctlError] = []
     lines_of: dict[str, dict[tuple, int]] = {}
-    org_dir, cust_dir = root / ORGS_DIR, root / CUSTOMERS_DIR
-    for path in sorted(org_dir.glob("*.yml")) if org_dir.is_dir() else []:
-        rel = f"{ORGS_DIR}/{path.name}"
-        if not regular_file(root, rel):
-            problems.append(_not_read(rel))
-            continue
-        data, lines, problem = read_yaml(path, rel)
-        if problem:
-            problems.append(problem)
-            continue
+    for slug, rel, data, lines in _read_folder(root, ORGS_DIR, problems):
         problems.extend(check_org(data, lines, rel))
-        orgs[path.stem] = Organization.from_data(path.stem, data, rel)
+        orgs[slug] = Organization.from_data(slug, data, rel)
         lines_of[rel] = lines
-    for path in sorted(cust_dir.glob("*.yml")) if cust_dir.is_dir() else []:
-        rel = f"{CUSTOMERS_DIR}/{path.name}"
-        if not regular_file(root, rel):
-            problems.append(_not_read(rel))
-            continue
-        data, lines, problem = read_yaml(path, rel)
-        if problem:
-            problems.append(problem)
-            continue
+    for slug, rel, data, lines in _read_folder(root, CUSTOMERS_DIR, problems):
         problems.extend(check_customer(data, lines, rel, set(orgs)))
-        customers[path.stem] = Customer.from_data(path.stem, data, rel)
+        customers[slug] = Customer.from_data(slug, data, rel)
         lines_of[rel] = lines
     directory = Directory(customers, orgs)
     problems.extend(check_directory(directory, lines_of))
