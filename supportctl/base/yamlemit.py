@@ -20,7 +20,7 @@ from supportctl.base.timeutil import format_timestamp
 
 # Text written plain (unquoted) in block and flow context alike, which the fast
 # loader also reads back unchanged: no flow indicator, tab, control, line break,
-# BOM or surrogate anywhere; `: `, ` #`, a final `:` and the YAML 1.1/1.2
+# BOM or surrogate anywhere; `: `, ` #`, `:?`, a final `:` and the YAML 1.1/1.2
 # keywords are checked apart, and the first character in `plain_text`.
 _PLAIN = re.compile(r"[^\x00-\x1f\x7f-\x9f,\[\]{}\ufeff\u2028\u2029\ud800-\udfff\ufffe\uffff]+")
 # A letter no number, date or time can hold (not a-f, o, t, x, z): text that starts
@@ -51,7 +51,8 @@ class _Unsure(Exception):
 
 def plain_text(text: str) -> bool:
     """True if ruamel writes `text` unquoted and the fast loader reads it back as the same text."""
-    if _PLAIN.fullmatch(text) is None or text[-1].isspace() or text[-1] == ":" or ": " in text or " #" in text:
+    if (_PLAIN.fullmatch(text) is None or text[-1].isspace() or text[-1] == ":" or ": " in text or " #" in text
+            or ":?" in text):   # libyaml refuses `x:?` in flow context
         return False
     first = text[0]
     if first.isascii():

@@ -110,6 +110,7 @@ def load_fast(text: str) -> Any:
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+_FLOW = re.compile(r"[,\[\]{}]")
 
 
 def quoted(text: str) -> Any:
@@ -124,6 +125,10 @@ def quoted(text: str) -> Any:
 
         try:
             plain = yaml.load(text, Loader=FastLoader) == text
+            # ruamel also writes the text plain inside `[...]` / `{...}`, where libyaml
+            # refuses some colons (`yes:?`) that it reads in a block.
+            if plain and ":" in text and not _FLOW.search(text):
+                plain = yaml.load(f"[{text}]", Loader=FastLoader) == [text]
         except yaml.YAMLError:
             plain = False
     return text if plain else DoubleQuotedScalarString(text)
