@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from supportctl.config.model import Config
 from supportctl.errors import SupportctlError
 from supportctl.imports.model import Conversation, source_record_id
 from supportctl.tickets import actions
 from supportctl.tickets.model import Change, Record, Ticket, message_body
+
+if TYPE_CHECKING:   # the pydantic model: importing it costs more than importing a thousand issues
+    from supportctl.config.model import Config
 
 
 def new_ticket_fields(config: Config, conv: Conversation) -> dict:
