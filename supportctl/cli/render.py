@@ -75,11 +75,21 @@ def clip(text: str, width: int) -> str:
 def table(rows: list[list[str]], headers: list[str], *, styles: list[dict | None] | None = None) -> str:
     """A plain aligned text table (pipes well; use --json for scripts)."""
     widths = [len(h) for h in headers]
-    for row in rows:
-        for i, cell in enumerate(row):
-            widths[i] = max(widths[i], len(cell))
+    even = all(len(row) == len(headers) for row in rows)
+    if even:
+        for i, column in enumerate(zip(*rows)):
+            widths[i] = max(widths[i], max(map(len, column)))
+    else:
+        for row in rows:
+            for i, cell in enumerate(row):
+                widths[i] = max(widths[i], len(cell))
     lines = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()]
     colour = bool(styles) and colour_enabled()  # asked once: a queue can have thousands of rows
+    if even and not colour:
+        # One format string for every row: a listing of 85,000 rows is a third of `sla check`.
+        line = "  ".join(f"{{:<{w}}}" for w in widths)
+        lines.extend(line.format(*row).rstrip() for row in rows)
+        return "\n".join(lines)
     for n, row in enumerate(rows):
         cells = [cell.ljust(widths[i]) for i, cell in enumerate(row)]
         if colour and styles[n]:

@@ -138,38 +138,9 @@ CACHE_CODE = ("sla", "reports/metrics.py", "tickets/rating.py", "tickets/format.
 
 def _fingerprint(session: Session) -> str:
     """What cached metrics depend on besides the ticket file: the config, holidays data and the code."""
-    import hashlib
+    from supportctl.services.fingerprint import engine_fingerprint
 
-    import supportctl
-
-    h = hashlib.blake2b(digest_size=16)
-    h.update(f"{CACHE_VERSION} {supportctl.__version__}".encode())
-    try:
-        h.update(session.desk.config_path.read_bytes())
-    except OSError:
-        return ""
-    # Policies may match on organisation and plan: the customer files count like the config.
-    folder = session.desk.root / "customers"
-    for item in sorted(folder.rglob("*.yml")) if folder.is_dir() else []:
-        if not regular_file(session.desk.root, item.relative_to(session.desk.root).as_posix()):
-            continue
-        try:
-            h.update(item.read_bytes())
-        except OSError:
-            pass
-    from supportctl.sla.holidays import package_version   # not `import holidays`: that alone costs ~0.2 s
-
-    h.update(package_version().encode())
-    package = Path(supportctl.__file__).parent
-    for rel in CACHE_CODE:
-        path = package / rel
-        for item in sorted(path.glob("*.py")) if path.is_dir() else [path]:
-            try:
-                st = item.stat()
-            except OSError:
-                continue
-            h.update(f"{item.name} {st.st_mtime_ns} {st.st_size}".encode())
-    return h.hexdigest()
+    return engine_fingerprint(session, str(CACHE_VERSION), CACHE_CODE)
 
 
 def _entry_key(entry) -> bytes | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -37,29 +38,111 @@ class Evaluated:
     problems: list[SupportctlError] = field(default_factory=list)
 
 
-def _load(session: Session, at: int, refs: list[str] | None = None, *, every: bool = False,
-          active_only: bool = False):
-    """Tickets to evaluate as they were at `at`: the named ones (parsed), or index entries for all but
-    closed (every: all; active_only: new/open/pending); the engine reads either.
+# Each ticket's SLA result as a plan (sla/plan.py), kept beside the index between runs, and
+# the code whose change must drop them (besides PLAN_VERSION); their files' stats count.
+PLANS_FILE = "sla-plans.marshal"
+PLANS_CODE = ("sla", "config", "customers", "tickets/replay.py", "tickets/format.py", "tickets/index.py",
+              "services/sla.py")
 
-    A replay (`--now` in the past) leaves out tickets created after it and
-    filters on each ticket's status then, not today's.
+
+@dataclass(slots=True)
+class Known:
+    """A ticket as its carried SLA result knows it: enough to decide and apply its escalations."""
+
+    path: str
+    id: str
+    fired: frozenset[str]    # escalations already recorded in the file
+
+
+def _keeps(*, every: bool = False, active_only: bool = False):
+    """Which status categories a command looks at: all, all but closed, or those still being worked."""
+    if every:
+        return lambda category: True
+    if active_only:
+        return lambda category: category in ACTIVE
+    return lambda category: category != "closed"
+
+
+def _desk(session: Session, eng, at: int, keep) -> Evaluated:
+    """Every ticket whose category `keep` accepts, evaluated at `at` (as it was then, for a replay).
+
+    A ticket whose file, config, customers and code are as they were at the
+    last run is carried forward from the plan that run saved (sla/plan.py):
+    two calendar lookups instead of reading its timeline and walking it. The
+    others are read from the index and evaluated, and their plans saved. On a
+    desk of 100,000 tickets where nothing changed, neither the index nor the
+    timelines are loaded.
     """
+    from supportctl.desk.store import gc_paused
+
+    with gc_paused():   # a hundred thousand results: nothing here forms cycles
+        return _carried(session, eng, at, keep)
+
+
+def _carried(session: Session, eng, at: int, keep) -> Evaluated:
+    import marshal
+
+    from supportctl.desk.store import RACY_NS, read_cache, write_cache
+    from supportctl.services.fingerprint import engine_fingerprint
+    from supportctl.sla.engine import HORIZON
+    from supportctl.sla.escalation import fired_keys
+    from supportctl.sla.plan import PLAN_VERSION, plan_of, plannable, result_at, usable
+    from supportctl.sla.results import SlaFailure
     from supportctl.tickets.replay import desk_at
 
     store = session.tickets
-    if refs:
-        return [_named(session, store.read(store.resolve(ref)), at) for ref in refs], []
-    entries, problems = store.load_index()
-    entries = desk_at(entries, at)
-    category = session.config.lifecycle.category
-    if active_only:
-        keep = [e for e in entries if category(e.status) in ACTIVE]
-    elif every:
-        keep = entries
-    else:
-        keep = [e for e in entries if category(e.status) != "closed"]
-    return keep, problems
+    keys = store.stat_keys()
+    racy_before = time.time_ns() - RACY_NS
+    path = session.desk.cache_dir / PLANS_FILE
+    fingerprint = engine_fingerprint(session, f"sla plans {PLAN_VERSION}", PLANS_CODE)
+    # rel -> (stat key, category, made at, history from, the plan marshalled or None, escalations fired).
+    # A ticket in a category this command leaves out is not evaluated: its entry has no plan.
+    cached: dict = (read_cache(path, fingerprint) or {}) if fingerprint else {}
+    get = cached.get
+    misses = {rel for rel, (key, _) in keys.items()
+              if (hit := get(rel)) is None or hit[0] != key or not usable(hit[2], hit[3], at, HORIZON)
+              or (hit[4] is None and keep(hit[1]))}
+    fresh: dict[str, tuple] = {}      # rel -> (ticket, result) of the files evaluated now
+    problems: list = []
+    saved = {rel: hit for rel, hit in cached.items() if rel in keys and rel not in misses}
+    if misses:
+        category = session.config.lifecycle.category
+        escalating = {p.name for p in session.config.sla.policies if p.escalate}
+        entries, problems = store.load_index(keys)
+        for ticket in desk_at([e for e in entries if e.path in misses], at):
+            rel = ticket.path
+            key, mtime = keys[rel]
+            # A file written in the last instants may change again within its mtime's tick;
+            # a replayed view of a ticket (records after `at`) is not the file.
+            lasting = mtime < racy_before and hasattr(ticket, "timeline") and (ticket.latest_ts or 0) <= at
+            kind = category(ticket.status)
+            if not keep(kind):
+                if lasting:
+                    saved[rel] = (key, kind, at, None, None, ())
+                continue
+            result = eng.try_evaluate(ticket, at)
+            if isinstance(result, SlaFailure):
+                problems.append(result)
+                continue
+            fresh[rel] = (ticket, result)
+            if lasting and plannable(result, ticket.latest_ts):
+                fired = tuple(sorted(fired_keys(ticket))) if result.policy in escalating else ()
+                saved[rel] = (key, kind, at, result.history_from, marshal.dumps(plan_of(result)), fired)
+    if fingerprint and (misses or len(saved) != len(cached)):
+        write_cache(path, fingerprint, saved)
+    results, tickets = [], []
+    for rel in sorted(keys):
+        got = fresh.get(rel)
+        if got is not None:
+            tickets.append(got[0])
+            results.append(got[1])
+        elif rel not in misses:
+            _, kind, _, _, plan, fired = cached[rel]
+            if keep(kind):
+                result = result_at(marshal.loads(plan), at, eng)
+                tickets.append(Known(rel, result.id, frozenset(fired)))
+                results.append(result)
+    return Evaluated(at, results, tickets, problems)
 
 
 def _named(session: Session, ticket, at: int):
@@ -84,19 +167,27 @@ def _evaluate(eng, tickets, at: int, problems: list) -> Evaluated:
 def status(session: Session, refs: list[str] | None = None, *, every: bool = False) -> Evaluated:
     """Each ticket's clocks at the session's time (named tickets, or all but closed)."""
     at = now_ts(session)
-    tickets, problems = _load(session, at, refs, every=every)
-    return _evaluate(engine(session), tickets, at, problems)
+    if not refs:
+        return _desk(session, engine(session), at, _keeps(every=every))
+    store = session.tickets
+    tickets = [_named(session, store.read(store.resolve(ref)), at) for ref in refs]
+    return _evaluate(engine(session), tickets, at, [])
 
 
 def at_risk(results) -> list[tuple[Any, Any]]:
     """(ticket result, clock) for every live clock in warning or breach, most urgent first."""
-    from supportctl.sla.results import CLOCKS
+    from supportctl.desk.store import gc_paused
 
+    with gc_paused():
+        return _at_risk(results)
+
+
+def _at_risk(results) -> list[tuple[Any, Any]]:
     items = []
     for r in results:
-        for name in CLOCKS:
-            clock = r.clocks[name]
-            if clock.live and clock.state in ("breached", "warning"):
+        for clock in r.clocks.values():   # in CLOCKS order
+            # `clock.live`, inlined: this runs for every clock of a large desk.
+            if clock.stopped is None and clock.state in ("breached", "warning"):
                 items.append((r, clock))
     items.sort(key=lambda rc: (rc[1].state != "breached", rc[1].due or 0, rc[0].id))
     return items
@@ -128,8 +219,7 @@ def check(session: Session, *, escalate: bool = False, commit: bool = True) -> C
     """Open tickets whose SLA is breached or at risk; with `escalate`, apply due escalation rules first."""
     eng = engine(session)
     at = now_ts(session)
-    tickets, problems = _load(session, at, active_only=True)
-    evaluated = _evaluate(eng, tickets, at, problems)
+    evaluated = _desk(session, eng, at, _keeps(active_only=True))
     out = Checked(evaluated, [])
     if escalate:
         out.escalations, out.sha, changed, out.escalation_failures = _escalate(
@@ -147,7 +237,8 @@ def _escalate(session: Session, eng, tickets, results, now: int, commit: bool):
     from supportctl import templating
     from supportctl.sla.escalation import escalate, pending_escalations
 
-    due = [t for t, r in zip(tickets, results) if pending_escalations(eng, t, now, r)]
+    due = [t for t, r in zip(tickets, results)
+           if pending_escalations(eng, t, now, r, done=t.fired if isinstance(t, Known) else None)]
     if not due:
         return [], None, [], []
     desk = session.desk
@@ -210,14 +301,13 @@ def queue(session: Session, *, assignee: str | None = None, group: list[str] | N
 
     check_values(session.config, priority=priority or [], group=group or [])
     at = now_ts(session)
-    tickets, problems = _load(session, at, active_only=True)
+    out = _desk(session, engine(session), at, _keeps(active_only=True))
     if assignee is not None:
-        tickets = [t for t in tickets if assignee_is(t.meta, assignee)]
+        out.results = [r for r in out.results if assignee_is({"assignee": r.assignee}, assignee)]
     if group:
-        tickets = [t for t in tickets if t.meta.get("group") in group]
+        out.results = [r for r in out.results if r.group in group]
     if priority:
-        tickets = [t for t in tickets if t.meta.get("priority") in priority]
-    out = _evaluate(engine(session), tickets, at, problems)
+        out.results = [r for r in out.results if r.priority in priority]
     out.results.sort(key=urgency_key)
     if limit is not None:
         out.results = out.results[:limit]

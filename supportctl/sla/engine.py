@@ -86,6 +86,7 @@ def run_clock(clock: Clock, cal: BusinessCalendar, active: list[tuple[int, int]]
     worked = cal.worked
     acc = 0
     due = None
+    last = (limit, acc, limit)    # (start, working seconds before it, end) of the last span counted
     for s, e in active:
         if e <= start:
             continue
@@ -101,8 +102,12 @@ def run_clock(clock: Clock, cal: BusinessCalendar, active: list[tuple[int, int]]
         done = worked(e) - ws
         if due is None and acc + done >= target:
             due = cal.instant_at(ws + target - acc, latest)
+        last = (s, acc, e)
         acc += done
     clock.elapsed = acc
+    if stop is None and running_now:
+        # Still accruing: the last span runs on past `now` (sla/plan.py continues it).
+        clock.open_since, clock.accrued_before = last[:2] if last[2] == limit else (limit, acc)
     if stop is not None:
         if due is None:
             # Met: the deadline it had when it stopped, as if it had kept running.
@@ -183,6 +188,7 @@ class SlaEngine:
         if all(target is None for target, _ in targets.values()):
             return result
         timeline = build_timeline(ticket, self.config, now_ts, self.lifecycle, result.created)
+        result.history_from = timeline.created
         if result.created is None:
             result.created = timeline.created
         if timeline.created > now_ts:

@@ -56,12 +56,14 @@ def fired_keys(ticket: SlaTicket) -> set[str]:
 
 
 def pending_escalations(engine: SlaEngine, ticket: SlaTicket, now: datetime | int,
-                        result: TicketSla | None = None) -> list[Escalation]:
+                        result: TicketSla | None = None, done: set[str] | frozenset[str] | None = None
+                        ) -> list[Escalation]:
     """Escalations that fire for `ticket` at `now` and have not fired before.
 
     Only live clocks of tickets still being worked escalate: a clock that
     stopped late is history, not something to act on. A breach also fires the
     warning rules that have not fired yet (a missed warning is still owed).
+    `done`: the ticket's `fired_keys`, when the caller has them.
     """
     now_ts = now if isinstance(now, int) else to_ts(now)
     result = result or engine.evaluate(ticket, now_ts)
@@ -70,7 +72,8 @@ def pending_escalations(engine: SlaEngine, ticket: SlaTicket, now: datetime | in
     policy = next(m.policy for m in engine.matchers if m.policy.name == result.policy)
     if not policy.escalate:
         return []
-    done = fired_keys(ticket)
+    if done is None:   # the keys already recorded, unless the caller kept them
+        done = fired_keys(ticket)
     out = []
     for name in CLOCKS:
         clock = result.clocks[name]

@@ -10,6 +10,7 @@ CLOCKS = ("first_response", "next_reply", "resolution")
 STATES = ("running", "warning", "paused", "met", "breached", "none")
 ACTIVE_CATEGORIES = ("new", "open", "pending")
 DONE_CATEGORIES = ("solved", "closed")
+_SERIOUS = {"breached": 0, "warning": 1, "running": 2, "paused": 3}   # TicketSla.worst
 
 
 def utc_text(ts: int | None) -> str | None:
@@ -31,6 +32,10 @@ class Clock:
     stopped: int | None = None       # when a reply (resolution: solving the ticket) stopped it
     stop_reason: str | None = None   # "agent reply" | "ticket solved" | "ticket closed" ...
     breached_cycles: int = 0         # next_reply: earlier exchanges answered late
+    # While the clock accrues at `now`: since when (the start of the span still open),
+    # and the working seconds it had before that span. None: it does not accrue now.
+    open_since: int | None = None
+    accrued_before: int = 0
 
     @property
     def remaining(self) -> int | None:
@@ -73,6 +78,7 @@ class TicketSla:
     assignee: str | None = None
     group: str | None = None
     created: int | None = None
+    history_from: int | None = None   # where the clocks' reading of its history starts (None: not read)
 
     @property
     def active(self) -> bool:
@@ -81,9 +87,13 @@ class TicketSla:
 
     def worst(self) -> str:
         """The most serious state among the live clocks: breached > warning > running > paused > none."""
-        order = {"breached": 0, "warning": 1, "running": 2, "paused": 3}
-        states = [c.state for c in self.clocks.values() if c.live]
-        return min(states, key=lambda s: order.get(s, 9)) if states else "none"
+        worst, rank = "none", 10
+        for clock in self.clocks.values():
+            if clock.state != "none" and clock.stopped is None:   # live (inlined: a queue asks for every ticket)
+                r = _SERIOUS.get(clock.state, 9)
+                if r < rank:
+                    worst, rank = clock.state, r
+        return worst
 
     def next_clock(self) -> Clock | None:
         """The live clock with the earliest deadline (the one the agent must beat next)."""

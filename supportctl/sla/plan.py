@@ -1,0 +1,71 @@
+"""A ticket's SLA picture carried forward in time: evaluated once, then at any later `now` by arithmetic.
+
+Evaluated at t0, a ticket that tells of nothing after t0 has everything fixed
+but what time adds, for as long as its file and the configuration stay as
+they are: a clock that accrues at t0 accrues on (no record will come to pause
+it), its deadline is already known (`run_clock` computes the instant the
+target is reached as if nothing changes), and the state follows from the
+elapsed working time. So `sla check` on a large desk evaluates each unchanged
+ticket with two calendar lookups instead of rebuilding its timeline.
+
+A plan is plain data (tuples, marshal-able) kept in the services' cache.
+tests/sla/test_plan.py checks `result_at(plan_of(evaluate(t, t0)), now)` equals
+`evaluate(t, now)` for later instants.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from supportctl.sla.results import CLOCKS, Clock, TicketSla
+
+# Bump when the shape of a plan or the engine's arithmetic changes (the cache keys on it).
+PLAN_VERSION = 2
+# The fields of a plan before its clocks, and of each clock (in CLOCKS order, one flat
+# tuple: a desk's plans are loaded whole on every run, and fewer objects load faster).
+_HEAD = 12
+_CLOCK = 11
+
+
+def plannable(result: TicketSla, latest: int | None) -> bool:
+    """Whether `result` can be carried forward: nothing in the ticket lies after the instant it was evaluated."""
+    return latest is None or latest <= result.now
+
+
+def plan_of(result: TicketSla) -> tuple:
+    """`result` as plain data for `result_at`."""
+    clocks = [result.clocks[name] for name in CLOCKS]
+    return (result.id, result.status, result.category, result.policy, result.calendar, result.now, result.title,
+            result.priority, result.assignee, result.group, result.created, result.history_from,
+            *[field for c in clocks for field in (c.state, c.target, c.elapsed, c.due, c.warn, c.started, c.stopped,
+                                                  c.stop_reason, c.breached_cycles, c.open_since, c.accrued_before)])
+
+
+def usable(made: int, history_from: int | None, now: int, horizon: int) -> bool:
+    """Whether a plan made at `made` (`TicketSla.now`) answers for `now`: not earlier, and its history
+    (`TicketSla.history_from`) within the engine's horizon of `now`."""
+    return now >= made and (history_from is None or history_from >= now - horizon)
+
+
+def result_at(plan: tuple, now: int, engine: Any) -> TicketSla:
+    """The ticket's SLA at `now` (>= the plan's own instant), as `engine.evaluate` would give it."""
+    calendar = plan[4]
+    worked = engine.calendar(calendar).worked if calendar is not None else None
+    head = _HEAD
+    clocks = {name: _clock(name, *plan[head + n * _CLOCK:head + (n + 1) * _CLOCK], now=now, worked=worked)
+              for n, name in enumerate(CLOCKS)}
+    return TicketSla(plan[0], plan[1], plan[2], plan[3], calendar, now, clocks, *plan[6:head])
+
+
+def _clock(name: str, state: str, target: int | None, elapsed: int, due: int | None, warn: int,
+           started: int | None, stopped: int | None, why: str | None, cycles: int, since: int | None,
+           before: int, *, now: int, worked: Any) -> Clock:
+    clock = Clock(name, state, target, elapsed, due, warn, started, stopped, why, cycles, since, before)
+    if stopped is None and state != "none" and target is not None:
+        if since is not None:   # accruing: the working time since the open span began is added
+            clock.elapsed = elapsed = before + worked(now) - worked(since)
+        if elapsed >= target:   # the deadline (known) is reached
+            clock.state = "breached" if now > due else "warning"   # type: ignore[operator]
+        elif since is not None:
+            clock.state = "warning" if target - elapsed <= warn else "running"
+    return clock

@@ -1,0 +1,142 @@
+"""SLA results carried between runs (services/sla.py keeps each unchanged ticket's plan): the same answers as a fresh
+evaluation, and a change to a file, the config or the customers is seen at once."""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import shutil
+import time
+from pathlib import Path
+
+import yaml
+
+from supportctl.services.sla import PLANS_FILE
+from tests.cli.test_sla import ESCALATE, at, commits
+from tests.conftest import TEST_CONFIG, git, new_ticket
+
+# After the last record (11:00): across the lunch close, the first deadline (13:00), days and months on.
+LATER = [at(2, "11:30"), at(2, "12:59"), at(2, "13:00"), "2026-03-02T13:00:01+01:00", at(2, "16:45"),
+         at(3, "09:00"), at(20, "17:59"), "2026-09-01T08:00:00+02:00"]
+
+
+def settle(desk: Path) -> None:
+    """Age every ticket file past the racy window, as on a desk where nothing was written in the last seconds."""
+    past = time.time() - 60
+    for path in (desk / "tickets").glob("*.md"):
+        os.utime(path, (past, past))
+
+
+def plans(desk: Path) -> dict:
+    """The saved plans: path -> (stat key, category, made at, history from, plan or None, fired)."""
+    data = (desk / ".supportctl" / "cache" / PLANS_FILE).read_bytes()
+    return marshal.loads(data)[1]
+
+
+def status(cli, *args: str) -> list[dict]:
+    return json.loads(cli("sla", "status", "--all", "--json", *args).stdout)
+
+
+def fresh(desk: Path, cli, now: str) -> list[dict]:
+    """What a run with no saved plans says at `now` (and leaves the plans it saves in place)."""
+    path = desk / ".supportctl" / "cache" / PLANS_FILE
+    kept = path.read_bytes()
+    path.unlink()
+    try:
+        return status(cli, "--now", now)
+    finally:
+        path.write_bytes(kept)
+
+
+def a_desk_in_every_state(desk: Path, cli) -> list[str]:
+    waiting = new_ticket(cli, at=at(2, "09:00"))
+    answered = new_ticket(cli, at=at(2, "09:05"))
+    cli("ticket", "reply", answered, "-m", "On it", "--at", at(2, "09:30"))
+    paused = new_ticket(cli, at=at(2, "09:10"))
+    cli("ticket", "reply", paused, "-m", "Which version?", "--status", "pending", "--at", at(2, "09:40"))
+    solved = new_ticket(cli, at=at(2, "09:15"))
+    cli("ticket", "reply", solved, "-m", "Fixed", "--status", "solved", "--at", at(2, "11:00"))
+    urgent = new_ticket(cli, "--priority", "urgent", at=at(2, "09:20"))
+    return [waiting, answered, paused, solved, urgent]
+
+
+def test_carried_results_are_what_a_fresh_evaluation_says(desk, cli):
+    tids = a_desk_in_every_state(desk, cli)
+    settle(desk)
+    status(cli, "--now", at(2, "11:30"))            # evaluates every ticket and saves their plans
+    saved = plans(desk)
+    assert sorted(saved) == sorted(f"tickets/{t}.md" for t in tids)
+    assert all(entry[4] is not None for entry in saved.values())
+    for now in LATER:
+        carried = status(cli, "--now", now)
+        assert plans(desk) == saved                    # carried: nothing evaluated again
+        assert carried == fresh(desk, cli, now), now
+    # The queue and the check read the same plans.
+    queue = cli("queue", "--json", "--now", at(3, "09:00")).stdout
+    check = cli("sla", "check", "--json", "--fail-on", "never", "--now", at(3, "09:00")).stdout
+    shutil.rmtree(desk / ".supportctl" / "cache")
+    assert cli("queue", "--json", "--now", at(3, "09:00")).stdout == queue
+    assert cli("sla", "check", "--json", "--fail-on", "never", "--now", at(3, "09:00")).stdout == check
+
+
+def test_a_hand_edit_a_config_change_and_an_earlier_now_are_seen(desk, cli):
+    tid = new_ticket(cli, at=at(2, "09:00"))
+    settle(desk)
+    before = status(cli, "--now", at(2, "10:00"))[0]["clocks"]["first_response"]
+    assert before["due"] == "2026-03-02T12:00:00+00:00" and plans(desk)
+    # A reply written by hand: the file changed, so it is evaluated again.
+    path = desk / "tickets" / f"{tid}.md"
+    path.write_text(path.read_text() + "\n### message hand0001 · 2026-03-02T09:30:00+01:00 · alice (agent)\n\nOn it.\n")
+    settle(desk)
+    assert status(cli, "--now", at(2, "10:00"))[0]["clocks"]["first_response"]["state"] == "met"
+    # The calendar changes: every plan is dropped.
+    (desk / "supportctl.yml").write_text(TEST_CONFIG.replace('mon: ["08:00-13:00", "14:00-18:00"]',
+                                                             'mon: ["08:00-10:00"]'))
+    assert status(cli, "--now", at(2, "10:00"))[0]["clocks"]["resolution"]["due"] == fresh(
+        desk, cli, at(2, "10:00"))[0]["clocks"]["resolution"]["due"]
+    # A replay before the plan was made is evaluated, not carried backwards.
+    assert status(cli, "--now", at(2, "09:10"))[0]["clocks"]["first_response"]["state"] == "running"
+
+
+def test_a_file_in_the_racy_window_is_not_planned(desk, cli):
+    new_ticket(cli, at=at(2, "09:00"))
+    status(cli, "--now", at(2, "10:00"))
+    assert plans(desk) == {}
+
+
+def test_a_check_plans_only_what_it_looks_at_and_status_fills_in_the_rest(desk, cli):
+    tids = a_desk_in_every_state(desk, cli)
+    settle(desk)
+    cli("sla", "check", "--fail-on", "never", "--now", at(2, "12:00"))
+    saved = plans(desk)
+    solved = f"tickets/{tids[3]}.md"
+    assert saved[solved][4] is None and saved[solved][1] == "solved"       # not evaluated by the check
+    assert all(entry[4] is not None for rel, entry in saved.items() if rel != solved)
+    by_id = {t["id"]: t for t in status(cli, "--now", at(2, "12:00"))}
+    assert by_id[tids[3]]["clocks"]["resolution"]["state"] == "met"
+    assert plans(desk)[solved][4] is not None
+
+
+def test_escalations_from_carried_results_fire_once(desk, cli):
+    config = yaml.safe_load(TEST_CONFIG)
+    config["sla"]["policies"][1]["escalate"] = ESCALATE
+    (desk / "supportctl.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    (desk / "templates" / "escalation.md").write_text("SLA {{ state }} on {{ clock }} for {{ ticket.id }}.\n")
+    git(desk, "add", "-A")
+    git(desk, "commit", "-qm", "escalation rules")
+    tid = new_ticket(cli, at=at(2, "09:00"))
+    settle(desk)
+    cli("sla", "check", "--fail-on", "never", "--now", at(2, "10:00"))       # plans saved, nothing due
+    before = commits(desk)
+    warned = cli("sla", "check", "--escalate", "--now", at(2, "12:45"))      # from the plan: the warning fires
+    assert f"{tid}: escalated standard/first_response/warning" in warned.stderr
+    assert commits(desk) == before + 1
+    settle(desk)
+    cli("sla", "check", "--fail-on", "never", "--now", at(2, "12:46"))       # planned again, the firing recorded
+    assert plans(desk)[f"tickets/{tid}.md"][5] == ("standard/first_response/warning",)
+    again = cli("sla", "check", "--escalate", "--now", at(2, "12:50"))
+    assert "0 escalations applied" in again.stderr and commits(desk) == before + 1
+    breach = json.loads(cli("sla", "check", "--escalate", "--json", "--now", at(2, "14:30"), ok=False).stdout)
+    assert [e["key"] for e in breach["escalations"]] == ["standard/first_response/breached"]
+    assert commits(desk) == before + 2
