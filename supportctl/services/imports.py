@@ -91,11 +91,15 @@ def _apply(session: Session, convs: list, what: str, *, dry_run: bool, commit: b
         store = session.tickets
         entries, _ = store.load_index()
         by_source = {str(e.meta["source"]): e.path for e in entries if e.meta.get("source")}
+        indexed = {e.path: e for e in entries}
         ids = set(store.ids())
         linker = Linker(session)
         changed = []
         for conv in sorted(convs, key=lambda c: (c.created, c.source)):
             path = by_source.get(conv.source)
+            if path is not None and path in indexed and _all_there(indexed[path], config, conv, now):
+                run.results.append(Imported(conv.source, indexed[path].id, "unchanged", []))
+                continue
             if path is not None:
                 ticket = store.read(path)
                 action = "updated"
@@ -122,3 +126,20 @@ def _apply(session: Session, convs: list, what: str, *, dry_run: bool, commit: b
         run.sha = store.save(changed, summary + "\n\n" + "\n".join(lines), author=(SYSTEM, SYSTEM_EMAIL),
                              commit=commit, extra=linker.files)
     return run
+
+
+def _all_there(entry, config, conv, now) -> bool:
+    """Whether the conversation adds nothing to the ticket, decided on its index entry without reading the file.
+
+    `apply` decides from record ids, times, tags, status and fields, never from
+    message text, so its verdict on the entry's ticket (records without text)
+    is its verdict on the file: a re-import of a thousand issues reads none.
+    When the entry cannot say (an edit it cannot make without the file's front
+    matter), the file is read and decides.
+    """
+    from supportctl.imports.apply import apply
+
+    try:
+        return not apply(entry.ticket(), config, conv, now)
+    except SupportctlError:
+        return False

@@ -85,6 +85,15 @@ def test_github_issues_become_tickets_and_rerunning_only_updates(desk, cli, tmp_
     assert shown["status"] == "solved"
     assert (desk / "tickets" / f"{tid}.md").read_text().count("### message") == 3
     assert [r["action"] for r in run(cli, "github", str(issues), str(comments))] == ["unchanged"]
+    # Decided on the index, not the file: an unchanged re-import reads no ticket, yet a label
+    # added on GitHub, or the issue reopened, is still an update.
+    issues.write_text(json.dumps([{**ISSUE, "labels": [*ISSUE["labels"], {"name": "p1"}]}]))
+    assert [r["action"] for r in run(cli, "github", str(issues), str(comments))] == ["updated"]
+    assert "p1" in json.loads(cli("ticket", "show", tid, "--json").stdout)["tags"]
+    issues.write_text(json.dumps([{**ISSUE, "state": "open", "labels": [*ISSUE["labels"], {"name": "p1"}]}]))
+    assert [r["action"] for r in run(cli, "github", str(issues), str(comments))] == ["updated"]
+    assert json.loads(cli("ticket", "show", tid, "--json").stdout)["status"] == "open"
+    assert [r["action"] for r in run(cli, "github", str(issues), str(comments))] == ["unchanged"]
     assert cli("check").exit_code == 0
 
 
