@@ -20,9 +20,9 @@ from typing import Any
 from supportctl.sla.results import CLOCKS, Clock, TicketSla
 
 # Bump when the shape of a plan or the engine's arithmetic changes (the cache keys on it).
-PLAN_VERSION = 2
+PLAN_VERSION = 1
 # The fields of a plan before its clocks, and of each clock (in CLOCKS order, one flat
-# tuple: a desk's plans are loaded whole on every run, and fewer objects load faster).
+# tuple: every open ticket's plan is decoded on every run, and fewer objects decode faster).
 _HEAD = 12
 _CLOCK = 11
 
