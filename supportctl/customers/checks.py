@@ -80,7 +80,7 @@ def check_directory(directory: Directory, lines_of: dict[str, dict[tuple, int]])
 
 def check_references(config: Any, directory: Directory) -> list[SupportctlError]:
     """SLA policies and automations that name an organisation no file defines (a typo matches nothing)."""
-    from supportctl.config.automation import as_list as values
+    from supportctl.config.fields import as_list as values
 
     out = []
     for i, policy in enumerate(config.sla.policies):

@@ -260,27 +260,27 @@ def check(session: Session) -> list[SupportctlError]:
     """
     from supportctl import templating
     from supportctl.automation.context import template_context
-    from supportctl.automation.macros import load_macro
 
     config, desk = session.config, session.desk
+    folder = desk.templates_dir
+    used = [(i, rule, kind, getattr(rule.do, kind)) for i, rule in enumerate(config.automations)
+            for kind in ("note", "reply") if getattr(rule.do, kind)]
+    replies = [name for name in templating.template_names(folder) if name.startswith("replies/")]
+    if not used and not replies:
+        return []   # nothing to render: no sample ticket, and no pydantic for the macro fields
+    from supportctl.automation.macros import load_macro
+
     out: list[SupportctlError] = []
     sample = sample_ticket(session)
-    for i, rule in enumerate(config.automations):
-        for kind in ("note", "reply"):
-            name = getattr(rule.do, kind)
-            if not name:
-                continue
-            try:
-                load_macro(desk.templates_dir, name)
-                templating.render(desk.templates_dir, name, template_context(desk, sample, None, rule=rule.name))
-            except SupportctlError as exc:
-                where = f"{exc.path}:{exc.line}: " if exc.path and exc.line else ""
-                out.append(SupportctlError(f"automations[{i}] ({rule.name}): {kind} {name}: {where}{exc.message}",
-                                           path="supportctl.yml", hint=exc.hint))
-    folder = desk.templates_dir
-    for name in templating.template_names(folder):
-        if not name.startswith("replies/"):
-            continue
+    for i, rule, kind, name in used:
+        try:
+            load_macro(folder, name)
+            templating.render(folder, name, template_context(desk, sample, None, rule=rule.name))
+        except SupportctlError as exc:
+            where = f"{exc.path}:{exc.line}: " if exc.path and exc.line else ""
+            out.append(SupportctlError(f"automations[{i}] ({rule.name}): {kind} {name}: {where}{exc.message}",
+                                       path="supportctl.yml", hint=exc.hint))
+    for name in replies:
         try:
             load_macro(folder, name, config)
             templating.render(folder, name, template_context(desk, sample, next(iter(config.agent_map()), None)))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from supportctl.config.model import Config
 from supportctl.errors import SupportctlError
 from supportctl.tickets.model import CHANNELS, PRIORITIES, ROLES, Ticket
 from supportctl.tickets.people import person_problems
+
+if TYPE_CHECKING:   # the pydantic model; `check` reads the validated config and needs no pydantic of its own
+    from supportctl.config.model import Config
 
 STANDARD_FIELDS = ("id", "title", "status", "priority", "type", "channel", "requester", "assignee", "group",
                    "tags", "created", "updated", "kb", "related", "merged_into", "csat", "cc",
