@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -120,6 +120,29 @@ class TicketBuilder:
 
     def build(self) -> Ticket:
         return self.ticket
+
+
+def random_history(steps: list[tuple[int, str]], **meta) -> tuple[Ticket, datetime]:
+    """A ticket built from (seconds later, what happened) steps, as the property tests draw them; and its last instant.
+
+    What happened: customer (a customer message, reopening a pending or solved ticket),
+    reply, note, or a status to move to.
+    """
+    at = b(2, 9)
+    builder = TicketBuilder(at, **meta).customer(at)
+    for gap, what in steps:
+        at = at + timedelta(seconds=gap)
+        if what == "customer":
+            builder.customer(at)
+            if builder.ticket.meta["status"] in ("pending", "solved"):
+                builder.status(at, "open", role="system")
+        elif what == "reply":
+            builder.reply(at)
+        elif what == "note":
+            builder.note(at)
+        elif builder.ticket.meta["status"] != what:
+            builder.status(at, what)
+    return builder.build(), at
 
 
 def case_ticket(case: dict) -> Ticket:

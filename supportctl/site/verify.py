@@ -3,6 +3,7 @@ request, no personal data in any page. They run on the engine's output, whatever
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import os
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from supportctl.desk.store import in_workers
 from supportctl.errors import SupportctlError
 from supportctl.kb.model import Kb
 from supportctl.kb.privacy import pii_findings
@@ -28,6 +30,8 @@ _URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data", "post
 _SCRIPT_URL_RE = re.compile(r"^\s*(?:javascript|vbscript|data\s*:\s*text/html)", re.I)
 _TEXT_ATTRS = {"title", "alt", "aria-label", "placeholder", "content"}
 MAX_FINDINGS = 20
+# From this many pages the checks run on every core (desk.store.in_workers).
+PARALLEL_FROM = 200
 
 # Regular expressions, not html.parser: a 1,000-article site is ~80 MB of HTML
 # and html.parser reads ~1 MB/s. Script and style bodies are blanked first so
@@ -188,25 +192,21 @@ def verify_pages(out: Path, config: Any) -> None:
         allow.append(config.desk.support_email)      # the contact link publishes it on purpose
     if config is not None and config.mail is not None:
         allow.append(config.mail.address)            # so does the contact link of a desk without support_email
+    pages = [Path(dirpath, name).relative_to(out).as_posix()
+             for dirpath, _, filenames in sorted(os.walk(out)) for name in sorted(filenames) if name.endswith(".html")]
+    # Reading 80 MB of HTML is CPU-bound: the pages are split over the cores (each worker
+    # skips what it read on its own earlier pages), and merged back in page order.
+    scanned = in_workers(functools.partial(_scan_pages, out, own), pages, parallel_from=PARALLEL_FROM)
     findings: list[str] = []
     seen: set[str] = set()
-    checked: set[str] = set()
-    memo: dict = {}
-    for dirpath, _, filenames in sorted(os.walk(out)):
-        for name in sorted(filenames):
-            if not name.endswith(".html"):
-                continue
-            path = Path(dirpath, name)
-            rel = path.relative_to(out).as_posix()
-            page_findings, chunks = scan_page(path.read_text(encoding="utf-8", errors="replace"), own, checked,
-                                                  memo)
-            findings += [f"{rel}: {f}" for f in page_findings]
-            # The navigation repeats on every page: each piece of text is checked once, on its first page.
-            fresh = set(chunks)
-            fresh -= seen
-            seen |= fresh
-            text = html.unescape("\n".join(sorted(fresh)))
-            findings += [f"{rel}: {kind} {value!r} (personal data)" for _, kind, value in pii_findings(text, allow)]
+    for rel in pages:
+        page_findings, chunks = scanned[rel]
+        findings += [f"{rel}: {f}" for f in page_findings]
+        # The navigation repeats on every page: each piece of text is checked once, on its first page.
+        fresh = chunks - seen
+        seen |= fresh
+        text = html.unescape("\n".join(sorted(fresh)))
+        findings += [f"{rel}: {kind} {value!r} (personal data)" for _, kind, value in pii_findings(text, allow)]
     if findings:
         unique = list(dict.fromkeys(findings))
         more = f" and {len(unique) - MAX_FINDINGS} more" if len(unique) > MAX_FINDINGS else ""
@@ -214,6 +214,22 @@ def verify_pages(out: Path, config: Any) -> None:
                               hint="; ".join(unique[1:MAX_FINDINGS]) + more + (" — " if len(unique) > 1 else "")
                               + "remove raw HTML, diagrams loaded from a CDN and personal data from articles, "
                                 "category files and kb/_home.md, then build again")
+
+
+def _scan_pages(out: Path, own: set[str], pages: list[str]) -> dict[str, tuple[list[str], set[str]]]:
+    """Each page's findings and the text chunks not seen on an earlier page of `pages`, in order."""
+    checked: set[str] = set()
+    memo: dict = {}
+    seen: set[str] = set()
+    out_of: dict[str, tuple[list[str], set[str]]] = {}
+    for rel in pages:
+        page_findings, chunks = scan_page((out / rel).read_text(encoding="utf-8", errors="replace"), own, checked,
+                                          memo)
+        fresh = set(chunks)
+        fresh -= seen
+        seen |= fresh
+        out_of[rel] = (page_findings, fresh)
+    return out_of
 
 
 def verify_no_leaks(out: Path, kb: Kb) -> None:

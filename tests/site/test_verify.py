@@ -128,3 +128,31 @@ def test_a_script_or_comment_holding_a_navigation_item_is_not_read_as_html(tmp_p
     comment = '\n  <!-- <li class="md-nav__item"><img src="https://tracker.example.net/p.gif"> -->'
     (tmp_path / "p3/index.html").write_text(_page(NAV.replace("\n</ul>", comment + "\n</ul>")))
     verify_pages(tmp_path, None)
+
+
+def test_the_checks_split_over_workers_find_what_one_process_finds(tmp_path, monkeypatch):
+    """A large site's pages are checked on every core: the same first finding, and every finding one process makes."""
+    from supportctl.site import verify
+
+    bad_nav = NAV.replace("\n</ul>", '\n  <li class="md-nav__item"><a href="x/" onclick="steal()">X</a></li>\n</ul>')
+    for i in range(12):
+        nav = NAV if i < 3 else bad_nav
+        if i == 7:
+            nav = nav.replace("Page 3<", "Write to sam.lee@ledgerly.com<")
+        article = '<p>Fine.</p><img src="https://tracker.example.net/p.gif" alt="">' if i == 9 else "<p>Fine.</p>"
+        (tmp_path / f"p{i:02d}").mkdir()
+        (tmp_path / f"p{i:02d}/index.html").write_text(_page(nav, article))
+
+    def found() -> tuple[str, set[str]]:
+        with pytest.raises(SupportctlError) as info:
+            verify.verify_pages(tmp_path, None)
+        hint = (info.value.hint or "").split(" — ")[0]
+        return str(info.value), {part for part in hint.split("; ") if part}
+
+    first, rest = found()
+    assert "p03/index.html" in first and "onclick" in first
+    assert any("sam.lee@ledgerly.com" in f and "p07" in f for f in rest)
+    assert any("tracker.example.net" in f and "p09" in f for f in rest)
+    monkeypatch.setattr(verify, "PARALLEL_FROM", 2)
+    split_first, split_rest = found()
+    assert split_first == first and rest <= split_rest

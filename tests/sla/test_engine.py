@@ -17,7 +17,8 @@ from supportctl.sla.calendar import DateOutOfRange, to_ts
 from supportctl.sla.engine import HORIZON_YEARS, SlaEngine
 from supportctl.sla.results import CLOCKS, SlaFailure, urgency_key, utc_text
 from tests.conftest import TEST_CONFIG
-from tests.slakit import TicketBuilder, b, case_config, case_ticket, cases_of, config, policies, utc, within
+from tests.slakit import (TicketBuilder, b, case_config, case_ticket, cases_of, config, policies, random_history, utc,
+                          within)
 
 
 # ------------------------------------------------------ shared/sla-cases.yaml
@@ -563,22 +564,9 @@ def test_thousands_of_exchanges_and_pauses_take_linear_time():
        st.integers(0, 10 * 86400))
 def test_clock_invariants_on_random_histories(steps, extra):
     engine = SlaEngine(config())
-    at = b(2, 9)
-    builder = TicketBuilder(at).customer(at)
-    for gap, what in steps:
-        at = at + timedelta(seconds=gap)
-        if what == "customer":
-            builder.customer(at)
-            if builder.ticket.meta["status"] in ("pending", "solved"):
-                builder.status(at, "open", role="system")
-        elif what == "reply":
-            builder.reply(at)
-        elif what == "note":
-            builder.note(at)
-        elif builder.ticket.meta["status"] != what:
-            builder.status(at, what)
+    ticket, at = random_history(steps)
     now = at + timedelta(seconds=extra)
-    result = engine.evaluate(builder.build(), now)
+    result = engine.evaluate(ticket, now)
     cal = engine.calendar("office")
     for clock in result.clocks.values():
         assert clock.state in ("running", "warning", "paused", "met", "breached", "none")

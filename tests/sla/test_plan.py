@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import marshal
-from datetime import timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -12,7 +11,7 @@ from hypothesis import strategies as st
 from supportctl.sla.calendar import to_ts
 from supportctl.sla.engine import HORIZON, SlaEngine
 from supportctl.sla.plan import plan_of, plannable, result_at, usable
-from tests.slakit import TicketBuilder, b, case_config, case_ticket, cases_of, config
+from tests.slakit import case_config, case_ticket, cases_of, config, random_history
 
 # From a second later to months on, and the instants where business time starts and stops.
 LATER = [0, 1, 59, 3600, 4 * 3600, 8 * 3600 + 1, 86400, 3 * 86400, 40 * 86400, 400 * 86400]
@@ -37,22 +36,9 @@ def test_every_sla_case_carried_forward_is_evaluated_afresh(case):
         assert got == want, later
 
 
-def _history(steps, warn: bool = False):
-    at = b(2, 9)
-    builder = TicketBuilder(at, priority="urgent" if warn else "normal").customer(at)
-    for gap, what in steps:
-        at = at + timedelta(seconds=gap)
-        if what == "customer":
-            builder.customer(at)
-            if builder.ticket.meta["status"] in ("pending", "solved"):
-                builder.status(at, "open", role="system")
-        elif what == "reply":
-            builder.reply(at)
-        elif what == "note":
-            builder.note(at)
-        elif builder.ticket.meta["status"] != what:
-            builder.status(at, what)
-    return builder.build(), to_ts(at)
+def _history(steps, urgent: bool = False):
+    ticket, last = random_history(steps, priority="urgent" if urgent else "normal")
+    return ticket, to_ts(last)
 
 
 @settings(max_examples=300, deadline=None)
