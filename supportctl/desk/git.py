@@ -195,9 +195,10 @@ def pack_blobs(root: Path, paths: list[str]) -> None:
             with proc.stdin as feed:
                 for rel in paths:
                     try:
-                        with open(os.path.join(root, rel), "rb") as fh:
+                        # Not through a link: what a link points at is none of the desk's business.
+                        with open(os.open(os.path.join(root, rel), os.O_RDONLY | os.O_NOFOLLOW), "rb") as fh:
                             data = fh.read()
-                    except OSError:   # deleted, or not a file: update-index deals with it
+                    except OSError:   # deleted, a link, or not a file: update-index deals with it
                         continue
                     feed.write(b"blob\ndata %d\n" % len(data))
                     feed.write(data)
