@@ -81,7 +81,7 @@ def cached_directory(root: Path, cache: Path) -> Directory:
     is every file's stat, as for the ticket index; a file changed within the
     last two seconds (one mtime tick) keeps the cache from being written.
     """
-    key = _fingerprint(root)
+    key = files_key(root)
     saved = read_cache(cache, key) if key is not None else None
     if saved is not None:
         orgs, customers = saved
@@ -93,7 +93,7 @@ def cached_directory(root: Path, cache: Path) -> Directory:
     return directory
 
 
-def _fingerprint(root: Path) -> tuple | None:
+def files_key(root: Path) -> tuple | None:
     """The stat of every file `load_directory` reads and of the code that reads it; None while one is racy."""
     import time
 

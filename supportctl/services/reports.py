@@ -65,7 +65,34 @@ def at_revision(session: Session, rev: str | None) -> Iterator[tuple[Session, st
 
 
 def _customer_answers(session: Session) -> tuple[list, list[SupportctlError]]:
-    """Every NPS answer in customers/*.yml (a file that does not parse is a problem, not a stop)."""
+    """Every NPS answer in customers/*.yml (a file that does not parse is a problem, not a stop).
+
+    Kept in the cache under the stat of every customer file (as the customer
+    directory is) and of the code that reads them: a report on a desk whose
+    customers did not change parses no YAML (importing PyYAML alone is ~20 ms).
+    """
+    import dataclasses
+
+    from supportctl.customers.load import files_key
+    from supportctl.desk.store import read_cache, write_cache
+    from supportctl.reports import nps
+
+    files = files_key(session.desk.root)
+    code = Path(nps.__file__).stat()
+    key = None if files is None else (files, code.st_mtime_ns, code.st_size, CACHE_VERSION)
+    path = session.desk.cache_dir / "nps.marshal"
+    saved = read_cache(path, key) if key is not None else None
+    if saved is not None:
+        return ([nps.NpsAnswer(*a) for a in saved[0]],
+                [SupportctlError(message, path=rel, hint=hint) for message, rel, hint in saved[1]])
+    answers, problems = _read_customer_answers(session)
+    if key is not None:
+        write_cache(path, key, ([dataclasses.astuple(a) for a in answers],
+                                [(p.message, p.path, p.hint) for p in problems]))
+    return answers, problems
+
+
+def _read_customer_answers(session: Session) -> tuple[list, list[SupportctlError]]:
     import yaml
 
     from supportctl.reports.nps import CUSTOMERS_DIR, read_answers

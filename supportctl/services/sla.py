@@ -85,10 +85,7 @@ def _carried(session: Session, eng, at: int, keep) -> Evaluated:
     from supportctl.desk.store import RACY_NS, read_cache, write_cache
     from supportctl.services.fingerprint import engine_fingerprint
     from supportctl.sla.engine import HORIZON
-    from supportctl.sla.escalation import fired_keys
     from supportctl.sla.plan import PLAN_VERSION, plan_of, plannable, result_at, usable
-    from supportctl.sla.results import SlaFailure
-    from supportctl.tickets.replay import desk_at
 
     store = session.tickets
     keys = store.stat_keys()
@@ -106,6 +103,10 @@ def _carried(session: Session, eng, at: int, keep) -> Evaluated:
     problems: list = []
     saved = {rel: hit for rel, hit in cached.items() if rel in keys and rel not in misses}
     if misses:
+        from supportctl.sla.escalation import fired_keys
+        from supportctl.sla.results import SlaFailure
+        from supportctl.tickets.replay import desk_at
+
         category = session.config.lifecycle.category
         escalating = {p.name for p in session.config.sla.policies if p.escalate}
         entries, problems = store.load_index(keys)

@@ -145,6 +145,33 @@ def test_customer_rate_appends_nps_answers_and_summary_counts_the_latest(desk, c
     assert cli("check").exit_code == 0
 
 
+def test_nps_answers_kept_in_the_cache_follow_every_change_of_a_customer_file(desk, cli):
+    import os
+    import time
+
+    def aged() -> None:   # past the racy window, as files are on a desk nobody touched this second
+        past = time.time() - 60
+        for path in (desk / "customers").glob("*.yml"):
+            os.utime(path, (past, past))
+
+    def nps() -> dict:
+        return json.loads(cli("report", "summary", "--json", "--now", "2026-03-06T00:00:00+01:00").stdout)["nps"]
+
+    cli("customer", "rate", "dana@example.com", "3", "--at", "2026-03-01T10:00:00+01:00")
+    bad = desk / "customers" / "ola-example-com.yml"
+    bad.write_text("email: ola@example.com\nnps: [{score: 12, at: 2026-03-01T10:00:00+01:00}]\n")
+    aged()
+    first = cli("report", "summary", "--json", "--now", "2026-03-06T00:00:00+01:00")
+    assert (desk / ".supportctl" / "cache" / "nps.marshal").is_file()
+    again = cli("report", "summary", "--json", "--now", "2026-03-06T00:00:00+01:00")
+    assert again.stdout == first.stdout and again.stderr == first.stderr and "score 12" in again.stderr
+    assert json.loads(again.stdout)["nps"]["score"] == -100
+    path = desk / "customers" / "dana-example-com.yml"
+    path.write_text(path.read_text().replace("score: 3", "score: 9"))
+    aged()
+    assert nps()["score"] == 100
+
+
 def test_nps_never_follows_a_symbolic_link_in_customers(desk, cli, tmp_path):
     outside = tmp_path / "outside.yml"
     outside.write_text("email: secret@outside.example\nnps: [{score: 10, at: 2026-03-01T10:00:00+01:00}]\n")

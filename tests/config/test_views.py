@@ -105,7 +105,7 @@ def test_a_read_command_on_an_unchanged_config_imports_neither_pydantic_nor_yaml
     assert second.stdout.split() == ["open", "False"]
 
 
-@pytest.mark.parametrize("command", [["ticket", "list"], ["queue"], ["sla", "check"]])
+@pytest.mark.parametrize("command", [["ticket", "list"], ["queue"], ["sla", "check"], ["report", "summary"]])
 def test_a_read_command_on_an_unchanged_desk_imports_no_yaml_and_no_config_models(desk, cli, command):
     import time
 
