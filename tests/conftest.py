@@ -157,3 +157,12 @@ def new_ticket(cli, *args: str, at: str = "2026-03-02T09:00:00+01:00", **kw) -> 
         base += ["-m", kw.get("message", "It fails.")]
     result = cli(*base, *args)
     return result.stdout.strip()
+
+
+@pytest.fixture(params=["stat", "git"])
+def keys_by(request, monkeypatch) -> str:
+    """Run a test with ticket files keyed on their stat, then again as on a big desk, where git vouches
+    for unchanged files (desk/filekeys.py)."""
+    if request.param == "git":
+        monkeypatch.setattr("supportctl.desk.filekeys.GIT_FROM", 0)
+    return request.param

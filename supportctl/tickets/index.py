@@ -1,7 +1,8 @@
-"""The ticket index: every ticket's fields and timeline, cached by file stat.
+"""The ticket index: every ticket's fields and timeline, cached per file.
 
 The cache lives in `.supportctl/cache/`, keyed by each file's stat (mtime,
-ctime, size, inode), so a hand edit or a `git checkout` re-parses exactly
+ctime, size, inode) or, on a big desk, by the blob id git vouches for
+(desk/filekeys.py), so a hand edit or a `git checkout` re-parses exactly
 the files it touched. Entries are built with the same record parser as the
 full parse (tickets/format.py), so a file the index accepts is a file every
 command can read.
@@ -24,6 +25,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from supportctl.base.yamlio import Ambiguous
+from supportctl.desk.filekeys import still_vouched
 from supportctl.desk.store import RACY_NS, Desk, in_workers, read_cache, write_cache
 from supportctl.errors import SupportctlError, TicketFormatError
 from supportctl.tickets.format import (bad_timestamp, check_event_body, decode_file, merged_source, parse_at, record_body,
@@ -99,7 +101,7 @@ class IndexEntry(TicketFields):
 class Timelines:
     """The records of every ticket, read from `timelines.marshal` the first time a command needs one.
 
-    Each timeline is stored with the stat key of the file it came from. On
+    Each timeline is stored with the key of the file it came from. On
     first use, those that are missing or stale are taken from this run's
     parse or parsed again, and the file is saved, so the next command finds
     them all. Files still in the racy window are never stored.
@@ -128,9 +130,12 @@ class Timelines:
         keys = {rel: key for rel, (key, mtime) in self.files.items() if mtime < self.racy_before}
         stale = [rel for rel, key in keys.items() if rel not in data or data[rel][0] != key]
         if stale or len(data) != len(keys):
-            parsed = parse_many(self.root, sorted(rel for rel in stale if rel not in self.fresh))
+            reparse = sorted(rel for rel in stale if rel not in self.fresh)
+            parsed = parse_many(self.root, reparse)
+            still_vouched(self.root, reparse, self.files)
+            keys = {rel: key for rel, (key, mtime) in self.files.items() if mtime < self.racy_before}
             data = {rel: data[rel] for rel in keys if rel in data}
-            for rel in stale:
+            for rel in filter(keys.__contains__, stale):
                 payload = parsed.get(rel)
                 timeline = (self.fresh.get(rel) if payload is None else
                             payload[TIMELINE] if payload[0] == "ok" else None)
@@ -142,17 +147,8 @@ class Timelines:
         self.data = data
 
 
-def stat_key(st: os.stat_result) -> tuple[int, int]:
-    """What tells that a file changed, as (one number for mtime, ctime, size and inode; mtime).
-
-    The hash (ints hash alike in every process) takes a quarter of the memory
-    of the tuple in a 100,000-entry index; the mtime tells a file in the racy window.
-    """
-    return hash((st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)), st.st_mtime_ns
-
-
 def load_index(desk: Desk, files: dict[str, tuple[int, int]]) -> tuple[list[IndexEntry], list[SupportctlError]]:
-    """Every ticket's index entry (from `files`: path -> `stat_key`), re-parsing only files whose stat changed."""
+    """Every ticket's index entry (from `files`: path -> key, see desk/filekeys.py), re-parsing only files that changed."""
     cache_path = desk.cache_dir / "tickets.marshal"
     cache = read_cache(cache_path, CACHE_VERSION) or {}
     racy_before = time.time_ns() - RACY_NS
@@ -168,6 +164,7 @@ def load_index(desk: Desk, files: dict[str, tuple[int, int]]) -> tuple[list[Inde
             TicketFormatError(p[1], p[2], path=rel, line=p[3]) for rel, (_, _, p) in cache.items() if p[0] == "error"]
         return entries, problems
     parsed = parse_many(desk.root, sorted(stale))
+    still_vouched(desk.root, stale, files)   # a file edited while it was read is not kept
     fresh_timelines = {rel: payload[TIMELINE] for rel, payload in parsed.items() if payload[0] == "ok"}
     timelines = Timelines(desk, files, racy_before, fresh_timelines)
     changed = len(cache) != len(files)

@@ -61,7 +61,7 @@ def a_desk_in_every_state(desk: Path, cli) -> list[str]:
     return [waiting, answered, paused, solved, urgent]
 
 
-def test_carried_results_are_what_a_fresh_evaluation_says(desk, cli):
+def test_carried_results_are_what_a_fresh_evaluation_says(desk, cli, keys_by):
     tids = a_desk_in_every_state(desk, cli)
     settle(desk)
     status(cli, "--now", at(2, "11:30"))            # evaluates every ticket and saves their plans
@@ -80,7 +80,7 @@ def test_carried_results_are_what_a_fresh_evaluation_says(desk, cli):
     assert cli("sla", "check", "--json", "--fail-on", "never", "--now", at(3, "09:00")).stdout == check
 
 
-def test_a_hand_edit_a_config_change_and_an_earlier_now_are_seen(desk, cli):
+def test_a_hand_edit_a_config_change_and_an_earlier_now_are_seen(desk, cli, keys_by):
     tid = new_ticket(cli, at=at(2, "09:00"))
     settle(desk)
     before = status(cli, "--now", at(2, "10:00"))[0]["clocks"]["first_response"]
@@ -118,7 +118,7 @@ def test_a_check_plans_only_what_it_looks_at_and_status_fills_in_the_rest(desk, 
     assert plans(desk)[solved][4] is not None
 
 
-def test_escalations_from_carried_results_fire_once(desk, cli):
+def test_escalations_from_carried_results_fire_once(desk, cli, keys_by):
     config = yaml.safe_load(TEST_CONFIG)
     config["sla"]["policies"][1]["escalate"] = ESCALATE
     (desk / "supportctl.yml").write_text(yaml.safe_dump(config, sort_keys=False))

@@ -288,7 +288,7 @@ def test_broken_ticket_is_reported_and_the_others_keep_working(desk, cli):
     assert r.exit_code == 1 and "tickets/BROKEN.md:3:" in r.stderr and "hint:" in r.stderr
 
 
-def test_cache_follows_hand_edits_and_checkouts(desk, cli):
+def test_cache_follows_hand_edits_and_checkouts(desk, cli, keys_by):
     tid = new_ticket(cli, title="Original title")
     assert json.loads(cli("ticket", "list", "--json").stdout)[0]["title"] == "Original title"
     assert (desk / ".supportctl" / "cache" / "tickets.marshal").exists()

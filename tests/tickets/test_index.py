@@ -85,7 +85,7 @@ def _ids_on_file(desk: Path) -> dict[str, list[str]]:
             for p in sorted((desk / "tickets").glob("*.md")) if p.name != "README.md"}
 
 
-def test_timelines_follow_hand_edits_checkouts_and_merges_after_a_listing(desk, cli):
+def test_timelines_follow_hand_edits_checkouts_and_merges_after_a_listing(desk, cli, keys_by):
     """A listing refreshes only the lean file; the timelines read later must still be the files' own."""
     from tests.conftest import git
 
@@ -116,7 +116,7 @@ def test_timelines_follow_hand_edits_checkouts_and_merges_after_a_listing(desk, 
     assert len(_timelines(desk)[b]) > 1
 
 
-def test_stale_or_missing_timelines_are_rebuilt_and_saved(desk, cli):
+def test_stale_or_missing_timelines_are_rebuilt_and_saved(desk, cli, keys_by):
     tid = new_ticket(cli)
     _age(desk)
     TicketStore(Desk(desk)).load_index()
@@ -128,7 +128,7 @@ def test_stale_or_missing_timelines_are_rebuilt_and_saved(desk, cli):
     assert _timelines(desk)[tid] == _ids_on_file(desk)[tid]
 
 
-def test_a_ticket_deleted_leaves_the_timelines(desk, cli):
+def test_a_ticket_deleted_leaves_the_timelines(desk, cli, keys_by):
     a = new_ticket(cli, title="Keep")
     b = new_ticket(cli, title="Delete")
     _age(desk)

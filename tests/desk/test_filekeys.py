@@ -1,0 +1,130 @@
+"""File keys on a big desk: git vouches for files as committed (their blob id), everything else is stat-ed."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from supportctl.desk import filekeys
+from supportctl.desk.filekeys import VOUCHED, file_keys, stat_key
+from supportctl.desk.store import Desk
+from supportctl.tickets import index
+from supportctl.tickets.store import TicketStore
+from tests.conftest import git, new_ticket
+
+
+@pytest.fixture
+def big(monkeypatch) -> None:
+    """Treat every desk as big enough to ask git."""
+    monkeypatch.setattr(filekeys, "GIT_FROM", 0)
+
+
+def _keys(desk: Path) -> dict[str, tuple[int, int]]:
+    return file_keys(desk, desk / "tickets", desk / ".supportctl" / "cache")
+
+
+def _blob(desk: Path, rel: str) -> int:
+    return int(git(desk, "rev-parse", f":{rel}").strip()[:15], 16)
+
+
+def _stat(desk: Path, rel: str) -> tuple[int, int]:
+    return stat_key(os.lstat(desk / rel))
+
+
+def test_files_as_committed_are_keyed_on_their_blob_and_the_rest_on_their_stat(desk, cli, big):
+    a, b, c, d = (f"tickets/{new_ticket(cli, title=t)}.md" for t in "ABCD")
+    keys = _keys(desk)
+    assert all(keys[rel] == (_blob(desk, rel), VOUCHED) for rel in (a, b, c, d))
+    (desk / a).write_text((desk / a).read_text() + "\nEdited by hand.\n")      # changed in the work tree
+    (desk / "tickets" / "NEW001.md").write_text("---\ntitle: x\n---\n")          # not in git
+    (desk / b).write_text((desk / b).read_text() + "\nStaged.\n")
+    git(desk, "add", b)                                                          # staged: git has its blob
+    (desk / c).unlink()                                                          # deleted, still in git's index
+    git(desk, "update-index", "--assume-unchanged", d)                           # git would not look at it
+    keys = _keys(desk)
+    assert keys[a] == _stat(desk, a) and keys["tickets/NEW001.md"] == _stat(desk, "tickets/NEW001.md")
+    assert keys[b] == (_blob(desk, b), VOUCHED) and c not in keys and keys[d] == _stat(desk, d)
+    git(desk, "update-index", "--no-assume-unchanged", d)
+    git(desk, "update-index", "--skip-worktree", d)
+    assert _keys(desk)[d] == _stat(desk, d)
+    git(desk, "update-index", "--no-skip-worktree", d)
+    git(desk, "add", "-N", "tickets/NEW001.md")                                  # intent to add
+    assert _keys(desk)["tickets/NEW001.md"] == _stat(desk, "tickets/NEW001.md")
+
+
+def test_an_edit_of_the_same_size_right_after_a_commit_is_seen(desk, cli, big):
+    """Git's racy-timestamp check, not ours, covers a file changed in the instant its index was written."""
+    rel = f"tickets/{new_ticket(cli, title='Same size')}.md"
+    path = desk / rel
+    path.write_text(path.read_text().replace("Same size", "Sane size"))   # same length, same second
+    keys = _keys(desk)
+    assert keys[rel] == _stat(desk, rel)
+    entries, _ = TicketStore(Desk(desk)).load_index(keys)
+    assert [e.meta["title"] for e in entries] == ["Sane size"]
+
+
+def test_a_conflicted_file_is_stat_ed(desk, cli, big):
+    rel = f"tickets/{new_ticket(cli, title='Base')}.md"
+    git(desk, "checkout", "-q", "-b", "side")
+    (desk / rel).write_text("---\ntitle: side\n---\n")
+    git(desk, "commit", "-qam", "side")
+    git(desk, "checkout", "-q", "-")
+    (desk / rel).write_text("---\ntitle: main\n---\n")
+    git(desk, "commit", "-qam", "main")
+    proc = subprocess.run(["git", "-c", "merge.supportctl.driver=false", "merge", "-q", "side"],
+                          cwd=desk, capture_output=True)
+    assert proc.returncode != 0
+    assert _keys(desk)[rel] == _stat(desk, rel)
+
+
+def test_small_desks_and_git_pointed_elsewhere_use_the_stat(desk, cli, big, monkeypatch):
+    rel = f"tickets/{new_ticket(cli)}.md"
+    monkeypatch.setenv("GIT_INDEX_FILE", str(desk / "elsewhere"))
+    assert _keys(desk)[rel] == _stat(desk, rel)
+    monkeypatch.delenv("GIT_INDEX_FILE")
+    monkeypatch.setattr(filekeys, "GIT_FROM", 2)
+    assert _keys(desk)[rel] == _stat(desk, rel)      # one file: not worth starting git
+    monkeypatch.setattr(filekeys, "GIT_FROM", 1)
+    assert _keys(desk)[rel] == (_blob(desk, rel), VOUCHED)
+
+
+def test_a_fresh_clone_with_the_cache_restored_parses_nothing(desk, cli, big, tmp_path, monkeypatch):
+    """What a CI runner gets from restoring `.supportctl/cache`: every file as committed is a hit."""
+    for title in ("One", "Two", "Three"):
+        new_ticket(cli, title=title)
+    listed = json.loads(cli("ticket", "list", "--json").stdout)
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(desk), str(clone))
+    shutil.copytree(desk / ".supportctl" / "cache", clone / ".supportctl" / "cache")
+    parsed: list[str] = []
+    real = index.parse_many
+    monkeypatch.setattr(index, "parse_many", lambda root, rels: parsed.extend(rels) or real(root, rels))
+    monkeypatch.chdir(clone)
+    assert json.loads(cli("ticket", "list", "--json").stdout) == listed
+    assert parsed == []
+    monkeypatch.setattr(filekeys, "GIT_FROM", 10)   # the same clone keyed on stat: every file is new
+    shutil.rmtree(clone / ".supportctl" / "cache")
+    shutil.copytree(desk / ".supportctl" / "cache", clone / ".supportctl" / "cache")
+    assert json.loads(cli("ticket", "list", "--json").stdout) == listed
+    assert len(parsed) == 3
+
+
+def test_a_file_edited_while_it_is_read_is_not_kept_under_its_blob(desk, cli, big, monkeypatch):
+    """Git vouched for the file, then it changed before it was read: what was read must not be kept
+    under the blob, or putting the file back (`git checkout`) would show the edit."""
+    rel = f"tickets/{new_ticket(cli, title='Committed')}.md"
+    path = desk / rel
+    store = TicketStore(Desk(desk))
+    keys = store.stat_keys()
+    assert keys[rel][1] == VOUCHED
+    path.write_text(path.read_text().replace("title: Committed", "title: Edited meanwhile"))
+    entries, _ = store.load_index(keys)
+    assert [e.meta["title"] for e in entries] == ["Edited meanwhile"]   # what is on disk now
+    assert keys[rel][1] != VOUCHED                                      # ...and not vouched for any more
+    git(desk, "checkout", "--", rel)
+    assert [e.meta["title"] for e in store.load_index()[0]] == ["Committed"]
