@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
-from supportctl.desk.store import markdown_files, read_cache, write_cache
+from supportctl.desk.store import RACY_NS, markdown_files, read_cache, write_cache
 
 # From this many files, asking git costs less than a stat each (git starts in ~5 ms;
 # Python stats 1,000 files in ~4 ms on the machine this was measured on).
 GIT_FROM = 5000
 # A key's mtime when git vouched for the file: never in the racy window (git handled that).
 VOUCHED = 0
-BLOBS_FILE = "git-blobs.marshal"
-BLOBS_VERSION = 1
+# The names found, the folders' mtimes and git's blob ids, kept between runs.
+KEYS_FILE = "filekeys.marshal"
+KEYS_VERSION = 2
 # Environment that moves git's index or work tree away from the desk's own: then stat is used.
 _GIT_PLACES = ("GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "GIT_COMMON_DIR")
 
@@ -46,43 +48,51 @@ def file_keys(root: Path, folder: Path, cache_dir: Path) -> dict[str, tuple[int,
     The key is git's blob id when git vouches the file is as in its index
     (mtime then `VOUCHED`), else `stat_key`.
     """
-    names = markdown_files(folder, root, stat=False)
-    vouched = git_vouched(root, folder, cache_dir) if len(names) >= GIT_FROM else None
-    if vouched is None:
-        return markdown_files(folder, root, key=stat_key)
-    out: dict[str, tuple[int, int]] = {}
-    base = str(root) + os.sep
-    get = vouched.get
-    for rel in names:
-        blob = get(rel)
-        if blob is not None:
-            out[rel] = (blob, VOUCHED)
-            continue
-        try:
-            out[rel] = stat_key(os.lstat(base + rel))
-        except FileNotFoundError:   # removed since the walk
-            pass
-    return out
-
-
-def git_vouched(root: Path, folder: Path, cache_dir: Path) -> dict[str, int] | None:
-    """Files below `folder` that git finds as its index has them -> their blob id as an int; None when git cannot say."""
-    if any(name in os.environ for name in _GIT_PLACES) or not (root / ".git").is_dir():
-        return None   # a worktree, a submodule, or git pointed elsewhere: not worth the guessing
     spec = folder.relative_to(root).as_posix()
+    path = cache_dir / KEYS_FILE
+    here = _git_here(root)
+    saved = read_cache(path, (KEYS_VERSION, spec)) if here else None
     try:
-        # Started first: git checks the work tree on its own threads while this process reads its cache.
-        dirty = _git(root, "diff-files", "--name-only", "-z", "--", spec)
-        blobs = _blobs(root, spec, cache_dir)
+        # A big desk last time: git starts first and checks the work tree on its own threads
+        # while this process finds the names and reads its cache.
+        dirty = _git(root, "diff-files", "--name-only", "-z", "--", spec) if saved else None
+    except OSError:
+        dirty, saved = None, None
+    dirs: dict[str, int] | None = None
+    if saved and saved["dirs"] and _unchanged(saved["dirs"]):
+        names = saved["names"]
+    else:
+        dirs = {}
+        names = list(markdown_files(folder, root, stat=False, dirs=dirs))
+    if len(names) < GIT_FROM or not here:
+        if dirty:
+            dirty.communicate()
+        if saved:
+            path.unlink(missing_ok=True)
+        return markdown_files(folder, root, key=stat_key)
+    ids, index = _ids(root, spec, names, saved)
+    try:
+        dirty = dirty or _git(root, "diff-files", "--name-only", "-z", "--", spec)
         out, _ = dirty.communicate()
     except OSError:
-        return None
-    if blobs is None or dirty.returncode != 0:
-        return None
-    for rel in out.split(b"\0"):
-        if rel:
-            blobs.pop(os.fsdecode(rel), None)
-    return blobs
+        ids = None
+    if ids is None or dirty.returncode != 0:
+        return _stat_each(root, names)
+    if dirs is not None or index != saved["index"]:
+        write_cache(path, (KEYS_VERSION, spec), {"dirs": _lasting(dirs) if dirs is not None else saved["dirs"],
+                                                 "names": names, "ids": ids, "index": index})
+    # Built whole, then mended: a lookup per file cost more than the rest of this function.
+    keys = dict(zip(names, [(blob, VOUCHED) for blob in ids]))
+    unvouched = {os.fsdecode(rel) for rel in out.split(b"\0") if rel}
+    unvouched.update(rel for rel, blob in zip(names, ids) if blob is None)
+    base = str(root) + os.sep
+    for rel in unvouched:
+        if rel in keys:
+            try:
+                keys[rel] = stat_key(os.lstat(base + rel))
+            except FileNotFoundError:   # removed since the walk
+                del keys[rel]
+    return keys
 
 
 def still_vouched(root: Path, rels: list[str], keys: dict[str, tuple[int, int]]) -> None:
@@ -91,8 +101,6 @@ def still_vouched(root: Path, rels: list[str], keys: dict[str, tuple[int, int]])
     Their content may not be the blob their key names, so nothing parsed
     from them may be kept under it: with a fresh mtime no cache keeps them.
     """
-    import time
-
     vouched = [rel for rel in rels if keys[rel][1] == VOUCHED]
     if not vouched:
         return
@@ -111,25 +119,62 @@ def still_vouched(root: Path, rels: list[str], keys: dict[str, tuple[int, int]])
             keys[rel] = (keys[rel][0], now)
 
 
-def _blobs(root: Path, spec: str, cache_dir: Path) -> dict[str, int] | None:
-    """Path -> blob id of every plain entry of git's index below `spec`, kept until the index file changes."""
-    index = root / ".git" / "index"
+def _git_here(root: Path) -> bool:
+    """Whether git's index and work tree are the desk's own (not a worktree, a submodule, or pointed elsewhere)."""
+    return not any(name in os.environ for name in _GIT_PLACES) and (root / ".git").is_dir()
+
+
+def _unchanged(dirs: dict[str, int]) -> bool:
+    """Whether every folder still has the mtime it had when its names were read."""
     try:
-        with open(index, "rb") as fh:
+        return all(os.stat(d).st_mtime_ns == mtime for d, mtime in dirs.items())
+    except OSError:
+        return False
+
+
+def _lasting(dirs: dict[str, int]) -> dict[str, int] | None:
+    """`dirs`, unless a folder changed so lately that it could change again within its mtime's tick."""
+    racy_after = time.time_ns() - RACY_NS
+    return None if any(mtime >= racy_after for mtime in dirs.values()) else dirs
+
+
+def _stat_each(root: Path, names: list[str]) -> dict[str, tuple[int, int]]:
+    base = str(root) + os.sep
+    keys = {}
+    for rel in names:
+        try:
+            keys[rel] = stat_key(os.lstat(base + rel))
+        except FileNotFoundError:
+            pass
+    return keys
+
+
+def _ids(root: Path, spec: str, names: list[str], saved: dict | None) -> tuple[list | None, tuple | None]:
+    """(each name's blob id in git's index, or None where git has no plain entry for it; what tells the index changed).
+
+    Read with `git ls-files` only when git's index file changed since `saved`.
+    """
+    try:
+        with open(root / ".git" / "index", "rb") as fh:
             st = os.fstat(fh.fileno())
             fh.seek(-20, os.SEEK_END)
             trailer = fh.read()   # the index's own checksum (zeros with index.skipHash; the stat still tells)
     except OSError:
-        return None
-    key = (BLOBS_VERSION, spec, st.st_ino, st.st_size, st.st_mtime_ns, trailer)
-    path = cache_dir / BLOBS_FILE
-    blobs = read_cache(path, key)
-    if blobs is not None:
-        return blobs
-    proc = _git(root, "ls-files", "-s", "-v", "-z", "--", spec)
-    out, _ = proc.communicate()
+        return None, None
+    index = (st.st_ino, st.st_size, st.st_mtime_ns, trailer)
+    if saved and saved["index"] == index:
+        if names is saved["names"]:
+            return saved["ids"], index
+        # New names under the same index: git has no entry for a name it had not then.
+        known = dict(zip(saved["names"], saved["ids"]))
+        return [known.get(rel) for rel in names], index
+    try:
+        proc = _git(root, "ls-files", "-s", "-v", "-z", "--", spec)
+        out, _ = proc.communicate()
+    except OSError:
+        return None, None
     if proc.returncode != 0:
-        return None
+        return None, None
     blobs = {}
     for line in out.split(b"\0"):
         # "H 100644 <sha> 0\t<path>": only plain tracked files at stage 0; a lower-case tag
@@ -137,8 +182,7 @@ def _blobs(root: Path, spec: str, cache_dir: Path) -> dict[str, int] | None:
         # entries need no test: diff-files always lists them.)
         if line[:2] == b"H " and line[49:52] == b" 0\t":
             blobs[os.fsdecode(line[52:])] = int(line[9:24], 16)
-    write_cache(path, key, blobs)
-    return blobs
+    return [blobs.get(rel) for rel in names], index
 
 
 def _git(root: Path, *args: str) -> subprocess.Popen:

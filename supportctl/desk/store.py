@@ -327,17 +327,22 @@ class Batch:
 
 
 def markdown_files(folder: Path, base: Path, *, stat: bool = True, skip: tuple[str, ...] = (".",),
-                   min_depth: int = 0, key: Callable[[os.stat_result], Any] | None = None) -> dict[str, Any]:
+                   min_depth: int = 0, key: Callable[[os.stat_result], Any] | None = None,
+                   dirs: dict[str, int] | None = None) -> dict[str, Any]:
     """Markdown files below `folder` (path relative to `base`, with /) -> stat (or `key(stat)`), or None without `stat`.
 
     os.scandir, not pathlib: on 10,000 files Path objects alone cost 0.1 s.
     Names starting with a `skip` prefix (dot files, temporary files) and
-    README.md are left out, as are files shallower than `min_depth`.
+    README.md are left out, as are files shallower than `min_depth`. With
+    `dirs`, each folder walked is added to it with its mtime in ns, taken
+    before it is read: while those stay the same, so do the names.
     """
     out: dict[str, os.stat_result | None] = {}
 
     def scan(path: str, rel: str, depth: int) -> None:
         try:
+            if dirs is not None:
+                dirs[path] = os.stat(path).st_mtime_ns
             entries = os.scandir(path)
         except FileNotFoundError:
             return

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,27 @@ def test_a_file_edited_while_it_is_read_is_not_kept_under_its_blob(desk, cli, bi
     assert keys[rel][1] != VOUCHED                                      # ...and not vouched for any more
     git(desk, "checkout", "--", rel)
     assert [e.meta["title"] for e in store.load_index()[0]] == ["Committed"]
+
+
+def _age_folders(desk: Path) -> None:
+    """Move the ticket folders' mtimes past the racy window, as on a desk not written this instant."""
+    old = time.time() - 3600
+    for folder in [desk / "tickets", *(p for p in (desk / "tickets").rglob("*") if p.is_dir())]:
+        os.utime(folder, (old, old))
+
+
+def test_names_are_read_again_only_when_a_folder_changed(desk, cli, big, monkeypatch):
+    a = f"tickets/{new_ticket(cli, title='A')}.md"
+    (desk / "tickets" / "2026").mkdir()
+    _age_folders(desk)
+    assert set(_keys(desk)) == {a}                  # walked; the folders' mtimes are kept
+    walks = []
+    real = filekeys.markdown_files
+    monkeypatch.setattr(filekeys, "markdown_files", lambda *args, **kw: walks.append(kw) or real(*args, **kw))
+    assert set(_keys(desk)) == {a} and walks == []  # nothing moved: the names kept are used
+    (desk / "tickets" / "2026" / "B00001.md").write_text("---\ntitle: b\n---\n")   # a sub-folder changed
+    assert set(_keys(desk)) == {a, "tickets/2026/B00001.md"} and len(walks) == 1
+    _age_folders(desk)
+    _keys(desk)
+    (desk / a).unlink()                              # the top folder changed
+    assert set(_keys(desk)) == {"tickets/2026/B00001.md"}
