@@ -51,7 +51,7 @@ class Known:
 
     path: str
     id: str
-    fired: frozenset[str]    # escalations already recorded in the file
+    fired: tuple[str, ...]    # escalations already recorded in the file
 
 
 def _keeps(*, every: bool = False, active_only: bool = False):
@@ -101,7 +101,9 @@ def _carried(session: Session, eng, at: int, keep) -> Evaluated:
               or (hit[4] is None and keep(hit[1]))}
     fresh: dict[str, tuple] = {}      # rel -> (ticket, result) of the files evaluated now
     problems: list = []
-    saved = {rel: hit for rel, hit in cached.items() if rel in keys and rel not in misses}
+    # What the next run may carry; on an unchanged desk, what this run found.
+    saved = cached if not misses and len(cached) == len(keys) else {
+        rel: hit for rel, hit in cached.items() if rel in keys and rel not in misses}
     if misses:
         from supportctl.sla.escalation import fired_keys
         from supportctl.sla.results import SlaFailure
@@ -130,8 +132,17 @@ def _carried(session: Session, eng, at: int, keep) -> Evaluated:
                 fired = tuple(sorted(fired_keys(ticket))) if result.policy in escalating else ()
                 saved[rel] = (key, kind, at, result.history_from, marshal.dumps(plan_of(result)), fired)
     if fingerprint and (misses or len(saved) != len(cached)):
-        write_cache(path, fingerprint, saved)
+        write_cache(path, fingerprint, dict(sorted(saved.items())))   # in path order, as the results
     results, tickets = [], []
+    nows: dict = {}   # calendar -> its working time at `at`, asked once
+    if saved is cached:
+        # Nothing changed (the usual case on a big desk): every plan, already in path order.
+        for rel, (_, kind, _, _, plan, fired) in cached.items():
+            if keep(kind):
+                result = result_at(marshal.loads(plan), at, eng, nows)
+                tickets.append(Known(rel, result.id, fired))
+                results.append(result)
+        return Evaluated(at, results, tickets, problems)
     for rel in sorted(keys):
         got = fresh.get(rel)
         if got is not None:
@@ -140,8 +151,8 @@ def _carried(session: Session, eng, at: int, keep) -> Evaluated:
         elif rel not in misses:
             _, kind, _, _, plan, fired = cached[rel]
             if keep(kind):
-                result = result_at(marshal.loads(plan), at, eng)
-                tickets.append(Known(rel, result.id, frozenset(fired)))
+                result = result_at(marshal.loads(plan), at, eng, nows)
+                tickets.append(Known(rel, result.id, fired))
                 results.append(result)
     return Evaluated(at, results, tickets, problems)
 

@@ -56,7 +56,7 @@ def fired_keys(ticket: SlaTicket) -> set[str]:
 
 
 def pending_escalations(engine: SlaEngine, ticket: SlaTicket, now: datetime | int,
-                        result: TicketSla | None = None, done: set[str] | frozenset[str] | None = None
+                        result: TicketSla | None = None, done: set[str] | frozenset[str] | tuple[str, ...] | None = None
                         ) -> list[Escalation]:
     """Escalations that fire for `ticket` at `now` and have not fired before.
 

@@ -47,25 +47,31 @@ def usable(made: int, history_from: int | None, now: int, horizon: int) -> bool:
     return now >= made and (history_from is None or history_from >= now - horizon)
 
 
-def result_at(plan: tuple, now: int, engine: Any) -> TicketSla:
-    """The ticket's SLA at `now` (>= the plan's own instant), as `engine.evaluate` would give it."""
+def result_at(plan: tuple, now: int, engine: Any, nows: dict | None = None) -> TicketSla:
+    """The ticket's SLA at `now` (>= the plan's own instant), as `engine.evaluate` would give it.
+
+    `nows` keeps each calendar's working time at `now` across calls (one
+    lookup per calendar for a whole desk rather than one per clock).
+    """
     calendar = plan[4]
     worked = engine.calendar(calendar).worked if calendar is not None else None
-    head = _HEAD
-    clocks = {name: _clock(name, *plan[head + n * _CLOCK:head + (n + 1) * _CLOCK], now=now, worked=worked)
-              for n, name in enumerate(CLOCKS)}
-    return TicketSla(plan[0], plan[1], plan[2], plan[3], calendar, now, clocks, *plan[6:head])
-
-
-def _clock(name: str, state: str, target: int | None, elapsed: int, due: int | None, warn: int,
-           started: int | None, stopped: int | None, why: str | None, cycles: int, since: int | None,
-           before: int, *, now: int, worked: Any) -> Clock:
-    clock = Clock(name, state, target, elapsed, due, warn, started, stopped, why, cycles, since, before)
-    if stopped is None and state != "none" and target is not None:
-        if since is not None:   # accruing: the working time since the open span began is added
-            clock.elapsed = elapsed = before + worked(now) - worked(since)
-        if elapsed >= target:   # the deadline (known) is reached
-            clock.state = "breached" if now > due else "warning"   # type: ignore[operator]
-        elif since is not None:
-            clock.state = "warning" if target - elapsed <= warn else "running"
-    return clock
+    clocks = {}
+    i = _HEAD
+    # Unrolled by hand (this runs for every open ticket of a large desk): `run_clock`'s arithmetic
+    # carried from the plan's instant to `now`.
+    for name in CLOCKS:
+        state, target, elapsed, due, warn, started, stopped, why, cycles, since, before = plan[i:i + _CLOCK]
+        i += _CLOCK
+        if stopped is None and state != "none" and target is not None:
+            if since is not None:   # accruing: the working time since the open span began is added
+                if nows is None:
+                    at_now = worked(now)
+                elif (at_now := nows.get(calendar)) is None:
+                    at_now = nows[calendar] = worked(now)
+                elapsed = before + at_now - worked(since)
+            if elapsed >= target:   # the deadline (known) is reached
+                state = "breached" if now > due else "warning"
+            elif since is not None:
+                state = "warning" if target - elapsed <= warn else "running"
+        clocks[name] = Clock(name, state, target, elapsed, due, warn, started, stopped, why, cycles, since, before)
+    return TicketSla(plan[0], plan[1], plan[2], plan[3], calendar, now, clocks, *plan[6:_HEAD])
