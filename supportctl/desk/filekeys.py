@@ -19,11 +19,14 @@ import subprocess
 import time
 from pathlib import Path
 
-from supportctl.desk.store import RACY_NS, markdown_files, read_cache, write_cache
+from supportctl.desk.store import RACY_NS, STATE_DIR, markdown_files, read_cache, write_cache
 
 # From this many files, asking git costs less than a stat each (git starts in ~5 ms;
 # Python stats 1,000 files in ~4 ms on the machine this was measured on).
 GIT_FROM = 5000
+# From this many files that git finds changed, its stat cache is taken as stale and refreshed
+# (git then reads each of them once); fewer are edits, stat-ed every time.
+REFRESH_FROM = 500
 # A key's mtime when git vouched for the file: never in the racy window (git handled that).
 VOUCHED = 0
 # The names found, the folders' mtimes and git's blob ids, kept between runs.
@@ -78,6 +81,16 @@ def file_keys(root: Path, folder: Path, cache_dir: Path) -> dict[str, tuple[int,
         ids = None
     if ids is None or dirty.returncode != 0:
         return _stat_each(root, names)
+    if out.count(b"\0") >= REFRESH_FROM and _refresh(root):
+        # Git's own stat cache was stale (a copied or restored desk): refreshed once, it vouches again.
+        ids, index = _ids(root, spec, names, saved)
+        try:
+            again = _git(root, "diff-files", "--name-only", "-z", "--", spec)
+            out, _ = again.communicate()
+        except OSError:
+            ids = None
+        if ids is None or again.returncode != 0:
+            return _stat_each(root, names)
     if dirs is not None or index != saved["index"]:
         write_cache(path, (KEYS_VERSION, spec), {"dirs": _lasting(dirs) if dirs is not None else saved["dirs"],
                                                  "names": names, "ids": ids, "index": index})
@@ -117,6 +130,21 @@ def still_vouched(root: Path, rels: list[str], keys: dict[str, tuple[int, int]])
     for rel in vouched:
         if rel in moved:
             keys[rel] = (keys[rel][0], now)
+
+
+def _refresh(root: Path) -> bool:
+    """Bring git's stat cache up to date (`git update-index --refresh`, as `git status` does), unless a
+    supportctl command is writing: its commit must not meet git's index locked by a reader."""
+    import fcntl
+
+    try:
+        with open(root / STATE_DIR / "lock", "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            proc = _git(root, "update-index", "-q", "--refresh")
+            proc.communicate()
+            return proc.returncode == 0
+    except OSError:   # no state folder yet, the lock taken (BlockingIOError), git missing
+        return False
 
 
 def _git_here(root: Path) -> bool:

@@ -32,6 +32,8 @@ CONFIG_FILE = "supportctl.yml"
 # mtime tick without the stat changing (git's "racily clean" problem); such
 # entries are re-read next time instead of being trusted.
 RACY_NS = 2_000_000_000
+# The desk's own state (the writers' lock, caches), beside the tickets; never committed.
+STATE_DIR = ".supportctl"
 
 
 def find_root(start: Path | None = None, override: str | None = None) -> Path:
@@ -112,7 +114,7 @@ class Desk:
 
     @property
     def state_dir(self) -> Path:
-        return self.root / ".supportctl"
+        return self.root / STATE_DIR
 
     @property
     def cache_dir(self) -> Path:

@@ -153,3 +153,21 @@ def test_names_are_read_again_only_when_a_folder_changed(desk, cli, big, monkeyp
     _keys(desk)
     (desk / a).unlink()                              # the top folder changed
     assert set(_keys(desk)) == {"tickets/2026/B00001.md"}
+
+
+def test_a_copied_desk_has_git_refresh_its_stat_cache_once(desk, cli, big, tmp_path, monkeypatch):
+    """`cp -a` (or a restore) changes every inode and ctime: git's index no longer vouches for anything
+    until refreshed, as `git status` would. A file really changed stays stat-ed."""
+    monkeypatch.setattr(filekeys, "REFRESH_FROM", 2)
+    rels = [f"tickets/{new_ticket(cli, title=t)}.md" for t in ("One", "Two", "Three")]
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-a", str(desk), str(copy)], check=True)
+    (copy / rels[0]).write_text((copy / rels[0]).read_text() + "\nChanged in the copy.\n")
+    from supportctl.desk.store import Desk as _Desk
+
+    with _Desk(copy).lock():   # a writer at work: the reader leaves git's index alone
+        keys = _keys(copy)
+    assert all(keys[rel][1] != VOUCHED for rel in rels)
+    keys = _keys(copy)
+    assert keys[rels[0]] == _stat(copy, rels[0])
+    assert keys[rels[1]] == (_blob(copy, rels[1]), VOUCHED) and keys[rels[2]] == (_blob(copy, rels[2]), VOUCHED)
