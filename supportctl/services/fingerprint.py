@@ -13,7 +13,7 @@ def engine_fingerprint(session: Session, version: str, code: tuple[str, ...]) ->
     """A digest of supportctl.yml, the customer files, the holidays package and `code` (paths in the package).
 
     Empty when the config cannot be read: nothing is cached then. Code counts
-    by stat, so an edited checkout of supportctl invalidates what it computed.
+    as `code_digest` says, so an edited checkout of supportctl invalidates what it computed.
     """
     import supportctl
 
@@ -35,7 +35,23 @@ def engine_fingerprint(session: Session, version: str, code: tuple[str, ...]) ->
     from supportctl.sla.holidays import package_version   # not `import holidays`: that alone costs ~0.2 s
 
     h.update(package_version().encode())
-    package = Path(supportctl.__file__).parent
+    h.update(code_digest(Path(supportctl.__file__).parent, supportctl.__version__, code))
+    return h.hexdigest()
+
+
+def code_digest(package: Path, version: str, code: tuple[str, ...]) -> bytes:
+    """What stands for supportctl's `code`: an installed build's RECORD, else each file's stat.
+
+    pip writes each installed file's hash into RECORD, the same in every
+    install of one build, so a CI runner that installs supportctl afresh
+    and restores `.supportctl/cache` keeps its saved results. An editable
+    checkout has no RECORD of its files: there an edit counts by stat.
+    """
+    try:
+        return (package.parent / f"{package.name}-{version}.dist-info" / "RECORD").read_bytes()
+    except OSError:
+        pass
+    h = hashlib.blake2b(digest_size=16)
     for rel in code:
         path = package / rel
         for item in sorted(path.glob("*.py")) if path.is_dir() else [path]:
@@ -44,4 +60,4 @@ def engine_fingerprint(session: Session, version: str, code: tuple[str, ...]) ->
             except OSError:
                 continue
             h.update(f"{item.name} {st.st_mtime_ns} {st.st_size}".encode())
-    return h.hexdigest()
+    return h.digest()

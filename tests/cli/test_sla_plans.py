@@ -140,3 +140,28 @@ def test_escalations_from_carried_results_fire_once(desk, cli, keys_by):
     breach = json.loads(cli("sla", "check", "--escalate", "--json", "--now", at(2, "14:30"), ok=False).stdout)
     assert [e["key"] for e in breach["escalations"]] == ["standard/first_response/breached"]
     assert commits(desk) == before + 2
+
+
+def test_code_counts_by_an_installed_builds_record_and_by_stat_in_a_checkout(tmp_path):
+    """A CI runner installs supportctl afresh each run: the same build must keep the saved plans
+    (its RECORD is the same), while an edit of a checkout (no RECORD) must drop them."""
+    import os
+
+    from supportctl.services.fingerprint import code_digest
+
+    package = tmp_path / "site" / "supportctl"
+    (package / "sla").mkdir(parents=True)
+    source = package / "sla" / "engine.py"
+    source.write_text("x = 1\n")
+    checkout = code_digest(package, "1.0", ("sla",))
+    os.utime(source, ns=(1, 1))
+    assert code_digest(package, "1.0", ("sla",)) != checkout
+    record = package.parent / "supportctl-1.0.dist-info" / "RECORD"
+    record.parent.mkdir()
+    record.write_text("supportctl/sla/engine.py,sha256=abc,6\n")
+    installed = code_digest(package, "1.0", ("sla",))
+    os.utime(source, ns=(2, 2))                      # installed again: new stats, same build
+    assert code_digest(package, "1.0", ("sla",)) == installed
+    record.write_text("supportctl/sla/engine.py,sha256=def,6\n")   # another build
+    assert code_digest(package, "1.0", ("sla",)) != installed
+    assert code_digest(package, "1.1", ("sla",)) != installed      # another version: its own RECORD or none
