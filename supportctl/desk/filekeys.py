@@ -18,6 +18,7 @@ import os
 import subprocess
 import time
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from supportctl.desk.store import RACY_NS, STATE_DIR, markdown_files, read_cache, write_cache
 
@@ -32,6 +33,7 @@ VOUCHED = 0
 # The names found, the folders' mtimes and git's blob ids, kept between runs.
 KEYS_FILE = "filekeys.marshal"
 KEYS_VERSION = 2
+T = TypeVar("T")
 # Environment that moves git's index or work tree away from the desk's own: then stat is used.
 _GIT_PLACES = ("GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "GIT_COMMON_DIR")
 
@@ -51,16 +53,33 @@ def file_keys(root: Path, folder: Path, cache_dir: Path) -> dict[str, tuple[int,
     The key is git's blob id when git vouches the file is as in its index
     (mtime then `VOUCHED`), else `stat_key`.
     """
+    return file_keys_while(root, folder, cache_dir, lambda: None)[0]
+
+
+def file_keys_while(root: Path, folder: Path, cache_dir: Path, work: Callable[[], T]) -> tuple[dict[str, tuple[int, int]], T]:
+    """`file_keys`, and what `work()` returns: run while git checks the work tree (a cache read, say)."""
     spec = folder.relative_to(root).as_posix()
     path = cache_dir / KEYS_FILE
     here = _git_here(root)
     saved = read_cache(path, (KEYS_VERSION, spec)) if here else None
     try:
         # A big desk last time: git starts first and checks the work tree on its own threads
-        # while this process finds the names and reads its cache.
+        # while this process does `work` and finds the names.
         dirty = _git(root, "diff-files", "--name-only", "-z", "--", spec) if saved else None
     except OSError:
         dirty, saved = None, None
+    try:
+        done = work()
+    except BaseException:
+        if dirty:
+            dirty.kill()
+            dirty.wait()
+        raise
+    return _keys(root, folder, spec, path, here, saved, dirty), done
+
+
+def _keys(root: Path, folder: Path, spec: str, path: Path, here: bool, saved: dict | None,
+          dirty: subprocess.Popen | None) -> dict[str, tuple[int, int]]:
     dirs: dict[str, int] | None = None
     if saved and saved["dirs"] and _unchanged(saved["dirs"]):
         names = saved["names"]

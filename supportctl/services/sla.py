@@ -88,13 +88,13 @@ def _carried(session: Session, eng, at: int, keep) -> Evaluated:
     from supportctl.sla.plan import PLAN_VERSION, plan_of, plannable, result_at, usable
 
     store = session.tickets
-    keys = store.stat_keys()
-    racy_before = time.time_ns() - RACY_NS
     path = session.desk.cache_dir / PLANS_FILE
     fingerprint = engine_fingerprint(session, f"sla plans {PLAN_VERSION}", PLANS_CODE)
-    # rel -> (stat key, category, made at, history from, the plan marshalled or None, escalations fired).
+    # rel -> (file key, category, made at, history from, the plan marshalled or None, escalations fired).
     # A ticket in a category this command leaves out is not evaluated: its entry has no plan.
-    cached: dict = (read_cache(path, fingerprint) or {}) if fingerprint else {}
+    # Read while git looks at the work tree.
+    keys, cached = store.stat_keys_while(lambda: (read_cache(path, fingerprint) or {}) if fingerprint else {})
+    racy_before = time.time_ns() - RACY_NS
     get = cached.get
     misses = {rel for rel, (key, _) in keys.items()
               if (hit := get(rel)) is None or hit[0] != key or not usable(hit[2], hit[3], at, HORIZON)

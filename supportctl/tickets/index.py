@@ -147,10 +147,20 @@ class Timelines:
         self.data = data
 
 
-def load_index(desk: Desk, files: dict[str, tuple[int, int]]) -> tuple[list[IndexEntry], list[SupportctlError]]:
-    """Every ticket's index entry (from `files`: path -> key, see desk/filekeys.py), re-parsing only files that changed."""
+def read_index(desk: Desk) -> dict:
+    """The listing index as saved: path -> (key, racy, payload)."""
+    return read_cache(desk.cache_dir / "tickets.marshal", CACHE_VERSION) or {}
+
+
+def load_index(desk: Desk, files: dict[str, tuple[int, int]], cache: dict | None = None
+               ) -> tuple[list[IndexEntry], list[SupportctlError]]:
+    """Every ticket's index entry (from `files`: path -> key, see desk/filekeys.py), re-parsing only files that changed.
+
+    `cache`: the saved index, when the caller read it already (`read_index`).
+    """
     cache_path = desk.cache_dir / "tickets.marshal"
-    cache = read_cache(cache_path, CACHE_VERSION) or {}
+    if cache is None:
+        cache = read_index(desk)
     racy_before = time.time_ns() - RACY_NS
     get = cache.get
     # A file is parsed again when its stat changed or when it was in the racy window

@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from typing import Callable, TypeVar
 
-from supportctl.desk.filekeys import file_keys
+from supportctl.desk.filekeys import file_keys_while
 from supportctl.desk.store import Desk, gc_paused, markdown_files
 from supportctl.errors import NotFound, SupportctlError, TicketFormatError, UsageError
 from supportctl.tickets.format import read_ticket
-from supportctl.tickets.index import IndexEntry, load_index
+from supportctl.tickets.index import IndexEntry, load_index, read_index
 from supportctl.tickets.model import Ticket
 
+T = TypeVar("T")
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
@@ -72,15 +74,22 @@ class TicketStore:
 
     def stat_keys(self) -> dict[str, tuple[int, int]]:
         """Every ticket file -> (a number that changes with the file, its mtime in ns): what caches key on."""
+        return self.stat_keys_while(lambda: None)[0]
+
+    def stat_keys_while(self, work: Callable[[], T]) -> tuple[dict[str, tuple[int, int]], T]:
+        """`stat_keys`, and what `work()` returns, run while git looks at the work tree (desk/filekeys.py)."""
         # Keys, not stat results: 100,000 of those held 45 MB. On a big desk git vouches
-        # for unchanged files (desk/filekeys.py) rather than 100,000 stats.
-        return file_keys(self.desk.root, self.desk.tickets_dir, self.desk.cache_dir)
+        # for unchanged files rather than 100,000 stats.
+        return file_keys_while(self.desk.root, self.desk.tickets_dir, self.desk.cache_dir, work)
 
     def load_index(self, keys: dict[str, tuple[int, int]] | None = None
                    ) -> tuple[list[IndexEntry], list[SupportctlError]]:
-        """Every ticket's index entry (tickets/index.py), re-parsing only files whose stat changed."""
+        """Every ticket's index entry (tickets/index.py), re-parsing only files that changed."""
         with gc_paused():
-            return load_index(self.desk, self.stat_keys() if keys is None else keys)
+            if keys is not None:
+                return load_index(self.desk, keys)
+            keys, cache = self.stat_keys_while(lambda: read_index(self.desk))
+            return load_index(self.desk, keys, cache)
 
     def load_all(self, *, with_bodies: bool = False) -> LoadResult:
         """Every ticket that parses, plus a problem for each one that does not.
