@@ -328,7 +328,7 @@ def list_cmd(
     """List tickets (closed ones only with --all or a status filter)."""
     import sys
 
-    from supportctl.services import tickets
+    from supportctl.services import ticket_reads as tickets
     from supportctl.tickets.query import Filter, entries_json_parts, entry_json
 
     flt = Filter(status=status, category=category, assignee=assignee, group=group, priority=priority, tag=tag,
@@ -367,9 +367,9 @@ def show(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Show a ticket: its fields and the whole conversation."""
-    from supportctl.tickets.index import json_value
-    from supportctl.services import tickets
-    from supportctl.tickets.actions import format_person
+    from supportctl.services import ticket_reads as tickets
+    from supportctl.tickets.people import format_person
+    from supportctl.tickets.jsonable import json_value
     from supportctl.tickets.query import ticket_json
 
     s = session(actor=False)
@@ -418,7 +418,7 @@ def log_cmd(
     json_: bool = JSON_OPTION,
 ) -> None:
     """Who changed a ticket and when: the records' own times, from git history."""
-    from supportctl.services import tickets
+    from supportctl.services import ticket_reads as tickets
 
     ses = session(actor=False)
     rel, entries = tickets.history(ses, ref)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
+
+try:   # the interpreter's own BLAKE2: `hashlib` loads OpenSSL first, 3-4 ms of every read command
+    from _blake2 import blake2b
+except ImportError:   # another Python
+    from hashlib import blake2b
 
 from supportctl.desk.store import regular_file
 from supportctl.services.session import Session
@@ -17,7 +21,7 @@ def engine_fingerprint(session: Session, version: str, code: tuple[str, ...]) ->
     """
     import supportctl
 
-    h = hashlib.blake2b(digest_size=16)
+    h = blake2b(digest_size=16)
     h.update(f"{version} {supportctl.__version__}".encode())
     try:
         h.update(session.desk.config_path.read_bytes())
@@ -51,7 +55,7 @@ def code_digest(package: Path, version: str, code: tuple[str, ...]) -> bytes:
         return (package.parent / f"{package.name}-{version}.dist-info" / "RECORD").read_bytes()
     except OSError:
         pass
-    h = hashlib.blake2b(digest_size=16)
+    h = blake2b(digest_size=16)
     for rel in code:
         path = package / rel
         for item in sorted(path.glob("*.py")) if path.is_dir() else [path]:

@@ -25,15 +25,16 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from supportctl.config.views import Config, Policy
 from supportctl.errors import ConfigError, SupportctlError
 from supportctl.sla.calendar import BusinessCalendar, DateOutOfRange, HolidayLookup, day_text, to_ts
 from supportctl.sla.policy import PolicyMatcher
 from supportctl.sla.results import CLOCKS, Clock, SlaFailure, TicketSla
-from supportctl.sla.timeline import Lifecycle, SlaTicket, Timeline, active_intervals, build_timeline
-from supportctl.tickets.replay import as_of
+
+if TYPE_CHECKING:   # imported when a ticket is evaluated: a result carried forward (sla/plan.py) needs the calendars only
+    from supportctl.sla.timeline import Lifecycle, SlaTicket, Timeline
 
 # How far from `now` a ticket's history and its deadlines may lie. Each
 # calendar's day table then spans at most twice this (well inside the
@@ -42,7 +43,7 @@ from supportctl.tickets.replay import as_of
 HORIZON_YEARS = 30
 HORIZON = HORIZON_YEARS * 366 * 86400
 
-T = TypeVar("T", bound=SlaTicket)
+T = TypeVar("T", bound="SlaTicket")
 
 
 def answered_late(cal: BusinessCalendar, active: list[tuple[int, int]], start: int, stop: int, target: int,
@@ -136,11 +137,19 @@ class SlaEngine:
         self.config = config
         self.holidays = holidays    # where `holidays_from` dates come from (default: the package)
         self.matchers = [PolicyMatcher(p, config) for p in config.sla.policies]
-        self.lifecycle = Lifecycle(config)
+        self._lifecycle: Lifecycle | None = None
         self._calendars: dict[str, BusinessCalendar] = {}
         # Per policy: (target, warning window) of each clock, looked up once per ticket.
         self._targets = {p.name: {name: (p.target(name), p.warn_seconds(name)) for name in CLOCKS}
                          for p in config.sla.policies}
+
+    @property
+    def lifecycle(self) -> Lifecycle:
+        if self._lifecycle is None:
+            from supportctl.sla.timeline import Lifecycle
+
+            self._lifecycle = Lifecycle(self.config)
+        return self._lifecycle
 
     def calendar(self, name: str) -> BusinessCalendar:
         cal = self._calendars.get(name)
@@ -164,6 +173,9 @@ class SlaEngine:
         Raises DateOutOfRange for a ticket whose history or deadlines lie more
         than HORIZON_YEARS from `now` (`try_evaluate` returns it instead).
         """
+        from supportctl.sla.timeline import build_timeline
+        from supportctl.tickets.replay import as_of
+
         now_ts = now if isinstance(now, int) else to_ts(now)
         # Judged as it was at `now`: its fields then choose the policy (a replay).
         then = as_of(ticket, now_ts)
@@ -237,6 +249,8 @@ class SlaEngine:
 
     def _fill(self, result: TicketSla, policy: Policy, timeline: Timeline,
               targets: dict[str, tuple[int | None, int]]) -> None:
+        from supportctl.sla.timeline import active_intervals
+
         cal = self.calendar(policy.calendar)
         now = timeline.now
         latest = now + HORIZON

@@ -19,18 +19,17 @@ from __future__ import annotations
 import functools
 import json
 import marshal
-import os
 import time
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
-from supportctl.base.yamlio import Ambiguous
 from supportctl.desk.filekeys import still_vouched
 from supportctl.desk.store import RACY_NS, Desk, in_workers, read_cache, write_cache
 from supportctl.errors import SupportctlError, TicketFormatError
 from supportctl.tickets.format import (bad_timestamp, check_event_body, decode_file, merged_source, parse_at, record_body,
                                        refuse_conflict, scan_records)
 from supportctl.tickets.fastmeta import load_meta_lines
+from supportctl.tickets.jsonable import plain
 from supportctl.tickets.frontmatter import split_front_matter
 from supportctl.tickets.model import Record, Ticket, TicketFields
 
@@ -236,7 +235,7 @@ def index_payload(path: Path, rel: str) -> tuple:
             records.append((kind, rid, at, author, role, body, ts))
         json_meta, dt_keys = {}, []
         for key, value in meta.items():
-            json_meta[key], is_dt = _plain(value)
+            json_meta[key], is_dt = plain(value)
             if is_dt:
                 dt_keys.append(key)
         # The fields are also kept as JSON text, encoded once here: a listing of
@@ -262,35 +261,6 @@ def index_payload(path: Path, rel: str) -> tuple:
     tail = f', "path": {json.dumps(rel)}, "messages": {messages}}}'
     return ("ok", meta_json, str(json_meta.get("status", "")), tuple(dt_keys), created, _epoch(meta.get("updated")),
             messages, latest, tail, marshal.dumps(tuple(records)))
-
-
-def _plain(value):
-    """A front-matter value as JSON-ready data; True when it was an aware datetime.
-
-    Called for every value of every ticket on a cold index build, so the
-    common types are tested first and by exact type.
-    """
-    kind = type(value)
-    if kind is str or kind is int or kind is bool or kind is float or value is None:
-        return value, False
-    if kind is datetime:
-        if value.tzinfo is None:
-            return value.isoformat(), False
-        return value.replace(microsecond=0).isoformat(), True
-    if kind is list:
-        return [_plain(v)[0] for v in value], False
-    if kind is dict:
-        return {str(k): _plain(v)[0] for k, v in value.items()}, False
-    if kind is date:
-        return value.isoformat(), False
-    if kind is Ambiguous:
-        return value.text, False
-    return str(value), False
-
-
-def json_value(value):
-    """A front-matter value as JSON-ready data (timestamps as ISO text), as the index keeps it."""
-    return _plain(value)[0]
 
 
 def _epoch(value) -> float:

@@ -110,7 +110,7 @@ def newest_first(field_name: str) -> bool:
 
 def ticket_json(ticket, config, *, full: bool = False) -> dict[str, Any]:
     """A ticket as JSON: every front-matter field, plus category and counts (and history when full)."""
-    from supportctl.tickets.index import json_value
+    from supportctl.tickets.jsonable import json_value
 
     data = {k: json_value(v) for k, v in ticket.meta.items()}
     data["category"] = config.lifecycle.category(ticket.status)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from supportctl.desk.filekeys import file_keys_while
 from supportctl.desk.store import Desk, gc_paused, markdown_files
 from supportctl.errors import NotFound, SupportctlError, TicketFormatError, UsageError
-from supportctl.tickets.format import read_ticket
-from supportctl.tickets.index import IndexEntry, load_index, read_index
 from supportctl.tickets.model import Ticket
+
+if TYPE_CHECKING:
+    from supportctl.tickets.index import IndexEntry
 
 T = TypeVar("T")
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
@@ -62,6 +63,8 @@ class TicketStore:
         raise NotFound(f"no ticket {ref!r}", hint="`supportctl ticket list` shows the tickets")
 
     def read(self, rel_path: str) -> Ticket:
+        from supportctl.tickets.format import read_ticket
+
         try:
             return read_ticket(self.desk.root / rel_path, rel_path)
         except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
@@ -85,6 +88,8 @@ class TicketStore:
     def load_index(self, keys: dict[str, tuple[int, int]] | None = None
                    ) -> tuple[list[IndexEntry], list[SupportctlError]]:
         """Every ticket's index entry (tickets/index.py), re-parsing only files that changed."""
+        from supportctl.tickets.index import load_index, read_index   # here: a carried SLA run needs no index
+
         with gc_paused():
             if keys is not None:
                 return load_index(self.desk, keys)

@@ -518,8 +518,10 @@ def test_earlier_late_answers_are_counted_the_same_on_a_long_history():
     now = ticket.records[-1].at + timedelta(minutes=1)
     clock = engine.evaluate(ticket, now).clocks["next_reply"]
     # Counted again the slow way: every interval walked from the first for every exchange.
-    timeline = engine_module.build_timeline(ticket, engine.config, to_ts(now), engine.lifecycle)
-    active, _ = engine_module.active_intervals(timeline, engine.config, resolution=False, lifecycle=engine.lifecycle)
+    from supportctl.sla.timeline import active_intervals, build_timeline
+
+    timeline = build_timeline(ticket, engine.config, to_ts(now), engine.lifecycle)
+    active, _ = active_intervals(timeline, engine.config, resolution=False, lifecycle=engine.lifecycle)
     cal = engine.calendar("office")
     slow = sum(1 for a, stop, _ in timeline.cycles[:-1]
                if engine_module.answered_late(cal, active, a, stop, clock.target))

@@ -122,7 +122,8 @@ def check_one_file(root: Path, case) -> str:
     from supportctl.tickets import actions
     from supportctl.tickets.checks import check_ticket
     from supportctl.tickets.format import parse_ticket
-    from supportctl.tickets.index import IndexEntry, index_payload, json_value
+    from supportctl.tickets.index import IndexEntry, index_payload
+    from supportctl.tickets.jsonable import json_value
 
     name, data = apply(root, case)
     rel = f"tickets/{name}"
