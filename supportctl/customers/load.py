@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from supportctl.customers.checks import check_customer, check_org, check_directory
 from supportctl.customers.match import Directory
 from supportctl.customers.model import CUSTOMERS_DIR, ORGS_DIR, Customer, Organization
 from supportctl.desk.store import read_cache, regular_file, write_cache
@@ -55,6 +54,9 @@ def _read_folder(root: Path, folder: str, problems: list[SupportctlError]) -> It
 
 def load_directory(root: Path) -> tuple[Directory, list[SupportctlError]]:
     """Every customer and organisation of a desk, and what `check` finds wrong with them."""
+    # Here: a read command whose customers did not change takes the directory from the cache.
+    from supportctl.customers.checks import check_customer, check_directory, check_org
+
     customers: dict[str, Customer] = {}
     orgs: dict[str, Organization] = {}
     problems: list[SupportctlError] = []

@@ -148,15 +148,11 @@ def _tickets_where(session: Session, directory, keep) -> tuple[list[dict[str, An
 
 
 def _nps_of(session: Session, customers: list) -> list[dict[str, Any]]:
-    from supportctl.customers.load import read_yaml
-    from supportctl.reports.nps import answers_of
+    from supportctl.services.reports import nps_by_file   # cached: no YAML while no customer file changed
 
-    out = []
-    for customer in customers:
-        data, _, problem = read_yaml(session.desk.root / customer.path, customer.path)
-        if problem is None:
-            out += [{"customer": customer.slug, "score": a.score, "comment": a.comment, "at": a.at}
-                    for a in answers_of(data)]
+    by_file, _ = nps_by_file(session)
+    out = [{"customer": customer.slug, "score": a.score, "comment": a.comment, "at": a.at}
+           for customer in customers for a in by_file.get(customer.path, [])]
     return sorted(out, key=lambda a: a["at"])
 
 

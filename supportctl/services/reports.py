@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -47,6 +46,8 @@ def at_revision(session: Session, rev: str | None) -> Iterator[tuple[Session, st
     if not rev:
         yield session, None, None
         return
+    import tempfile   # here: only a report of an earlier revision needs it
+
     from supportctl.desk import snapshot
     from supportctl.desk.store import Desk
 
@@ -65,7 +66,16 @@ def at_revision(session: Session, rev: str | None) -> Iterator[tuple[Session, st
 
 
 def _customer_answers(session: Session) -> tuple[list, list[SupportctlError]]:
-    """Every NPS answer in customers/*.yml (a file that does not parse is a problem, not a stop).
+    """Every NPS answer in customers/*.yml (a file that does not parse is a problem, not a stop)."""
+    by_file, problems = nps_by_file(session)
+    return [a for answers in by_file.values() for a in answers], problems
+
+
+NPS_CACHE_VERSION = 2   # the NPS answers' cache; by file since 2
+
+
+def nps_by_file(session: Session) -> tuple[dict[str, list], list[SupportctlError]]:
+    """Each customer file's NPS answers (path -> answers), and the files or entries left out.
 
     Kept in the cache under the stat of every customer file (as the customer
     directory is) and of the code that reads them: a report on a desk whose
@@ -79,28 +89,28 @@ def _customer_answers(session: Session) -> tuple[list, list[SupportctlError]]:
 
     files = files_key(session.desk.root)
     code = Path(nps.__file__).stat()
-    key = None if files is None else (files, code.st_mtime_ns, code.st_size, CACHE_VERSION)
+    key = None if files is None else (files, code.st_mtime_ns, code.st_size, NPS_CACHE_VERSION)
     path = session.desk.cache_dir / "nps.marshal"
     saved = read_cache(path, key) if key is not None else None
     if saved is not None:
-        return ([nps.NpsAnswer(*a) for a in saved[0]],
+        return ({rel: [nps.NpsAnswer(*a) for a in answers] for rel, answers in saved[0].items()},
                 [SupportctlError(message, path=rel, hint=hint) for message, rel, hint in saved[1]])
-    answers, problems = _read_customer_answers(session)
+    by_file, problems = _read_customer_answers(session)
     if key is not None:
-        write_cache(path, key, ([dataclasses.astuple(a) for a in answers],
+        write_cache(path, key, ({rel: [dataclasses.astuple(a) for a in answers] for rel, answers in by_file.items()},
                                 [(p.message, p.path, p.hint) for p in problems]))
-    return answers, problems
+    return by_file, problems
 
 
-def _read_customer_answers(session: Session) -> tuple[list, list[SupportctlError]]:
+def _read_customer_answers(session: Session) -> tuple[dict[str, list], list[SupportctlError]]:
     import yaml
 
     from supportctl.reports.nps import CUSTOMERS_DIR, read_answers
 
     folder = session.desk.root / CUSTOMERS_DIR
-    answers, problems = [], []
+    by_file, problems = {}, []
     if not folder.is_dir():
-        return answers, problems
+        return by_file, problems
     for path in sorted(folder.glob("*.yml")):     # customers/orgs/ holds organisations: no NPS there
         rel = path.relative_to(session.desk.root).as_posix()
         if not regular_file(session.desk.root, rel):
@@ -112,9 +122,10 @@ def _read_customer_answers(session: Session) -> tuple[list, list[SupportctlError
                                             hint="fix the YAML; its NPS answers are left out"))
             continue
         found, wrong = read_answers(data)
-        answers.extend(found)
+        if found:
+            by_file[rel] = found
         problems.extend(SupportctlError(why, path=rel, hint="fix the entry; it is left out of NPS") for why in wrong)
-    return answers, problems
+    return by_file, problems
 
 
 def _period(session: Session, since: str | None, until: str | None, now: int) -> tuple[int | None, int]:
@@ -172,12 +183,12 @@ def _fingerprint(session: Session) -> str:
 
 def _entry_key(entry) -> bytes | None:
     """A digest of what the index holds of a ticket (fields and the whole timeline), or None."""
-    import hashlib
+    from supportctl.services.fingerprint import blake2b
 
     if not hasattr(entry, "timeline"):
         return None
     timeline, meta = entry.timeline(), entry.meta_json
-    return hashlib.blake2b(meta.encode() + b"\0" + timeline, digest_size=16).digest()
+    return blake2b(meta.encode() + b"\0" + timeline, digest_size=16).digest()
 
 
 def _with_cache(session: Session, entries: list, eng, at: int) -> tuple[list, list]:

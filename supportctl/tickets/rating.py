@@ -16,7 +16,6 @@ from typing import Any
 
 from supportctl.config.views import Config
 from supportctl.errors import UsageError
-from supportctl.tickets.format import event_changes
 from supportctl.tickets.model import Change, Record, Ticket, new_record_id
 
 GOOD_BAD = ("good", "bad")
@@ -57,6 +56,8 @@ def rating_of(body: str) -> tuple[str | int, str | None] | None:
     """(rating, comment) when an event body records a rating, else None."""
     if "csat: " not in body:
         return None
+    from supportctl.tickets.format import event_changes   # here: only events that rate need it
+
     rating, comment = None, None
     for change in event_changes(body):
         if change.field == "csat" and change.op == "set" and change.new is not None:
