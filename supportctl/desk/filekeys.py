@@ -83,14 +83,19 @@ def _keys(root: Path, folder: Path, spec: str, path: Path, here: bool, saved: di
     dirs: dict[str, int] | None = None
     if saved and saved["dirs"] and _unchanged(saved["dirs"]):
         names = saved["names"]
+    elif saved is None:   # a small desk last time (most desks): stat while walking
+        dirs = {}
+        keyed = markdown_files(folder, root, key=stat_key, dirs=dirs)
+        if len(keyed) < GIT_FROM or not here:
+            return keyed
+        names = list(keyed)
     else:
         dirs = {}
         names = list(markdown_files(folder, root, stat=False, dirs=dirs))
-    if len(names) < GIT_FROM or not here:
+    if len(names) < GIT_FROM:   # the desk shrank
         if dirty:
             dirty.communicate()
-        if saved:
-            path.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
         return markdown_files(folder, root, key=stat_key)
     ids, index = _ids(root, spec, names, saved)
     try:

@@ -92,6 +92,10 @@ def test_small_desks_and_git_pointed_elsewhere_use_the_stat(desk, cli, big, monk
     assert _keys(desk)[rel] == _stat(desk, rel)      # one file: not worth starting git
     monkeypatch.setattr(filekeys, "GIT_FROM", 1)
     assert _keys(desk)[rel] == (_blob(desk, rel), VOUCHED)
+    kept = desk / ".supportctl" / "cache" / filekeys.KEYS_FILE
+    assert kept.exists()
+    monkeypatch.setattr(filekeys, "GIT_FROM", 2)      # the desk is small again: back to stat, nothing kept
+    assert _keys(desk)[rel] == _stat(desk, rel) and not kept.exists()
 
 
 def test_a_fresh_clone_with_the_cache_restored_parses_nothing(desk, cli, big, tmp_path, monkeypatch):
