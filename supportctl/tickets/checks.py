@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from supportctl.errors import SupportctlError
+from supportctl.tickets.frontmatter import rewrite_refusal
 from supportctl.tickets.model import CHANNELS, PRIORITIES, ROLES, Ticket
 from supportctl.tickets.people import person_problems
 
@@ -146,6 +147,10 @@ def ticket_problems(ticket: Ticket, config: Config, where: FrontMatterLines
     for key in REQUIRED:
         if key not in meta or meta[key] in (None, ""):
             add(f"missing {key}", f"add `{key}:` to the front matter")
+    refused = rewrite_refusal(ticket.fm_text)
+    if refused is not None:
+        problems.append(Problem(f"the front matter cannot be rewritten: {refused[0]}",
+                                "write spaces instead of tabs around keys and values", path=path, line=refused[1]))
     name = path[path.rfind("/") + 1:]
     dot = name.rfind(".")
     stem = name[:dot] if 0 < dot < len(name) - 1 else name   # Path.stem without building a Path

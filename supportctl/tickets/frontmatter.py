@@ -237,6 +237,25 @@ def _set_lines(fm_text: str, updates: dict[str, Any]) -> str | None:
     return fm_text
 
 
+def rewrite_refusal(fm_text: str) -> tuple[str, int] | None:
+    """Why a round-trip edit (`set_fields`) would refuse this front matter, and its line; None when it would not.
+
+    The fast loader reads a few tabs (`group\t: tier-2`) that the round-trip
+    parser refuses, so `check` asks the writer's own parser about a front
+    matter with a tab, before a command fails to write the ticket.
+    """
+    if "\t" not in fm_text:
+        return None
+    from supportctl.base.yamlio import rt_load
+
+    try:
+        rt_load(fm_text)
+    except Exception as exc:   # whatever ruamel raises: it is what `set_fields` would meet
+        mark = getattr(exc, "problem_mark", None)
+        return str(getattr(exc, "problem", None) or exc), (mark.line + 2) if mark is not None else 2
+    return None
+
+
 def set_fields(ticket: Ticket, updates: dict[str, Any]) -> None:
     """Change front-matter fields with a round-trip edit (comments and order survive)."""
     from supportctl.base.yamlio import rt_dump, rt_load

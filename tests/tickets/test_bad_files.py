@@ -114,3 +114,22 @@ def test_a_symlink_in_tickets_or_templates_is_never_followed_and_check_reports_i
     result = cli("check", "--json", ok=False)
     paths = {p["path"] for p in json.loads(result.stdout)}
     assert {"tickets/LINKED.md", "templates/elsewhere"} <= paths
+
+
+def test_a_tab_the_writer_cannot_keep_is_reported_by_check_with_its_line(desk, cli):
+    """libyaml reads `group\\t: tier-2`; the round-trip parser every write uses does not. `check` says so
+    (file and line) rather than a later reply failing; a tab inside a quoted value is fine."""
+    from tests.conftest import new_ticket
+
+    tid = new_ticket(cli, title="Tabs")
+    path = desk / "tickets" / f"{tid}.md"
+    text = path.read_text()
+    path.write_text(text.replace("title: Tabs", 'title: "Tabs\there"'))
+    assert cli("check", ok=None).exit_code == 0
+    cli("ticket", "note", tid, "-m", "A tab inside quotes is kept.")
+    text = path.read_text()
+    line = text.splitlines().index("priority: normal") + 1
+    path.write_text(text.replace("priority: normal", "priority\t: normal"))
+    result = cli("check", ok=False)
+    assert f"tickets/{tid}.md:{line}: the front matter cannot be rewritten" in result.stderr + result.stdout
+    assert "spaces instead of tabs" in result.stderr + result.stdout

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.tickets import fuzzkit
@@ -24,6 +24,7 @@ EXAMPLES = settings().max_examples
 # file here takes milliseconds, so 10 s only trips on a real blow-up.
 @settings(max_examples=EXAMPLES * 3, deadline=timedelta(seconds=10), suppress_health_check=list(HealthCheck))
 @given(case=fuzzkit.cases())
+@example(case=(0, [("bytes", 0.0625, b"\t")]))   # `group\t: tier-2`: read, but refused by the writer's parser
 def test_a_mutated_ticket_is_refused_or_works_everywhere(sample_template, case):
     """Library level, many examples: parse, index, check, SLA, lifecycle and a write of the one file."""
     fuzzkit.check_one_file(sample_template, case)
