@@ -1,5 +1,6 @@
 """The console script's entry point, kept free of imports so `--version` answers at once."""
 
+import os
 import sys
 
 
@@ -14,7 +15,33 @@ def main() -> None:
         sys.exit(merge_driver(*sys.argv[2:]))
     from supportctl.cli import main as cli_main
 
-    cli_main()
+    try:
+        cli_main()
+    except SystemExit as exc:
+        leave(exc.code)
+    leave(0)
+
+
+def leave(code: object) -> None:
+    """Exit with `code` as `sys.exit` would, without tearing the interpreter down.
+
+    Everything a command writes is written and closed by then (atomic
+    writes, the lock, git and worker processes), so freeing every module
+    and object one by one only costs time: 7-10 ms on each command, about
+    a seventh of importing Typer. Output is flushed first; a reader that
+    went away (`| head`) is not an error.
+    """
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):   # the reader closed the pipe; a stream already closed
+            pass
+    os._exit(code)
 
 
 def merge_driver(base: str, ours: str, theirs: str, path: str = "") -> int:
