@@ -10,13 +10,14 @@ calendar seconds and business seconds (None without an SLA policy).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from supportctl.sla.engine import SlaEngine
 from supportctl.sla.results import CLOCKS, utc_text
-from supportctl.sla.timeline import SlaTicket, build_timeline
-from supportctl.tickets.format import event_changes
 from supportctl.tickets.rating import rating_of
+
+if TYPE_CHECKING:   # the timeline and the parser load when a ticket's metrics are computed, not from the cache
+    from supportctl.sla.engine import SlaEngine
+    from supportctl.sla.timeline import SlaTicket
 
 TIMES = ("first_reply_time", "first_resolution_time", "full_resolution_time", "requester_wait_time",
          "agent_wait_time", "on_hold_time")
@@ -142,6 +143,8 @@ def fields_at(meta: dict[str, Any], rows: list[tuple[str, str, str, int, str]], 
     values = {name: meta.get(name) for name in TRACKED}
     kb = [str(k) for k in meta.get("kb") or [] if isinstance(k, str)]
     later = [body for kind, _, _, ts, body in rows if kind == "event" and ts > now]
+    if later:
+        from supportctl.tickets.format import event_changes
     for body in reversed(later):
         for change in reversed(event_changes(body)):
             if change.field in values and change.op == "set":
@@ -175,6 +178,8 @@ def ticket_metrics(ticket: SlaTicket, engine: SlaEngine, now: int) -> TicketMetr
 
     Raises what `SlaEngine.evaluate` raises for a ticket it cannot evaluate.
     """
+    from supportctl.sla.timeline import build_timeline
+
     rows = record_rows(ticket)
     ticket = _Read(ticket, rows)
     created = int(ticket.created_ts) or (rows[0][3] if rows else 0)
