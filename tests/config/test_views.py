@@ -119,8 +119,9 @@ def test_a_read_command_on_an_unchanged_desk_imports_no_yaml_and_no_config_model
         if ".git" not in path.parts and path.is_file():
             os.utime(path, (old, old))
     time.sleep(RACY_NS / 1e9 + 0.1)   # setting the mtime changed the ctime: let the caches trust it
-    code = ("import runpy, sys\nsys.argv = ['supportctl', *sys.argv[1:]]\n"
-            "try:\n    runpy.run_module('supportctl', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+    # The CLI's own entry (the console script leaves with os._exit, before anything could be printed).
+    code = ("import sys\nsys.argv = ['supportctl', *sys.argv[1:]]\nfrom supportctl.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "print(sorted(m for m in ('yaml', 'supportctl.config.model') if m in sys.modules), file=sys.stderr)")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     # The first runs fill the caches (the ticket index saves timelines when one first needs them).
