@@ -7,6 +7,7 @@ packages; the ticket index is tickets/index.py.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import fcntl
 import gc
@@ -412,6 +413,21 @@ def in_workers(work: Callable[[list], dict], items: list, *, parallel_from: int)
     for result in results:
         out.update(result)
     return out
+
+
+# What a command built for its whole run, left to the end of the process (see `keep_until_exit`).
+_KEPT: collections.deque = collections.deque(maxlen=8)
+
+
+def keep_until_exit(*objects: Any) -> None:
+    """Leave `objects` (a whole desk's index, say) referenced until the process ends.
+
+    The console script leaves with os._exit (console.py), so what is still
+    referenced then is never freed one object at a time: 0.07 s of a listing
+    of 100,000 tickets. git does the same (UNLEAK). Bounded, so a process
+    that runs many commands (the tests) keeps only the last few.
+    """
+    _KEPT.extend(objects)
 
 
 @contextlib.contextmanager

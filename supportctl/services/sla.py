@@ -73,16 +73,18 @@ def _desk(session: Session, eng, at: int, keep) -> Evaluated:
     desk of 100,000 tickets where nothing changed, neither the index nor the
     timelines are loaded.
     """
-    from supportctl.desk.store import gc_paused
+    from supportctl.desk.store import gc_paused, keep_until_exit
 
     with gc_paused():   # a hundred thousand results: nothing here forms cycles
-        return _carried(session, eng, at, keep)
+        out = _carried(session, eng, at, keep)
+    keep_until_exit(out)
+    return out
 
 
 def _carried(session: Session, eng, at: int, keep) -> Evaluated:
     import marshal
 
-    from supportctl.desk.store import RACY_NS, read_cache, write_cache
+    from supportctl.desk.store import RACY_NS, keep_until_exit, read_cache, write_cache
     from supportctl.services.fingerprint import engine_fingerprint
     from supportctl.sla.engine import HORIZON
     from supportctl.sla.plan import PLAN_VERSION, plan_of, plannable, result_at, usable
@@ -94,6 +96,7 @@ def _carried(session: Session, eng, at: int, keep) -> Evaluated:
     # A ticket in a category this command leaves out is not evaluated: its entry has no plan.
     # Read while git looks at the work tree.
     keys, cached = store.stat_keys_while(lambda: (read_cache(path, fingerprint) or {}) if fingerprint else {})
+    keep_until_exit(keys, cached)
     racy_before = time.time_ns() - RACY_NS
     get = cached.get
     misses = {rel for rel, (key, _) in keys.items()

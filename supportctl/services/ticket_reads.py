@@ -25,6 +25,7 @@ class Listing:
 def find(session: Session, flt, *, text: str | None = None, sort: str = "updated", reverse: bool = False,
          limit: int | None = None) -> Listing:
     """Tickets that pass a filter (and contain `text`), sorted, from the index."""
+    from supportctl.desk.store import keep_until_exit
     from supportctl.tickets.query import check_values, newest_first, sort_key
 
     key = sort_key(sort)
@@ -47,6 +48,7 @@ def find(session: Session, flt, *, text: str | None = None, sort: str = "updated
     kept.sort(key=key, reverse=newest_first(sort) != reverse)
     if limit is not None:
         kept = kept[:limit]
+    keep_until_exit(entries)
     return Listing(kept, problems, categories)
 
 

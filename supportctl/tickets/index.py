@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from supportctl.desk.filekeys import still_vouched
-from supportctl.desk.store import RACY_NS, Desk, in_workers, read_cache, write_cache
+from supportctl.desk.store import RACY_NS, Desk, in_workers, keep_until_exit, read_cache, write_cache
 from supportctl.errors import SupportctlError, TicketFormatError
 from supportctl.tickets.format import (bad_timestamp, check_event_body, decode_file, merged_source, parse_at, record_body,
                                        refuse_conflict, scan_records)
@@ -166,6 +166,7 @@ def load_index(desk: Desk, files: dict[str, tuple[int, int]], cache: dict | None
     # A file is parsed again when its key changed or when it was in the racy window
     # when last parsed (cached[1]); this loop runs once per file on every listing.
     stale = [rel for rel, (key, _) in files.items() if (cached := get(rel)) is None or cached[0] != key or cached[1]]
+    keep_until_exit(cache, files)
     if not stale and len(cache) == len(files):
         # Nothing changed (the usual case): the cache is already in path order.
         timelines = Timelines(desk, files, racy_before, {})

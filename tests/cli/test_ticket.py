@@ -344,6 +344,29 @@ def test_installed_console_script_runs(desk):
     assert usage.returncode == 2
 
 
+def test_the_console_script_flushes_its_output_and_leaves_quietly_when_the_reader_goes(desk, cli):
+    """It exits with os._exit (no interpreter teardown): all output must still arrive, and a reader
+    that stops early (`| head`) must not get a traceback."""
+    for n in range(40):
+        new_ticket(cli, title=f"Ticket number {n} with a title long enough to fill the pipe a little")
+    listed = console(desk, "ticket", "list", "--json")
+    assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 40
+    exe = Path(sys.executable).with_name("supportctl")
+    proc = subprocess.Popen([str(exe), "ticket", "list"], cwd=desk, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait() in (0, 1) and "Traceback" not in err and "Exception ignored" not in err
+
+
+def test_what_a_command_keeps_until_exit_is_bounded():
+    """A process that runs many commands (the tests, a server) keeps only the last few."""
+    from supportctl.desk import store
+
+    for n in range(20):
+        store.keep_until_exit([n])
+    assert len(store._KEPT) == store._KEPT.maxlen and store._KEPT[-1] == [19]
+
+
 def test_two_processes_writing_at_once_do_not_corrupt_the_desk(desk):
     made = console(desk, "ticket", "new", "--title", "Busy", "--from", "x@example.com", "-m", "hi")
     tid = made.stdout.strip()
