@@ -77,14 +77,14 @@ def _desk(session: Session, eng, at: int, keep) -> Evaluated:
 
     with gc_paused():   # a hundred thousand results: nothing here forms cycles
         out = _carried(session, eng, at, keep)
-    keep_until_exit(out)
+    keep_until_exit(out)   # alive to the end anyway: never freed one by one (the plans are, to spare memory)
     return out
 
 
 def _carried(session: Session, eng, at: int, keep) -> Evaluated:
     import marshal
 
-    from supportctl.desk.store import RACY_NS, keep_until_exit, read_cache, write_cache
+    from supportctl.desk.store import RACY_NS, read_cache, write_cache
     from supportctl.services.fingerprint import engine_fingerprint
     from supportctl.sla.engine import HORIZON
     from supportctl.sla.plan import PLAN_VERSION, plan_of, plannable, result_at, usable
@@ -96,7 +96,6 @@ def _carried(session: Session, eng, at: int, keep) -> Evaluated:
     # A ticket in a category this command leaves out is not evaluated: its entry has no plan.
     # Read while git looks at the work tree.
     keys, cached = store.stat_keys_while(lambda: (read_cache(path, fingerprint) or {}) if fingerprint else {})
-    keep_until_exit(keys, cached)
     racy_before = time.time_ns() - RACY_NS
     get = cached.get
     misses = {rel for rel, (key, _) in keys.items()
