@@ -32,7 +32,7 @@ REFRESH_FROM = 500
 VOUCHED = 0
 # The names found, the folders' mtimes and git's blob ids, kept between runs.
 KEYS_FILE = "filekeys.marshal"
-KEYS_VERSION = 2
+KEYS_VERSION = 3
 T = TypeVar("T")
 # Environment that moves git's index or work tree away from the desk's own: then stat is used.
 _GIT_PLACES = ("GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "GIT_COMMON_DIR")
@@ -115,21 +115,43 @@ def _keys(root: Path, folder: Path, spec: str, path: Path, here: bool, saved: di
             ids = None
         if ids is None or again.returncode != 0:
             return _stat_each(root, names)
+    digest = _digest(names) if dirs is not None else saved["digest"]
     if dirs is not None or index != saved["index"]:
         write_cache(path, (KEYS_VERSION, spec), {"dirs": _lasting(dirs) if dirs is not None else saved["dirs"],
-                                                 "names": names, "ids": ids, "index": index})
+                                                 "names": names, "digest": digest, "ids": ids, "index": index})
     # Built whole, then mended: a lookup per file cost more than the rest of this function.
-    keys = dict(zip(names, [(blob, VOUCHED) for blob in ids]))
+    keys = FileKeys(zip(names, [(blob, VOUCHED) for blob in ids]))
     unvouched = {os.fsdecode(rel) for rel in out.split(b"\0") if rel}
     unvouched.update(rel for rel, blob in zip(names, ids) if blob is None)
+    unvouched.intersection_update(keys)   # not a ticket file (a README), or one deleted since
+    if not unvouched:
+        # Every file as git's index has it: the same names and the same index mean the same keys.
+        keys.token = (digest, index)
     base = str(root) + os.sep
     for rel in unvouched:
-        if rel in keys:
-            try:
-                keys[rel] = stat_key(os.lstat(base + rel))
-            except FileNotFoundError:   # removed since the walk
-                del keys[rel]
+        try:
+            keys[rel] = stat_key(os.lstat(base + rel))
+        except FileNotFoundError:   # removed since the walk
+            del keys[rel]
     return keys
+
+
+class FileKeys(dict):
+    """`file_keys`'s answer, with a token when every file is vouched for by git.
+
+    Equal tokens mean equal keys, so a cache saved with the token it was
+    checked against needs no check of its entries one by one (0.08 s on
+    100,000 files). None when any file is keyed by its stat.
+    """
+
+    token: tuple | None = None
+
+
+def _digest(names: list[str]) -> bytes:
+    """What tells one list of names from another, kept with them."""
+    from hashlib import blake2b   # here: only a walk of a big desk needs it
+
+    return blake2b("\0".join(names).encode("utf-8", "surrogateescape"), digest_size=16).digest()
 
 
 def still_vouched(root: Path, rels: list[str], keys: dict[str, tuple[int, int]]) -> None:
@@ -154,6 +176,8 @@ def still_vouched(root: Path, rels: list[str], keys: dict[str, tuple[int, int]])
     for rel in vouched:
         if rel in moved:
             keys[rel] = (keys[rel][0], now)
+            if isinstance(keys, FileKeys):
+                keys.token = None
 
 
 def _refresh(root: Path) -> bool:

@@ -370,6 +370,12 @@ def markdown_files(folder: Path, base: Path, *, stat: bool = True, skip: tuple[s
 
 def read_cache(path: Path, key: Any) -> Any:
     """What `write_cache` kept at `path` under `key`; None when it is missing, unreadable or kept under another key."""
+    kept = read_cache_entry(path)
+    return kept[1] if kept is not None and kept[0] == key else None
+
+
+def read_cache_entry(path: Path) -> tuple[Any, Any] | None:
+    """(key, value) as `write_cache` kept them at `path`; None when missing or unreadable."""
     try:
         # loads() on the bytes: load() on a file object reads item by item
         # and took 5x longer on a 10,000-ticket index.
@@ -377,7 +383,7 @@ def read_cache(path: Path, key: Any) -> Any:
             saved, value = marshal.loads(fh.read())
     except Exception:  # missing, truncated, another layout or another Python: rebuild
         return None
-    return value if saved == key else None
+    return saved, value
 
 
 def write_cache(path: Path, key: Any, value: Any) -> None:

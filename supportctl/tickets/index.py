@@ -24,7 +24,8 @@ from datetime import datetime
 from pathlib import Path
 
 from supportctl.desk.filekeys import still_vouched
-from supportctl.desk.store import RACY_NS, Desk, in_workers, keep_until_exit, read_cache, write_cache
+from supportctl.desk.store import (RACY_NS, Desk, in_workers, keep_until_exit, read_cache, read_cache_entry,
+                                   write_cache)
 from supportctl.errors import SupportctlError, TicketFormatError
 from supportctl.tickets.format import (bad_timestamp, check_event_body, decode_file, merged_source, parse_at, record_body,
                                        refuse_conflict, scan_records)
@@ -147,28 +148,43 @@ class Timelines:
         self.data = data
 
 
-def read_index(desk: Desk) -> dict:
-    """The listing index as saved: path -> (key, racy, payload)."""
-    return read_cache(desk.cache_dir / "tickets.marshal", CACHE_VERSION) or {}
+def read_index(desk: Desk) -> tuple[dict, tuple | None]:
+    """The listing index as saved (path -> (key, racy, payload)), and the token of the keys it was checked
+    against (desk/filekeys.py `FileKeys`), if any."""
+    kept = read_cache_entry(desk.cache_dir / "tickets.marshal")
+    if kept is None:
+        return {}, None
+    saved, cache = kept
+    if saved == CACHE_VERSION:
+        return cache, None
+    if isinstance(saved, tuple) and len(saved) == 2 and saved[0] == CACHE_VERSION:
+        return cache, saved[1]
+    return {}, None
 
 
-def load_index(desk: Desk, files: dict[str, tuple[int, int]], cache: dict | None = None
+def load_index(desk: Desk, files: dict[str, tuple[int, int]], saved: tuple[dict, tuple | None] | None = None
                ) -> tuple[list[IndexEntry], list[SupportctlError]]:
     """Every ticket's index entry (from `files`: path -> key, see desk/filekeys.py), re-parsing only files that changed.
 
-    `cache`: the saved index, when the caller read it already (`read_index`).
+    `saved`: the saved index and its token, when the caller read them already (`read_index`).
     """
     cache_path = desk.cache_dir / "tickets.marshal"
-    if cache is None:
-        cache = read_index(desk)
+    cache, checked = read_index(desk) if saved is None else saved
+    token = getattr(files, "token", None)
     racy_before = time.time_ns() - RACY_NS
     get = cache.get
     # A file is parsed again when its key changed or when it was in the racy window
-    # when last parsed (cached[1]); this loop runs once per file on every listing.
-    stale = [rel for rel, (key, _) in files.items() if (cached := get(rel)) is None or cached[0] != key or cached[1]]
+    # when last parsed (cached[1]); this loop runs once per file on every listing,
+    # unless every key is as when the index was last checked (the same token).
+    stale = [] if token is not None and token == checked else [
+        rel for rel, (key, _) in files.items() if (cached := get(rel)) is None or cached[0] != key or cached[1]]
     keep_until_exit(cache, files)
     if not stale and len(cache) == len(files):
         # Nothing changed (the usual case): the cache is already in path order.
+        if token is not None and token != checked:
+            # Checked entry by entry against keys git vouches for: saved with their token, the
+            # next command skips the check (a rewrite once after git's index changes).
+            write_cache(cache_path, (CACHE_VERSION, token), cache)
         timelines = Timelines(desk, files, racy_before, {})
         entries = [IndexEntry(rel, item[2], timelines) for rel, item in cache.items() if item[2][0] == "ok"]
         problems = [] if len(entries) == len(cache) else [
@@ -198,7 +214,9 @@ def load_index(desk: Desk, files: dict[str, tuple[int, int]], cache: dict | None
         else:
             entries.append(IndexEntry(rel, payload, timelines))
     if changed:
-        write_cache(cache_path, CACHE_VERSION, fresh)
+        # With the token of the keys it holds, when each of them is git's blob id (none racy).
+        token = getattr(files, "token", None)
+        write_cache(cache_path, CACHE_VERSION if token is None else (CACHE_VERSION, token), fresh)
     if len(fresh_timelines) >= SAVE_TIMELINES_FROM or (fresh_timelines and not cache):
         timelines.load()   # a cold build: save the timelines now rather than parse them again later
     return entries, problems

@@ -93,8 +93,8 @@ class TicketStore:
         with gc_paused():
             if keys is not None:
                 return load_index(self.desk, keys)
-            keys, cache = self.stat_keys_while(lambda: read_index(self.desk))
-            return load_index(self.desk, keys, cache)
+            keys, saved = self.stat_keys_while(lambda: read_index(self.desk))
+            return load_index(self.desk, keys, saved)
 
     def load_all(self, *, with_bodies: bool = False) -> LoadResult:
         """Every ticket that parses, plus a problem for each one that does not.

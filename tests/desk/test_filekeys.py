@@ -175,3 +175,46 @@ def test_a_copied_desk_has_git_refresh_its_stat_cache_once(desk, cli, big, tmp_p
     keys = _keys(copy)
     assert keys[rels[0]] == _stat(copy, rels[0])
     assert keys[rels[1]] == (_blob(copy, rels[1]), VOUCHED) and keys[rels[2]] == (_blob(copy, rels[2]), VOUCHED)
+
+
+def test_the_token_is_the_same_only_while_every_key_is(desk, cli, big):
+    """Equal tokens let the index skip checking 100,000 keys: anything that changes a key must change
+    the token or leave none."""
+    a = f"tickets/{new_ticket(cli, title='A')}.md"
+    new_ticket(cli, title="B")
+    _age_folders(desk)
+    first = _keys(desk)
+    again = _keys(desk)
+    assert first.token is not None and again.token == first.token and again == first
+    (desk / a).write_text((desk / a).read_text() + "\nEdited.\n")
+    assert _keys(desk).token is None                       # a file git does not vouch for
+    git(desk, "checkout", "--", a)
+    back = _keys(desk)
+    assert back == first and back.token is not None
+    (desk / "tickets" / "NEW001.md").write_text("---\ntitle: x\n---\n")
+    assert _keys(desk).token is None                       # a file git does not know
+    git(desk, "add", "tickets/NEW001.md")
+    git(desk, "commit", "-qm", "new")
+    _age_folders(desk)
+    committed = _keys(desk)
+    assert committed.token not in (None, first.token) and set(committed) == set(first) | {"tickets/NEW001.md"}
+    (desk / a).write_text((desk / a).read_text() + "\nCommitted edit.\n")   # the same names, another blob
+    git(desk, "commit", "-qam", "edit")
+    edited = _keys(desk)
+    assert edited[a] != committed[a] and edited.token not in (None, committed.token)
+
+
+def test_the_index_is_saved_with_the_token_it_was_checked_against(desk, cli, big):
+    from supportctl.tickets.index import read_index
+
+    new_ticket(cli, title="A")
+    _age_folders(desk)
+    store = TicketStore(Desk(desk))
+    store.load_index()
+    keys = store.stat_keys()
+    store.load_index()
+    assert read_index(Desk(desk))[1] == keys.token is not None
+    # A token the index was not checked against is no shortcut: an edit is still seen.
+    rel = next(iter(keys))
+    (desk / rel).write_text((desk / rel).read_text().replace("title: A", "title: Edited"))
+    assert [e.meta["title"] for e in store.load_index()[0]] == ["Edited"]
