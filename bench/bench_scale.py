@@ -78,7 +78,9 @@ def desk_of(size: int, desks: Path) -> Path:
 
 
 def copy_desk(src: Path, dest: Path) -> Path:
-    subprocess.run(["cp", "-a", str(src), str(dest)], check=True)
+    # The desk itself, not a link to it (`--desks` may hold links to desks built elsewhere):
+    # writes must never reach the built desk.
+    subprocess.run(["cp", "-a", str(src.resolve()), str(dest)], check=True)
     old = time.time() - 3600
     for entry in os.scandir(dest / "tickets"):
         os.utime(entry.path, (old, old))
