@@ -18,7 +18,7 @@ import os
 import subprocess
 import time
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Callable, Iterable, TypeVar
 
 from supportctl.desk.store import RACY_NS, STATE_DIR, markdown_files, read_cache, write_cache
 
@@ -65,7 +65,7 @@ def file_keys_while(root: Path, folder: Path, cache_dir: Path, work: Callable[[]
     try:
         # A big desk last time: git starts first and checks the work tree on its own threads
         # while this process does `work` and finds the names.
-        dirty = _git(root, "diff-files", "--name-only", "-z", "--", spec) if saved else None
+        dirty = _diff_files(root, spec) if saved else None
     except OSError:
         dirty, saved = None, None
     try:
@@ -99,7 +99,7 @@ def _keys(root: Path, folder: Path, spec: str, path: Path, here: bool, saved: di
         return markdown_files(folder, root, key=stat_key)
     ids, index = _ids(root, spec, names, saved)
     try:
-        dirty = dirty or _git(root, "diff-files", "--name-only", "-z", "--", spec)
+        dirty = dirty or _diff_files(root, spec)
         out, _ = dirty.communicate()
     except OSError:
         ids = None
@@ -109,7 +109,7 @@ def _keys(root: Path, folder: Path, spec: str, path: Path, here: bool, saved: di
         # Git's own stat cache was stale (a copied or restored desk): refreshed once, it vouches again.
         ids, index = _ids(root, spec, names, saved)
         try:
-            again = _git(root, "diff-files", "--name-only", "-z", "--", spec)
+            again = _diff_files(root, spec)
             out, _ = again.communicate()
         except OSError:
             ids = None
@@ -121,18 +121,16 @@ def _keys(root: Path, folder: Path, spec: str, path: Path, here: bool, saved: di
                                                  "names": names, "digest": digest, "ids": ids, "index": index})
     # Built whole, then mended: a lookup per file cost more than the rest of this function.
     keys = FileKeys(zip(names, [(blob, VOUCHED) for blob in ids]))
-    unvouched = {os.fsdecode(rel) for rel in out.split(b"\0") if rel}
+    unvouched = _paths(out)
     unvouched.update(rel for rel, blob in zip(names, ids) if blob is None)
     unvouched.intersection_update(keys)   # not a ticket file (a README), or one deleted since
     if not unvouched:
         # Every file as git's index has it: the same names and the same index mean the same keys.
         keys.token = (digest, index)
-    base = str(root) + os.sep
-    for rel in unvouched:
-        try:
-            keys[rel] = stat_key(os.lstat(base + rel))
-        except FileNotFoundError:   # removed since the walk
-            del keys[rel]
+    stat_ed = _stat_each(root, unvouched)
+    keys.update(stat_ed)
+    for rel in unvouched.difference(stat_ed):   # removed since the walk
+        del keys[rel]
     return keys
 
 
@@ -166,12 +164,12 @@ def still_vouched(root: Path, rels: list[str], keys: dict[str, tuple[int, int]])
     # Many paths: one look at the folder is cheaper than a command line of paths.
     spec = vouched if len(vouched) <= 100 else sorted({rel.split("/", 1)[0] for rel in vouched})
     try:
-        proc = _git(root, "diff-files", "--name-only", "-z", "--", *spec)
+        proc = _diff_files(root, *spec)
         out, _ = proc.communicate()
         failed = proc.returncode != 0
     except OSError:
         out, failed = b"", True
-    moved = set(vouched) if failed else {os.fsdecode(rel) for rel in out.split(b"\0") if rel}
+    moved = set(vouched) if failed else _paths(out)
     now = time.time_ns()
     for rel in vouched:
         if rel in moved:
@@ -214,7 +212,8 @@ def _lasting(dirs: dict[str, int]) -> dict[str, int] | None:
     return None if any(mtime >= racy_after for mtime in dirs.values()) else dirs
 
 
-def _stat_each(root: Path, names: list[str]) -> dict[str, tuple[int, int]]:
+def _stat_each(root: Path, names: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """`stat_key` of each of `names` that still exists."""
     base = str(root) + os.sep
     keys = {}
     for rel in names:
@@ -259,6 +258,15 @@ def _ids(root: Path, spec: str, names: list[str], saved: dict | None) -> tuple[l
         if line[:2] == b"H " and line[49:52] == b" 0\t":
             blobs[os.fsdecode(line[52:])] = int(line[9:24], 16)
     return [blobs.get(rel) for rel in names], index
+
+
+def _diff_files(root: Path, *specs: str) -> subprocess.Popen:
+    """`git diff-files` started on `specs`: the files that differ from git's index, NUL-separated (`_paths`)."""
+    return _git(root, "diff-files", "--name-only", "-z", "--", *specs)
+
+
+def _paths(out: bytes) -> set[str]:
+    return {os.fsdecode(rel) for rel in out.split(b"\0") if rel}
 
 
 def _git(root: Path, *args: str) -> subprocess.Popen:

@@ -78,18 +78,20 @@ def nps_by_file(session: Session) -> tuple[dict[str, list], list[SupportctlError
     """Each customer file's NPS answers (path -> answers), and the files or entries left out.
 
     Kept in the cache under the stat of every customer file (as the customer
-    directory is) and of the code that reads them: a report on a desk whose
-    customers did not change parses no YAML (importing PyYAML alone is ~20 ms).
+    directory is) and the code that reads them (`code_digest`): a report on a
+    desk whose customers did not change parses no YAML (PyYAML alone is ~20 ms).
     """
     import dataclasses
 
+    import supportctl
     from supportctl.customers.load import files_key
     from supportctl.desk.store import read_cache, write_cache
     from supportctl.reports import nps
+    from supportctl.services.fingerprint import code_digest
 
     files = files_key(session.desk.root)
-    code = Path(nps.__file__).stat()
-    key = None if files is None else (files, code.st_mtime_ns, code.st_size, NPS_CACHE_VERSION)
+    code = code_digest(Path(supportctl.__file__).parent, supportctl.__version__, ("reports/nps.py",))
+    key = None if files is None else (files, code, NPS_CACHE_VERSION)
     path = session.desk.cache_dir / "nps.marshal"
     saved = read_cache(path, key) if key is not None else None
     if saved is not None:

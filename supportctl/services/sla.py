@@ -39,7 +39,7 @@ class Evaluated:
 
 
 # Each ticket's SLA result as a plan (sla/plan.py), kept beside the index between runs, and
-# the code whose change must drop them (besides PLAN_VERSION); their files' stats count.
+# the code whose change must drop them (besides PLAN_VERSION), as fingerprint.code_digest counts it.
 PLANS_FILE = "sla-plans.marshal"
 PLANS_CODE = ("sla", "config", "customers", "tickets/replay.py", "tickets/format.py", "tickets/index.py",
               "services/sla.py")
@@ -137,13 +137,18 @@ def _carried(session: Session, eng, at: int, keep) -> Evaluated:
         write_cache(path, fingerprint, dict(sorted(saved.items())))   # in path order, as the results
     results, tickets = [], []
     nows: dict = {}   # calendar -> its working time at `at`, asked once
+
+    def carry(rel: str, hit: tuple) -> None:
+        _, kind, _, _, plan, fired = hit
+        if keep(kind):
+            result = result_at(marshal.loads(plan), at, eng, nows)
+            tickets.append(Known(rel, result.id, fired))
+            results.append(result)
+
     if saved is cached:
         # Nothing changed (the usual case on a big desk): every plan, already in path order.
-        for rel, (_, kind, _, _, plan, fired) in cached.items():
-            if keep(kind):
-                result = result_at(marshal.loads(plan), at, eng, nows)
-                tickets.append(Known(rel, result.id, fired))
-                results.append(result)
+        for rel, hit in cached.items():
+            carry(rel, hit)
         return Evaluated(at, results, tickets, problems)
     for rel in sorted(keys):
         got = fresh.get(rel)
@@ -151,11 +156,7 @@ def _carried(session: Session, eng, at: int, keep) -> Evaluated:
             tickets.append(got[0])
             results.append(got[1])
         elif rel not in misses:
-            _, kind, _, _, plan, fired = cached[rel]
-            if keep(kind):
-                result = result_at(marshal.loads(plan), at, eng, nows)
-                tickets.append(Known(rel, result.id, fired))
-                results.append(result)
+            carry(rel, cached[rel])
     return Evaluated(at, results, tickets, problems)
 
 
