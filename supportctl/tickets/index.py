@@ -176,7 +176,7 @@ def load_index(desk: Desk, files: dict[str, tuple[int, int]], saved: tuple[dict,
     # A file is parsed again when its key changed or when it was in the racy window
     # when last parsed (cached[1]); this loop runs once per file on every listing,
     # unless every key is as when the index was last checked (the same token).
-    stale = [] if token is not None and token == checked else [
+    stale = [] if token is not None and token == checked and len(cache) == len(files) else [
         rel for rel, (key, _) in files.items() if (cached := get(rel)) is None or cached[0] != key or cached[1]]
     keep_until_exit(cache, files)
     if not stale and len(cache) == len(files):
