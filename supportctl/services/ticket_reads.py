@@ -32,7 +32,9 @@ def find(session: Session, flt, *, text: str | None = None, sort: str = "updated
     check_values(session.config, status=flt.status, category=flt.category, priority=flt.priority,
                  channel=flt.channel, group=flt.group)
     categories = session.desk.state_categories()
-    entries, problems = session.tickets.load_index()
+    # Newest activity first is the default order, and the order the index keeps.
+    by_recency = sort == "updated"
+    entries, problems = session.tickets.load_index(recent=by_recency)
     # `--all` with no filter keeps every entry: no call per ticket on a 100,000-ticket listing.
     everything = flt.all and not (flt.status or flt.category or flt.narrows)
     kept = entries if everything else [t for t in entries if flt.keeps(t, categories)]
@@ -44,8 +46,10 @@ def find(session: Session, flt, *, text: str | None = None, sort: str = "updated
     if text:
         needle = text.lower()
         kept = [t for t in kept if needle in t.title.lower() or needle in _full_text(session, t.path)]
-    # Newest activity first by default; priority sorts urgent first.
-    kept.sort(key=key, reverse=newest_first(sort) != reverse)
+    # Newest activity first by default; priority sorts urgent first. Sorting is stable, so
+    # ties stay in path order either way.
+    if not (by_recency and not reverse):
+        kept.sort(key=key, reverse=newest_first(sort) != reverse)
     if limit is not None:
         kept = kept[:limit]
     keep_until_exit(entries)

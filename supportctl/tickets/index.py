@@ -12,6 +12,11 @@ It is two files, because most commands need only one of them:
 JSON text, status, times, counts), `timelines.marshal` each ticket's
 records, which only the SLA clocks, reports and automations read. A listing
 of 100,000 tickets then loads a third of the bytes and builds no dicts.
+
+`tickets.marshal` also keeps the entries newest activity first, ahead of
+the map by path, so that marshal lays them out in memory in the order a
+default listing reads them: spliced in that order, 100,000 entries took
+half the time of the same entries scattered by path.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from supportctl.tickets.frontmatter import split_front_matter
 from supportctl.tickets.jsonable import plain
 from supportctl.tickets.model import Record, Ticket, TicketFields
 
-CACHE_VERSION = 15
+CACHE_VERSION = 16
 # Below this many files to parse, starting worker processes costs more than it saves
 # (on 2 cores: 1,000 files 0.21 -> 0.18 s with workers, 500 files 0.14 -> 0.12 s).
 PARALLEL_FROM = 500
@@ -148,28 +153,34 @@ class Timelines:
         self.data = data
 
 
-def read_index(desk: Desk) -> tuple[dict, tuple | None]:
-    """The listing index as saved (path -> (key, racy, payload)), and the token of the keys it was checked
-    against (desk/filekeys.py `FileKeys`), if any."""
+def read_index(desk: Desk) -> tuple[dict, tuple | None, tuple[list, list]]:
+    """The listing index as saved: path -> (key, racy, payload); the token of the keys it was checked
+    against (desk/filekeys.py `FileKeys`), if any; and the parsed entries newest activity first, as
+    (paths, payloads)."""
     kept = read_cache_entry(desk.cache_dir / "tickets.marshal")
     if kept is None:
-        return {}, None
-    saved, cache = kept
+        return {}, None, ([], [])
+    saved, value = kept
     if saved == CACHE_VERSION:
-        return cache, None
-    if isinstance(saved, tuple) and len(saved) == 2 and saved[0] == CACHE_VERSION:
-        return cache, saved[1]
-    return {}, None
+        token = None
+    elif isinstance(saved, tuple) and len(saved) == 2 and saved[0] == CACHE_VERSION:
+        token = saved[1]
+    else:
+        return {}, None, ([], [])
+    paths, payloads, cache = value
+    return cache, token, (paths, payloads)
 
 
-def load_index(desk: Desk, files: dict[str, tuple[int, int]], saved: tuple[dict, tuple | None] | None = None
+def load_index(desk: Desk, files: dict[str, tuple[int, int]], saved: tuple | None = None, *, recent: bool = False
                ) -> tuple[list[IndexEntry], list[SupportctlError]]:
     """Every ticket's index entry (from `files`: path -> key, see desk/filekeys.py), re-parsing only files that changed.
 
-    `saved`: the saved index and its token, when the caller read them already (`read_index`).
+    Entries come in path order, or with `recent` newest activity (`updated`)
+    first, ties in path order, as a default listing shows them. `saved`: the
+    saved index, when the caller read it already (`read_index`).
     """
     cache_path = desk.cache_dir / "tickets.marshal"
-    cache, checked = read_index(desk) if saved is None else saved
+    cache, checked, by_recency = read_index(desk) if saved is None else saved
     token = getattr(files, "token", None)
     racy_before = time.time_ns() - RACY_NS
     get = cache.get
@@ -184,9 +195,10 @@ def load_index(desk: Desk, files: dict[str, tuple[int, int]], saved: tuple[dict,
         if token is not None and token != checked:
             # Checked entry by entry against keys git vouches for: saved with their token, the
             # next command skips the check (a rewrite once after git's index changes).
-            write_cache(cache_path, (CACHE_VERSION, token), cache)
+            _save(cache_path, token, cache, by_recency)
         timelines = Timelines(desk, files, racy_before, {})
-        entries = [IndexEntry(rel, item[2], timelines) for rel, item in cache.items() if item[2][0] == "ok"]
+        entries = ([IndexEntry(rel, payload, timelines) for rel, payload in zip(*by_recency)] if recent else
+                   [IndexEntry(rel, item[2], timelines) for rel, item in cache.items() if item[2][0] == "ok"])
         problems = [] if len(entries) == len(cache) else [
             TicketFormatError(p[1], p[2], path=rel, line=p[3]) for rel, (_, _, p) in cache.items() if p[0] == "error"]
         return entries, problems
@@ -196,6 +208,7 @@ def load_index(desk: Desk, files: dict[str, tuple[int, int]], saved: tuple[dict,
     timelines = Timelines(desk, files, racy_before, fresh_timelines)
     changed = len(cache) != len(files)
     fresh: dict[str, tuple] = {}
+    ok: list[tuple[str, tuple]] = []
     entries: list[IndexEntry] = []
     problems: list[SupportctlError] = []
     for rel in sorted(files):
@@ -213,13 +226,31 @@ def load_index(desk: Desk, files: dict[str, tuple[int, int]], saved: tuple[dict,
             problems.append(TicketFormatError(payload[1], payload[2], path=rel, line=payload[3]))
         else:
             entries.append(IndexEntry(rel, payload, timelines))
+            ok.append((rel, stored))
     if changed:
+        # Newest activity first; sorted() is stable, so ties stay in path order.
+        ok.sort(key=_updated, reverse=True)
         # With the token of the keys it holds, when each of them is git's blob id (none racy).
-        token = getattr(files, "token", None)
-        write_cache(cache_path, CACHE_VERSION if token is None else (CACHE_VERSION, token), fresh)
+        _save(cache_path, getattr(files, "token", None), fresh, ([rel for rel, _ in ok], [p for _, p in ok]))
     if len(fresh_timelines) >= SAVE_TIMELINES_FROM or (fresh_timelines and not cache):
         timelines.load()   # a cold build: save the timelines now rather than parse them again later
+    if recent:
+        entries.sort(key=_entry_updated, reverse=True)
     return entries, problems
+
+
+def _updated(item: tuple[str, tuple]) -> float:
+    return item[1][5]
+
+
+def _entry_updated(entry: IndexEntry) -> float:
+    return entry.updated_ts
+
+
+def _save(path: Path, token: tuple | None, cache: dict, by_recency: tuple[list, list]) -> None:
+    # The entries newest first go ahead of the map: marshal builds objects in the order it
+    # meets them, and the map refers to the same payloads.
+    write_cache(path, CACHE_VERSION if token is None else (CACHE_VERSION, token), (*by_recency, cache))
 
 
 def parse_many(root: Path, rels: list[str]) -> dict[str, tuple]:

@@ -85,16 +85,19 @@ class TicketStore:
         # for unchanged files rather than 100,000 stats.
         return file_keys_while(self.desk.root, self.desk.tickets_dir, self.desk.cache_dir, work)
 
-    def load_index(self, keys: dict[str, tuple[int, int]] | None = None
+    def load_index(self, keys: dict[str, tuple[int, int]] | None = None, *, recent: bool = False
                    ) -> tuple[list[IndexEntry], list[SupportctlError]]:
-        """Every ticket's index entry (tickets/index.py), re-parsing only files that changed."""
+        """Every ticket's index entry (tickets/index.py), re-parsing only files that changed.
+
+        In path order, or with `recent` newest activity first (ties in path order).
+        """
         from supportctl.tickets.index import load_index, read_index   # here: a carried SLA run needs no index
 
         with gc_paused():
             if keys is not None:
-                return load_index(self.desk, keys)
+                return load_index(self.desk, keys, recent=recent)
             keys, saved = self.stat_keys_while(lambda: read_index(self.desk))
-            return load_index(self.desk, keys, saved)
+            return load_index(self.desk, keys, saved, recent=recent)
 
     def load_all(self, *, with_bodies: bool = False) -> LoadResult:
         """Every ticket that parses, plus a problem for each one that does not.

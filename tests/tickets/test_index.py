@@ -139,3 +139,46 @@ def test_a_ticket_deleted_leaves_the_timelines(desk, cli, keys_by):
 
     _, saved = marshal.loads((desk / ".supportctl" / "cache" / "timelines.marshal").read_bytes())
     assert set(saved) == {f"tickets/{a}.md"}
+
+
+def test_entries_newest_first_match_a_sort_of_the_path_order_through_edits(desk, cli, keys_by):
+    """The index keeps its entries newest activity first for listings; that order must always be what
+    sorting the path-ordered entries gives, ties in path order, whether the index was just parsed or read."""
+    import json
+    import os
+
+    from tests.conftest import git
+
+    times = ["2026-03-02T09:00:00+01:00", "2026-03-02T11:00:00+01:00", "2026-03-02T09:00:00+01:00",
+             "2026-03-01T09:00:00+01:00", "2026-03-02T11:00:00+01:00"]
+    ids = [new_ticket(cli, title=f"T{i}", at=at) for i, at in enumerate(times)]
+    _age(desk)
+
+    def both() -> tuple[list[str], list[str]]:
+        store = TicketStore(Desk(desk))
+        by_path, _ = store.load_index()
+        assert [e.path for e in by_path] == sorted(e.path for e in by_path)
+        recent, _ = store.load_index(recent=True)
+        expected = sorted(by_path, key=lambda e: e.updated_ts, reverse=True)
+        assert [e.path for e in recent] == [e.path for e in expected]
+        return [e.id for e in recent], [e.id for e in expected]
+
+    def listed(*args: str) -> list[str]:
+        return [t["id"] for t in json.loads(cli("ticket", "list", "--json", "--all", *args).stdout)]
+
+    for _ in range(2):   # parsed, then read from the saved index
+        got, _ = both()
+        assert listed() == got and listed("--reverse") == [e.id for e in sorted(
+            TicketStore(Desk(desk)).load_index()[0], key=lambda e: e.updated_ts)]
+    assert got[:2] == sorted(ids[i] for i in (1, 4)) and got[-1] == ids[3]
+    # A hand edit makes the oldest the newest; a checkout puts it back; a deletion drops one.
+    path = desk / "tickets" / f"{ids[3]}.md"
+    path.write_text(path.read_text().replace("updated: 2026-03-01T09:00:00+01:00", "updated: 2026-03-05T09:00:00+01:00"))
+    old = os.stat(path).st_mtime - 3600
+    os.utime(path, (old, old))
+    assert both()[0][0] == ids[3] and listed()[0] == ids[3]
+    git(desk, "checkout", "--", f"tickets/{ids[3]}.md")
+    _age(desk)
+    assert both()[0][-1] == ids[3] and listed()[-1] == ids[3]
+    (desk / "tickets" / f"{ids[1]}.md").unlink()
+    assert ids[1] not in both()[0] and listed() == both()[0]
