@@ -27,8 +27,9 @@ from supportctl.tickets.store import TicketStore
 
 CACHE_VERSION = 1
 CACHE_NAME = "check.marshal"
-# Below this many files to check, starting worker processes costs more than it saves.
-PARALLEL_FROM = 1500
+# Below this many files to check, forking a worker costs more than it saves (a cold check
+# of 1,000 tickets on 2 cores: 0.37 s in this process alone, 0.31 s with a worker).
+PARALLEL_FROM = 300
 # The modules whose code decides a file's result: a change to any of them
 # (an upgrade, a fix) must not be answered from results of the old rules.
 _RULE_MODULES = ("checks", "fastmeta", "format", "frontmatter", "people", "model")
