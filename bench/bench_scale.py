@@ -10,12 +10,15 @@ growth is visible as a curve:
   measured alternately over `--writes` random tickets; median and max.
 - warm reads: `ticket list --json --all`, `sla check` and `queue` with a valid
   index (and saved SLA plans), against a process that only reads the listing
-  index (`marshal.loads` of .supportctl/cache/tickets.marshal); peak memory of
-  each; and `sla check` with the index warm but no saved plans (the first run
-  after a config change).
+  index (`marshal.loads` of .supportctl/cache/tickets.marshal), in paired
+  rounds (ratios: the median of each round's); output written to a file, as
+  `> out.json` would, and the listing's also read through a pipe by this
+  process; peak memory of each; and `sla check` with the index warm but no
+  saved plans (the first run after a config change).
 - cold: the index built from nothing in-process against reading every file
   and parsing its front matter with CSafeLoader (the parse floor), and the
-  whole `ticket list` command from nothing.
+  whole `ticket list` command from nothing; the ratio is the median of each
+  round's (`--runs` rounds, 3 at 100,000 tickets).
 
 Desks are built once per size under `--desks` (bench_tickets.build_desk) and
 copied before anything writes to them. Not a timed test.
@@ -47,12 +50,15 @@ ENV = {**os.environ, "SUPPORTCTL_AGENT": "alice", "GIT_AUTHOR_NAME": "bench", "G
 READ_INDEX = "import marshal, sys; marshal.loads(open(sys.argv[1], 'rb').read())"
 
 
-def run(args: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak resident MiB of one child process."""
+def run(args: list[str], cwd: Path, *, pipe: bool = True) -> tuple[float, float]:
+    """Wall seconds and peak resident MiB of one child process; its output read through a pipe, or
+    with `pipe=False` written to a file (as `> out.json` would)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    proc = subprocess.run(args, cwd=cwd, env=ENV, capture_output=True)
-    took = time.perf_counter() - start
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        proc = subprocess.run(args, cwd=cwd, env=ENV, stdout=subprocess.PIPE if pipe else out,
+                              stderr=subprocess.PIPE)
+        took = time.perf_counter() - start
     if proc.returncode not in (0, 1):   # sla check exits 1 when something is breached
         raise SystemExit(f"{' '.join(args)} failed: {proc.stderr.decode()[-800:]}")
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -122,10 +128,6 @@ def writes(root: Path, count: int, rng: random.Random) -> dict[str, list[float]]
     return out
 
 
-def median_of(args: list[str], cwd: Path, runs: int) -> float:
-    return statistics.median(run(args, cwd)[0] for _ in range(runs))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
@@ -148,15 +150,25 @@ def main() -> None:
                 run([EXE, "ticket", "list", "--all"], work)          # build the index
                 run([EXE, "sla", "check", "--fail-on", "never"], work)   # and the timelines
                 index = work / ".supportctl" / "cache" / "tickets.marshal"
-                floor = median_of([sys.executable, "-c", READ_INDEX, str(index)], work, args.runs)
-                floor_mem = peak_of([sys.executable, "-c", READ_INDEX, str(index)], work)
+                reader = [sys.executable, "-c", READ_INDEX, str(index)]
+                commands = {"list": ["ticket", "list", "--json", "--all"],
+                            "sla check": ["sla", "check", "--fail-on", "never"], "queue": ["queue"]}
+                # Paired rounds: the floor and each command in turn, each command's output to a file
+                # and the listing's also through a pipe (read by this process, as a slow reader).
+                times: dict[str, list[float]] = {name: [] for name in ("floor", *commands, "list | pipe")}
+                for _ in range(args.runs):
+                    times["floor"].append(run(reader, work)[0])
+                    for name, cmd in commands.items():
+                        times[name].append(run([EXE, *cmd], work, pipe=False)[0])
+                    times["list | pipe"].append(run([EXE, *commands["list"]], work)[0])
+                floor = statistics.median(times["floor"])
+                floor_mem = peak_of(reader, work)
                 line = [f"{size:>7}  read the listing index {floor:6.2f} s {floor_mem:5.0f} MiB"]
-                for name, cmd in (("list", ["ticket", "list", "--json", "--all"]),
-                                  ("sla check", ["sla", "check", "--fail-on", "never"]),
-                                  ("queue", ["queue"])):
-                    took = median_of([EXE, *cmd], work, args.runs)
-                    mem = peak_of([EXE, *cmd], work)
-                    line.append(f"{name} {took:6.2f} s = {took / floor:4.2f}x, {mem:4.0f} MiB")
+                for name in (*commands, "list | pipe"):
+                    took = statistics.median(times[name])
+                    ratio = statistics.median(t / f for t, f in zip(times[name], times["floor"]))
+                    mem = peak_of([EXE, *commands[name.split(" |")[0]]], work)
+                    line.append(f"{name} {took:6.2f} s = {ratio:4.2f}x, {mem:4.0f} MiB")
                 # The first `sla check` after a change to the config, the customers or supportctl
                 # itself evaluates every open ticket again (no saved plans; the index is warm).
                 plans = work / ".supportctl" / "cache" / "sla-plans.marshal"
@@ -170,16 +182,20 @@ def main() -> None:
                 rows["reads"].append(" | ".join(line))
             if "cold" not in args.skip:
                 floors, colds, clis = [], [], []
-                for _ in range(3):
+                for _ in range(3 if size >= 100_000 else args.runs):
                     floors.append(floor_parse(work))
                     shutil.rmtree(work / ".supportctl" / "cache", ignore_errors=True)
                     colds.append(cold_index(work))
                     shutil.rmtree(work / ".supportctl" / "cache", ignore_errors=True)
                     clis.append(run([EXE, "ticket", "list", "--json", "--all"], work)[0])
                 floor, cold, cli = map(statistics.median, (floors, colds, clis))
+                # Ratios of each round's pair, then their median: a round slowed by other load
+                # slows its floor too.
+                ratio = statistics.median(c / f for c, f in zip(colds, floors))
+                cli_ratio = statistics.median(c / f for c, f in zip(clis, floors))
                 rows["cold"].append(f"{size:>7}  parse floor {floor:6.2f} s | index from nothing {cold:6.2f} s = "
-                                    f"{cold / floor:4.2f}x | ticket list from nothing {cli:6.2f} s = "
-                                    f"{cli / floor:4.2f}x")
+                                    f"{ratio:4.2f}x | ticket list from nothing {cli:6.2f} s = "
+                                    f"{cli_ratio:4.2f}x")
             if "writes" not in args.skip:
                 got = writes(work, args.writes, rng)
                 parts = []
