@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from supportctl.config.model import CalendarConfig, Config
-from supportctl.tickets.format import encode_value
+from supportctl.tickets.events import encode_value
 from supportctl.tickets.model import Record, Ticket, new_record_id
 from tests.conftest import TEST_CONFIG
 

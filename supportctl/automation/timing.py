@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from supportctl.automation.view import View
 from supportctl.config.views import TimeTrigger
-from supportctl.tickets.format import status_change
+from supportctl.tickets.events import status_change
 
 RULE_PREFIX = "rule: "
 # A message rule that a later one superseded in the same run (a late run finds "bump" and "solve"

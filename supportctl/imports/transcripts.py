@@ -62,7 +62,7 @@ def _person(value: Any, where: str, what: str) -> str:
 
 
 def _name(value: Any, where: str) -> str:
-    from supportctl.tickets.format import one_line
+    from supportctl.tickets.events import one_line
 
     if not isinstance(value, str) or not one_line(value).strip():
         raise _bad(where, "the line has no author", 'add "author": "alice"')

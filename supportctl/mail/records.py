@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from supportctl.tickets.format import decode_value, encode_value
+from supportctl.tickets.events import decode_value, encode_value
 
 RECEIVED, SENT, FAILED = "received", "sent", "delivery failed"
 _KINDS = (FAILED, RECEIVED, SENT)

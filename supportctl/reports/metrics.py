@@ -144,7 +144,7 @@ def fields_at(meta: dict[str, Any], rows: list[tuple[str, str, str, int, str]], 
     kb = [str(k) for k in meta.get("kb") or [] if isinstance(k, str)]
     later = [body for kind, _, _, ts, body in rows if kind == "event" and ts > now]
     if later:
-        from supportctl.tickets.format import event_changes
+        from supportctl.tickets.events import event_changes
     for body in reversed(later):
         for change in reversed(event_changes(body)):
             if change.field in values and change.op == "set":

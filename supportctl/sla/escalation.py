@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from supportctl.tickets.format import escalation_keys
+from supportctl.tickets.events import escalation_keys
 from supportctl.config.views import Config, EscalationRule
 from supportctl.errors import SupportctlError, UsageError
 from supportctl.sla.calendar import to_ts

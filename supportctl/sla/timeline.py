@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from supportctl.tickets.format import STATUS_CACHE, status_change  # noqa: F401  (the one event parser)
+from supportctl.tickets.events import STATUS_CACHE, status_change  # noqa: F401  (the one event parser)
 from supportctl.config.views import Config
 from supportctl.sla.results import DONE_CATEGORIES
 

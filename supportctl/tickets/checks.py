@@ -215,7 +215,7 @@ def _status_sets(body: str) -> tuple:
     """The new value of every `status: old -> new` line of an event body, in order."""
     found = _STATUS_SETS.get(body)
     if found is None:
-        from supportctl.tickets.format import event_changes
+        from supportctl.tickets.events import event_changes
 
         found = tuple(c.new for c in event_changes(body) if c.field == "status" and c.op == "set") \
             if "status" in body else ()

@@ -82,11 +82,11 @@ class Change:
     op: str = "set"  # set | add | remove | info
 
     def render(self) -> str:
-        return _format().render_change(self)
+        return _events().render_change(self)
 
     @classmethod
     def parse(cls, line: str) -> Change | None:
-        return _format().parse_change(line)
+        return _events().parse_change(line)
 
 
 @dataclass
@@ -117,7 +117,7 @@ class Record:
 
     def changes(self) -> list[Change]:
         """The field changes an event records (empty for messages)."""
-        return _format().event_changes(self.body) if self.kind == "event" else []
+        return _events().event_changes(self.body) if self.kind == "event" else []
 
     def header(self) -> str:
         return _format().record_header(self)
@@ -229,3 +229,10 @@ def _format():
     from supportctl.tickets import format
 
     return format
+
+
+def _events():
+    """The event lines (tickets/events.py), which build `Change`: imported late to avoid a cycle."""
+    from supportctl.tickets import events
+
+    return events

@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from supportctl.errors import UsageError
-from supportctl.tickets.format import one_line
+from supportctl.tickets.events import one_line
 
 HANDLES = ("email", "phone", "github", "social")
 PERSON_KEYS = ("name", *HANDLES)

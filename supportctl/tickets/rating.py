@@ -56,7 +56,7 @@ def rating_of(body: str) -> tuple[str | int, str | None] | None:
     """(rating, comment) when an event body records a rating, else None."""
     if "csat: " not in body:
         return None
-    from supportctl.tickets.format import event_changes   # here: only events that rate need it
+    from supportctl.tickets.events import event_changes   # here: only events that rate need it
 
     rating, comment = None, None
     for change in event_changes(body):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from supportctl.tickets.format import event_changes
+from supportctl.tickets.events import event_changes
 from supportctl.tickets.model import Ticket, TicketFields
 
 T = TypeVar("T")

@@ -222,7 +222,7 @@ def test_parse_write_is_the_identity(ticket):
 
 
 def test_the_sla_engine_reads_event_bodies_with_the_same_parser():
-    from supportctl.tickets.format import escalation_keys, event_changes, status_change
+    from supportctl.tickets.events import escalation_keys, event_changes, status_change
 
     body = 'status: "on hold" -> open\nreason: customer reply\nescalation: standard/first_response/breached'
     assert status_change(body) == ("on hold", "open")
@@ -238,7 +238,7 @@ def test_the_sla_engine_reads_event_bodies_with_the_same_parser():
                                     Change("reason", new="-1 from the customer", op="info"),
                                     Change("reason", new='"quoted"', op="info"), Change("kb", old="+x", op="remove")])
 def test_every_change_reads_back_as_written(change):
-    from supportctl.tickets.format import parse_change, render_change
+    from supportctl.tickets.events import parse_change, render_change
 
     assert parse_change(render_change(change)) == change
 
