@@ -163,7 +163,10 @@ def read_index(desk: Desk) -> tuple[dict, tuple | None, tuple[list, list]]:
         token = saved[1]
     else:
         return {}, None, ([], [])
-    paths, payloads, cache = value
+    try:
+        paths, payloads, cache = value
+    except (TypeError, ValueError):   # not this layout after all: rebuilt
+        return {}, None, ([], [])
     return cache, token, (paths, payloads)
 
 
