@@ -163,10 +163,9 @@ def read_index(desk: Desk) -> tuple[dict, tuple | None, tuple[list, list]]:
         token = saved[1]
     else:
         return {}, None, ([], [])
-    try:
-        paths, payloads, cache = value
-    except (TypeError, ValueError):   # not this layout after all: rebuilt
-        return {}, None, ([], [])
+    if not (type(value) is tuple and len(value) == 3 and type(value[2]) is dict):
+        return {}, None, ([], [])   # not this layout after all: rebuilt
+    paths, payloads, cache = value
     return cache, token, (paths, payloads)
 
 

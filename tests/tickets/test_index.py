@@ -182,3 +182,16 @@ def test_entries_newest_first_match_a_sort_of_the_path_order_through_edits(desk,
     assert both()[0][-1] == ids[3] and listed()[-1] == ids[3]
     (desk / "tickets" / f"{ids[1]}.md").unlink()
     assert ids[1] not in both()[0] and listed() == both()[0]
+
+
+def test_a_saved_index_of_another_layout_is_rebuilt(desk, cli):
+    import marshal
+
+    tid = new_ticket(cli, title="Kept")
+    _age(desk)
+    TicketStore(Desk(desk)).load_index()
+    saved = desk / ".supportctl" / "cache" / "tickets.marshal"
+    for value in ({"a": 1, "b": 2, "c": 3}, ([], [], []), "text", None):
+        saved.write_bytes(marshal.dumps((index.CACHE_VERSION, value)))
+        entries, problems = TicketStore(Desk(desk)).load_index(recent=True)
+        assert [e.id for e in entries] == [tid] and not problems
