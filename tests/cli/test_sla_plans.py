@@ -165,3 +165,32 @@ def test_code_counts_by_an_installed_builds_record_and_by_stat_in_a_checkout(tmp
     record.write_text("supportctl/sla/engine.py,sha256=def,6\n")   # another build
     assert code_digest(package, "1.0", ("sla",)) != installed
     assert code_digest(package, "1.1", ("sla",)) != installed      # another version: its own RECORD or none
+
+
+def test_every_module_a_carried_result_or_a_cached_metric_comes_from_is_in_its_fingerprint():
+    """An editable checkout counts code by the stat of the files listed: a module the SLA engine or the
+    metrics import (say one split out of another) must be among them, or its edit keeps stale results."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import supportctl
+    from supportctl.services.reports import CACHE_CODE
+    from supportctl.services.sla import PLANS_CODE
+
+    package = Path(supportctl.__file__).parent
+    for code, modules in ((PLANS_CODE, "supportctl.services.sla supportctl.sla.engine supportctl.sla.plan "
+                                       "supportctl.sla.escalation supportctl.tickets.replay supportctl.tickets.index "
+                                       "supportctl.tickets.payload"),
+                          (CACHE_CODE, "supportctl.reports.metrics supportctl.sla.engine supportctl.tickets.rating "
+                                       "supportctl.sla.timeline")):
+        loaded = subprocess.run(
+            [sys.executable, "-c", "import importlib, sys\nfor m in sys.argv[1:]: importlib.import_module(m)\n"
+             "print('\\n'.join(m.__file__ for n, m in sys.modules.items() if n.startswith(('supportctl.sla', "
+             "'supportctl.tickets')) and getattr(m, '__file__', None)))", *modules.split()],
+            capture_output=True, text=True, check=True).stdout.split()
+        for file in loaded:
+            rel = Path(file).relative_to(package).as_posix()
+            if rel.endswith("__init__.py"):
+                continue
+            assert any(rel == c or rel.startswith(c + "/") for c in code), (rel, code)
