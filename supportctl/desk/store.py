@@ -417,7 +417,7 @@ def in_workers(work: Callable[[list], dict], items: list, *, parallel_from: int)
     # Not multiprocessing.Pool: its import, threads and pickling cost 20-40 ms, a
     # third of a cold index of 1,000 tickets, and its parent only waits.
     chunks = [items[i::workers] for i in range(workers)]
-    pending: list[tuple[int, int, list]] = []   # (pid, read end or -1 once closed, part)
+    pending: list[tuple[int, Any, list]] = []   # (pid, the pipe's read end, part)
     try:
         for chunk in chunks[1:]:
             read_end, write_end = os.pipe()
@@ -425,13 +425,12 @@ def in_workers(work: Callable[[list], dict], items: list, *, parallel_from: int)
             if pid == 0:
                 _child(work, chunk, read_end, write_end)
             os.close(write_end)
-            pending.append((pid, read_end, chunk))
+            pending.append((pid, open(read_end, "rb"), chunk))
         out = work(chunks[0])
         while pending:
-            pid, read_end, chunk = pending[0]
-            pending[0] = (pid, -1, chunk)
-            with open(read_end, "rb") as fh:
-                data = fh.read()
+            pid, pipe, chunk = pending[0]
+            with pipe:
+                data = pipe.read()
             pending.pop(0)
             _, status = os.waitpid(pid, 0)
             try:
@@ -441,12 +440,11 @@ def in_workers(work: Callable[[list], dict], items: list, *, parallel_from: int)
             out.update(work(chunk) if part is None else part)
         return out
     finally:
-        for pid, read_end, _ in pending:   # interrupted: no child left behind
+        for pid, pipe, _ in pending:   # interrupted: no child left behind
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
-            if read_end >= 0:
-                os.close(read_end)
+            pipe.close()
 
 
 def _child(work: Callable[[list], dict], chunk: list, read_end: int, write_end: int) -> None:
