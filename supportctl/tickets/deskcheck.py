@@ -32,7 +32,7 @@ CACHE_NAME = "check.marshal"
 PARALLEL_FROM = 300
 # The modules whose code decides a file's result: a change to any of them
 # (an upgrade, a fix) must not be answered from results of the old rules.
-_RULE_MODULES = ("checks", "fastmeta", "format", "frontmatter", "people", "model")
+_RULE_MODULES = ("checks", "events", "fastmeta", "format", "frontmatter", "people", "model")
 
 
 def check_desk(desk) -> list[SupportctlError]:

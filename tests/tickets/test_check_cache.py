@@ -213,3 +213,18 @@ def test_an_unreadable_cache_is_rebuilt(broken_desk):
     cache.write_bytes(b"not marshal")
     assert checked(desk) == expected
     assert cache.read_bytes() != b"not marshal"
+
+
+def test_every_ticket_module_the_rules_import_counts_in_the_rules_fingerprint():
+    """A module split out of a rule module (the event lines from the format) must still drop cached results
+    when it changes: every `supportctl.tickets` module the checks load is among `_RULE_MODULES`."""
+    import subprocess
+    import sys
+
+    from supportctl.tickets.deskcheck import _RULE_MODULES
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, supportctl.tickets.checks, supportctl.tickets.fastmeta, "
+         "supportctl.tickets.format\nprint(' '.join(n for n in sys.modules if n.startswith('supportctl.tickets.')))"],
+        capture_output=True, text=True, check=True).stdout.split()
+    assert {name.rsplit(".", 1)[1] for name in loaded} <= set(_RULE_MODULES)
