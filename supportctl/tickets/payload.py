@@ -1,7 +1,9 @@
 """One ticket file parsed into what the index keeps: plain tuples, fast to marshal.
 
 Apart from tickets/index.py, so that a command reading a saved index
-imports no parser (the record scanner, the YAML front matter).
+imports no parser (the record scanner, the YAML front matter). A change to
+what this returns needs index.py's CACHE_VERSION bumped: saved indexes key
+on the file, not on this code.
 """
 
 from __future__ import annotations
