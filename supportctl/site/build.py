@@ -6,11 +6,12 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from supportctl.errors import SupportctlError
 from supportctl.kb.checks import check_articles
@@ -18,7 +19,11 @@ from supportctl.kb.load import load_kb
 from supportctl.kb.model import KbProblem
 from supportctl.site.mkdocs import MkdocsInfo, read_mkdocs
 from supportctl.site.stage import Stage, check_sources, stage
-from supportctl.site.verify import verify_no_leaks, verify_pages
+from supportctl.site.verify import verify_no_leaks
+from supportctl.site.watch import PageWatch
+
+# How often the engine's output is looked at while it runs (a 1,000-article build writes ~100 pages a second).
+POLL_SECONDS = 0.25
 
 
 @dataclass
@@ -31,12 +36,14 @@ class BuildReport:
     engine_seconds: float
     problems: list[KbProblem]          # non-blocking ones (blocking ones raise)
     log: str
-    verify_seconds: float = 0.0        # the checks of the built pages
+    verify_seconds: float = 0.0        # the checks of the built pages once the engine is done
     engine_cpu_seconds: float = 0.0    # the engine's processor time (user + system), where the OS reports it
+    pages_read_early: int = 0          # pages checked while the engine was still writing others
 
     def to_json(self) -> dict[str, Any]:
         return {"out": str(self.out), "articles": len(self.stage.articles), "generated": self.stage.generated,
                 "written": self.stage.written, "removed": self.stage.removed,
+                "pages_checked_while_building": self.pages_read_early,
                 "seconds": {"check": round(self.check_seconds, 3), "stage": round(self.stage.seconds, 3),
                             "engine": round(self.engine_seconds, 3), "verify": round(self.verify_seconds, 3),
                             "engine_cpu": round(self.engine_cpu_seconds, 3)},
@@ -74,19 +81,21 @@ def build(root: Path, config: Any, *, now: datetime, out: Path | None = None,
     if blocking:
         raise SiteCheckFailed(blocking)
     st = stage(root, config, kb, mk=mk, tickets=tickets)
+    out_dir = _out_dir(root, mk, out)
+    watch = PageWatch(out_dir, config)
     c1 = _children_cpu()
-    out_dir, engine_seconds, log = run_engine(root, config, mk, out)
+    engine_seconds, log = _run(root, config, mk, out_dir, during=watch.poll)
     engine_cpu = _children_cpu() - c1
     t2 = time.perf_counter()
     try:
         verify_no_leaks(out_dir, kb)
-        verify_pages(out_dir, config)
-    except SupportctlError:
-        # A site that failed its checks must not be deployed by a later CI step.
+        watch.finish()
+    except BaseException:
+        # A site that failed its checks (or whose checks were cut short) must not be deployed by a later CI step.
         shutil.rmtree(out_dir, ignore_errors=True)
         raise
     return BuildReport(out_dir, st, check_seconds, engine_seconds, [p for p in problems if not p.blocking], log,
-                       time.perf_counter() - t2, engine_cpu)
+                       time.perf_counter() - t2, engine_cpu, len(watch.read))
 
 
 def _children_cpu() -> float:
@@ -101,23 +110,49 @@ def _children_cpu() -> float:
 
 def run_engine(root: Path, config: Any, mk: MkdocsInfo, out: Path | None) -> tuple[Path, float, str]:
     """Run `<engine> build --strict` on the staged folder; raise with the warnings if it fails."""
+    out_dir = _out_dir(root, mk, out)
+    return (out_dir, *_run(root, config, mk, out_dir))
+
+
+def _out_dir(root: Path, mk: MkdocsInfo, out: Path | None) -> Path:
+    return (out if out is not None else root / mk.site_dir).resolve()
+
+
+def _run(root: Path, config: Any, mk: MkdocsInfo, out_dir: Path,
+         during: Callable[[], None] | None = None) -> tuple[float, str]:
+    """(seconds, log) of the engine's build into `out_dir`, calling `during` every POLL_SECONDS while it runs."""
     engine = config.site.engine if config is not None else "mkdocs"
-    out_dir = (out if out is not None else root / mk.site_dir).resolve()
     # Run --strict WITHOUT -q or -v: with either, mkdocs 1.6 exits 0 despite
     # warnings (mkdocs#4126, #3991), so a broken link would pass unnoticed.
     cmd = engine_command(engine, "build") + ["--strict", "--clean", "-f", str(mk.path), "-d", str(out_dir)]
     if engine == "zensical":
         cmd = engine_command(engine, "build") + ["-f", str(mk.path)]
     t1 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=engine_env(config))
-    engine_seconds = time.perf_counter() - t1
-    log = proc.stdout + proc.stderr
+    # The log goes to a file, not a pipe: nobody reads a pipe while `during` works, and a full one would stall.
+    with tempfile.TemporaryFile() as log_file:
+        proc = subprocess.Popen(cmd, cwd=root, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+                                env=engine_env(config))
+        try:
+            while True:
+                try:
+                    proc.wait(timeout=POLL_SECONDS)
+                    break
+                except subprocess.TimeoutExpired:
+                    if during is not None:
+                        during()
+        finally:
+            if proc.returncode is None:             # `during` raised, or the build was interrupted
+                proc.kill()
+                proc.wait()
+        engine_seconds = time.perf_counter() - t1
+        log_file.seek(0)
+        log = log_file.read().decode("utf-8", errors="replace").replace("\r\n", "\n")
     if proc.returncode != 0:
         lines = [ln for ln in log.splitlines() if ln.startswith(("WARNING", "ERROR")) or "Error" in ln]
         first = lines[0] if lines else (log.strip().splitlines() or ["(no output)"])[-1]
         raise SupportctlError(f"{engine} build failed: {_clean(first)}",
                               hint="; ".join(_clean(ln) for ln in lines[1:4]) or "run the build again to see the log")
-    return out_dir, engine_seconds, log
+    return engine_seconds, log
 
 
 def _clean(line: str) -> str:

@@ -181,19 +181,47 @@ def _foreign_host(url: str, own: set[str]) -> str | None:
     return None if host in own else host
 
 
-def verify_pages(out: Path, config: Any) -> None:
-    """Scan every built HTML page; raise listing what would run script, call another host or leak
-    personal data (subtitle:, category descriptions and the home text are pages too)."""
+def own_hosts(config: Any) -> set[str]:
+    """The hosts a page may load from: the site itself."""
     own = {"localhost", "127.0.0.1"}
     if config is not None and config.desk.url:
         own.add(urlsplit(config.desk.url).hostname or "")
+    return own
+
+
+def pii_allowed(config: Any) -> list[str]:
+    """The addresses and numbers a page may show."""
     allow = list(config.kb.pii_allow) if config is not None else []
     if config is not None and config.desk.support_email:
         allow.append(config.desk.support_email)      # the contact link publishes it on purpose
     if config is not None and config.mail is not None:
         allow.append(config.mail.address)            # so does the contact link of a desk without support_email
-    pages = [Path(dirpath, name).relative_to(out).as_posix()
-             for dirpath, _, filenames in sorted(os.walk(out)) for name in sorted(filenames) if name.endswith(".html")]
+    return allow
+
+
+def page_text(data: bytes) -> str:
+    """A page's bytes as text, as `Path.read_text` reads them (undecodable bytes replaced, universal newlines)."""
+    text = data.decode("utf-8", errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def html_pages(out: Path) -> list[str]:
+    """Every HTML page under `out`, relative, in path order."""
+    return [Path(dirpath, name).relative_to(out).as_posix()
+            for dirpath, _, filenames in sorted(os.walk(out)) for name in sorted(filenames) if name.endswith(".html")]
+
+
+def pii_of(rel: str, fresh: set[str], allow: list[str]) -> list[str]:
+    """Findings of personal data in a page's text chunks not checked on an earlier page."""
+    text = html.unescape("\n".join(sorted(fresh)))
+    return [f"{rel}: {kind} {value!r} (personal data)" for _, kind, value in pii_findings(text, allow)]
+
+
+def verify_pages(out: Path, config: Any) -> None:
+    """Scan every built HTML page; raise listing what would run script, call another host or leak
+    personal data (subtitle:, category descriptions and the home text are pages too)."""
+    own, allow = own_hosts(config), pii_allowed(config)
+    pages = html_pages(out)
     # Reading 80 MB of HTML is CPU-bound: the pages are split over the cores (each worker
     # skips what it read on its own earlier pages), and merged back in page order.
     scanned = in_workers(functools.partial(_scan_pages, out, own), pages, parallel_from=PARALLEL_FROM)
@@ -205,8 +233,12 @@ def verify_pages(out: Path, config: Any) -> None:
         # The navigation repeats on every page: each piece of text is checked once, on its first page.
         fresh = chunks - seen
         seen |= fresh
-        text = html.unescape("\n".join(sorted(fresh)))
-        findings += [f"{rel}: {kind} {value!r} (personal data)" for _, kind, value in pii_findings(text, allow)]
+        findings += pii_of(rel, fresh, allow)
+    raise_findings(findings)
+
+
+def raise_findings(findings: list[str]) -> None:
+    """Raise listing the first findings, if there are any."""
     if findings:
         unique = list(dict.fromkeys(findings))
         more = f" and {len(unique) - MAX_FINDINGS} more" if len(unique) > MAX_FINDINGS else ""
@@ -223,8 +255,7 @@ def _scan_pages(out: Path, own: set[str], pages: list[str]) -> dict[str, tuple[l
     seen: set[str] = set()
     out_of: dict[str, tuple[list[str], set[str]]] = {}
     for rel in pages:
-        page_findings, chunks = scan_page((out / rel).read_text(encoding="utf-8", errors="replace"), own, checked,
-                                          memo)
+        page_findings, chunks = scan_page(page_text((out / rel).read_bytes()), own, checked, memo)
         fresh = set(chunks)
         fresh -= seen
         seen |= fresh
