@@ -155,9 +155,17 @@ def find(session: Session, *, status: list[str] | None = None, visibility: str |
     if used:
         from supportctl.kb.usage import usage_counts
 
-        out.counts = usage_counts(rows, session.tickets.load_all().tickets, session.config)
+        out.counts = usage_counts(rows, linking_tickets(session), session.config)
         rows.sort(key=lambda a: (-out.counts[a.slug]["resolved"], -out.counts[a.slug]["linked"], a.slug))
     return out
+
+
+def linking_tickets(session: Session) -> list:
+    """The tickets that link an article (`kb:`), as index entries: what usage counts read, without
+    rebuilding every ticket and its timeline (seconds on a 100,000-ticket desk)."""
+    entries, _ = session.tickets.load_index()
+    # A ticket without a `kb:` key counts for nothing; its JSON text tells without decoding it.
+    return [e for e in entries if '"kb"' in e.meta_json]
 
 
 def show(session: Session, slug: str) -> tuple[Any, str | None]:

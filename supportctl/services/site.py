@@ -9,7 +9,9 @@ from supportctl.services.session import Session
 
 def _tickets(session: Session) -> list:
     """The tickets whose `kb:` links rank the home page's popular articles."""
-    return session.tickets.load_all().tickets
+    from supportctl.services.kb import linking_tickets
+
+    return linking_tickets(session)
 
 
 def build(session: Session, *, out: Path | None = None):

@@ -213,3 +213,28 @@ def test_site_build_ranks_popular_articles_by_the_tickets_that_solved_them(desk,
     popular = home[home.index('id="popular"'):]
     assert ">Popular articles<" in popular
     assert re.findall(r'sc-popular__title">([^<]+)<', popular) == ["Reset your password"]   # feedback is not use
+
+
+def test_usage_counts_read_from_the_index_equal_those_of_every_ticket(desk, cli):
+    """`kb list --used` and the home page's popular articles read only the index entries that have `kb:`."""
+    from supportctl.desk.store import Desk
+    from supportctl.kb.load import load_kb
+    from supportctl.kb.usage import usage_counts
+    from supportctl.services.kb import linking_tickets
+    from supportctl.services.session import Session
+
+    article_file(desk, "kb/account/password.md", title="Reset your password")
+    linked, feedback, plain, other = (new_ticket(cli) for _ in range(4))
+    cli("ticket", "reply", linked, "--kb", "password", "--status", "solved")
+    cli("ticket", "tag", feedback, "kb-feedback")
+    cli("ticket", "reply", feedback, "--kb", "password")
+    cli("ticket", "reply", plain, "-m", 'The "kb": in this reply is no link.')
+    cli("ticket", "tag", plain, "kb")           # read (its front matter holds "kb"), and counts for nothing
+    session = Session(Desk.find(override=desk))
+    entries = linking_tickets(session)
+    assert sorted(e.path for e in entries) == sorted(f"tickets/{t}.md" for t in (linked, feedback, plain))
+    assert other and len(session.tickets.load_all().tickets) == 4       # a ticket with no `kb:` is left out
+    articles = load_kb(desk, session.config).articles
+    assert (usage_counts(articles, entries, session.config)
+            == usage_counts(articles, session.tickets.load_all().tickets, session.config))
+    assert usage_counts(articles, entries, session.config)["password"] == {"linked": 1, "resolved": 1, "feedback": 1}
