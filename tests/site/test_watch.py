@@ -159,6 +159,21 @@ def test_a_previous_builds_pages_and_fresh_ones_wait_for_the_end(tmp_path, monke
         w.finish()
 
 
+def test_a_link_among_the_pages_is_not_read_while_building(tmp_path, monkeypatch):
+    monkeypatch.setattr(watch, "QUIET_NS", 0)
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere.html"
+    out.mkdir()
+    w = watch.PageWatch(out, None)
+    elsewhere.write_text(_page(NAV, "<script>x()</script>"))
+    (out / "linked").mkdir()
+    (out / "linked/index.html").symlink_to(elsewhere)
+    _write(out, "p0", _page(NAV))
+    w.poll()
+    assert list(w.read) == ["p0/index.html"]
+    with pytest.raises(SupportctlError, match="linked/index.html"):
+        w.finish()                              # at the end, as verify_pages reads it
+
+
 def test_a_real_build_checks_pages_while_mkdocs_writes_them(tmp_path, monkeypatch, full_checks):
     monkeypatch.setattr(site_build, "POLL_SECONDS", 0.01)
     monkeypatch.setattr(watch, "QUIET_NS", 20_000_000)      # the sample desk's engine writes its pages in ~0.5 s
