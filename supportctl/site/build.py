@@ -84,7 +84,7 @@ def build(root: Path, config: Any, *, now: datetime, out: Path | None = None,
     out_dir = _out_dir(root, mk, out)
     watch = PageWatch(out_dir, config)
     c1 = _children_cpu()
-    engine_seconds, log = _run(root, config, mk, out_dir, during=watch.poll)
+    out_dir, engine_seconds, log = run_engine(root, config, mk, out_dir, during=watch.poll)
     engine_cpu = _children_cpu() - c1
     t2 = time.perf_counter()
     try:
@@ -108,19 +108,15 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_engine(root: Path, config: Any, mk: MkdocsInfo, out: Path | None) -> tuple[Path, float, str]:
-    """Run `<engine> build --strict` on the staged folder; raise with the warnings if it fails."""
-    out_dir = _out_dir(root, mk, out)
-    return (out_dir, *_run(root, config, mk, out_dir))
-
-
 def _out_dir(root: Path, mk: MkdocsInfo, out: Path | None) -> Path:
     return (out if out is not None else root / mk.site_dir).resolve()
 
 
-def _run(root: Path, config: Any, mk: MkdocsInfo, out_dir: Path,
-         during: Callable[[], None] | None = None) -> tuple[float, str]:
-    """(seconds, log) of the engine's build into `out_dir`, calling `during` every POLL_SECONDS while it runs."""
+def run_engine(root: Path, config: Any, mk: MkdocsInfo, out: Path | None,
+               during: Callable[[], None] | None = None) -> tuple[Path, float, str]:
+    """Run `<engine> build --strict` on the staged folder, calling `during` every POLL_SECONDS while it
+    runs; (output folder, seconds, log). Raise with the warnings if it fails."""
+    out_dir = _out_dir(root, mk, out)
     engine = config.site.engine if config is not None else "mkdocs"
     # Run --strict WITHOUT -q or -v: with either, mkdocs 1.6 exits 0 despite
     # warnings (mkdocs#4126, #3991), so a broken link would pass unnoticed.
@@ -152,7 +148,7 @@ def _run(root: Path, config: Any, mk: MkdocsInfo, out_dir: Path,
         first = lines[0] if lines else (log.strip().splitlines() or ["(no output)"])[-1]
         raise SupportctlError(f"{engine} build failed: {_clean(first)}",
                               hint="; ".join(_clean(ln) for ln in lines[1:4]) or "run the build again to see the log")
-    return engine_seconds, log
+    return out_dir, engine_seconds, log
 
 
 def _clean(line: str) -> str:

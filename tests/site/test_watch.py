@@ -13,7 +13,7 @@ import pytest
 from supportctl.errors import SupportctlError
 from supportctl.site import verify, watch
 from supportctl.site import build as site_build
-from supportctl.site.build import _run
+from supportctl.site.build import run_engine
 from supportctl.site.mkdocs import read_mkdocs
 from tests.site.test_build import NOW, make_desk
 from tests.site.test_verify import NAV, _page
@@ -205,7 +205,7 @@ def test_an_engine_is_stopped_when_the_checks_beside_it_fail(tmp_path, monkeypat
 
     t0 = time.monotonic()
     with pytest.raises(RuntimeError, match="checks failed"):
-        _run(root, cfg, read_mkdocs(root), tmp_path / "out", during=failing)
+        run_engine(root, cfg, read_mkdocs(root), tmp_path / "out", during=failing)
     assert time.monotonic() - t0 < 30
     pid = int((root / "pid").read_text())
     with pytest.raises(ProcessLookupError):
@@ -219,4 +219,4 @@ def test_a_long_engine_log_does_not_stall_the_build(tmp_path, monkeypatch):
                                                     "print('WARNING -  Doc file x.md contains a link to y.md')\n"
                                                     "sys.exit(1)")
     with pytest.raises(SupportctlError, match="contains a link to y.md"):
-        _run(root, cfg, read_mkdocs(root), tmp_path / "out", during=lambda: None)
+        run_engine(root, cfg, read_mkdocs(root), tmp_path / "out", during=lambda: None)
