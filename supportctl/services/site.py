@@ -18,7 +18,7 @@ def build(session: Session, *, out: Path | None = None):
     """Check the KB, stage it and build the site in strict mode; a BuildReport."""
     from supportctl.site.build import build as run
 
-    return run(session.desk.root, session.config, out=out, now=session.now(), tickets=_tickets(session))
+    return run(session.desk.root, session.config, out=out, now=session.now(), tickets=lambda: _tickets(session))
 
 
 def stage(session: Session):

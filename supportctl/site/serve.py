@@ -11,7 +11,7 @@ from typing import Any
 
 from supportctl.config.model import load_config
 from supportctl.errors import SupportctlError
-from supportctl.site.build import engine_command, engine_env
+from supportctl.site.engine import engine_command, engine_env
 from supportctl.site.mkdocs import read_mkdocs
 from supportctl.site.stage import stage
 

@@ -16,7 +16,8 @@ from supportctl.config.model import Config
 from supportctl.errors import SupportctlError
 from supportctl.kb.load import load_kb
 from supportctl.kb.model import GENERATED_MARK
-from supportctl.site.build import SiteCheckFailed, build, run_engine
+from supportctl.site.build import SiteCheckFailed, build
+from supportctl.site.engine import run_engine
 from supportctl.site.mkdocs import read_mkdocs
 from supportctl.site.stage import stage
 from supportctl.starter.scaffold import starter_files

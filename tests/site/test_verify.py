@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from supportctl.errors import SupportctlError
-from supportctl.site.build import build, run_engine
+from supportctl.site.build import build
+from supportctl.site.engine import run_engine
 from supportctl.site.mkdocs import read_mkdocs
 from supportctl.site.stage import stage
 from tests.site.test_build import NOW, make_desk
@@ -21,7 +22,8 @@ def test_script_handlers_javascript_links_and_cdn_diagrams_in_pages_fail_the_bui
     page.write_text(page.read_text() + '\n<script>alert(1)</script>\n\n<img src="x" onerror="alert(2)">\n\n'
                     '<a href="javascript:alert(3)">x</a>\n\n<pre class="mermaid">graph TD; A-->B</pre>\n\n'
                     '<img src="https://tracker.example.net/pixel.gif" alt="">\n')
-    out, _, _ = run_engine(root, cfg, read_mkdocs(root), tmp_path / "out")
+    out = tmp_path / "out"
+    run_engine(root, cfg, read_mkdocs(root), out)
     with pytest.raises(SupportctlError) as info:
         verify_pages(out, cfg)
     text = str(info.value) + " " + (info.value.hint or "")
@@ -62,7 +64,8 @@ def test_the_sample_site_passes_the_page_checks(tmp_path):
 
     root, cfg = make_desk(tmp_path / "desk")
     stage(root, cfg)
-    out, _, _ = run_engine(root, cfg, read_mkdocs(root), tmp_path / "out")
+    out = tmp_path / "out"
+    run_engine(root, cfg, read_mkdocs(root), out)
     verify_pages(out, cfg)
 
 

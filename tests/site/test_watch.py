@@ -11,9 +11,9 @@ import time
 import pytest
 
 from supportctl.errors import SupportctlError
-from supportctl.site import verify, watch
+from supportctl.site import engine, verify, watch
 from supportctl.site import build as site_build
-from supportctl.site.build import run_engine
+from supportctl.site.engine import run_engine
 from supportctl.site.mkdocs import read_mkdocs
 from tests.site.test_build import NOW, make_desk
 from tests.site.test_verify import NAV, _page
@@ -175,7 +175,7 @@ def test_a_link_among_the_pages_is_not_read_while_building(tmp_path, monkeypatch
 
 
 def test_a_real_build_checks_pages_while_mkdocs_writes_them(tmp_path, monkeypatch, full_checks):
-    monkeypatch.setattr(site_build, "POLL_SECONDS", 0.01)
+    monkeypatch.setattr(engine, "POLL_SECONDS", 0.01)
     monkeypatch.setattr(watch, "QUIET_NS", 20_000_000)      # the sample desk's engine writes its pages in ~0.5 s
     root, cfg = make_desk(tmp_path / "desk")
     report = site_build.build(root, cfg, now=NOW, out=tmp_path / "out")
