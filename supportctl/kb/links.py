@@ -29,7 +29,9 @@ _SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
 SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
-@functools.lru_cache(maxsize=16)      # `kb check` and staging ask for each article's several times in a row
+# `kb check` asks for each article's several times in a row, then `site build` stages it: a pass over a
+# large KB each time (a few MB held at most).
+@functools.lru_cache(maxsize=4096)
 def strip_code(body: str) -> str:
     """The body with fenced code blocks and inline code blanked out (line numbers kept)."""
     out = []
@@ -60,12 +62,13 @@ class Link:
     line: int                      # 1-based line in the file
 
 
-def links_of(article: Article) -> list[Link]:
+def links_of(article: Article) -> tuple[Link, ...]:
     """Every link and image target in the body (code excluded), with its line in the file."""
     return links_in(article.body, article.body_line)
 
 
-def links_in(markdown: str, first_line: int = 1) -> list[Link]:
+@functools.lru_cache(maxsize=4096)     # checks, then staging, ask for each article's (a tuple: shared)
+def links_in(markdown: str, first_line: int = 1) -> tuple[Link, ...]:
     """Every link and image target in Markdown text (code excluded); its first line is `first_line`."""
     out = []
     for n, line in enumerate(strip_code(markdown).split("\n")):
@@ -77,7 +80,7 @@ def links_in(markdown: str, first_line: int = 1) -> list[Link]:
                 out.append(Link(m.group(1), first_line + n))
         if "<" in line:
             out.extend(Link(m.group(1), first_line + n) for m in _HTML_HREF_RE.finditer(line))
-    return out
+    return tuple(out)
 
 
 def heading_slug(text: str, seen: dict[str, int] | None = None) -> str:
