@@ -33,6 +33,7 @@ class BuildReport:
     verify_seconds: float = 0.0        # the checks of the built pages once the engine is done
     engine_cpu_seconds: float = 0.0    # the engine's processor time (user + system), where the OS reports it
     pages_read_early: int = 0          # pages checked while the engine was still writing others
+    engine_waiting_seconds: float = 0.0  # the engine, started early, ready and waiting for the staged pages
 
     def to_json(self) -> dict[str, Any]:
         return {"out": str(self.out), "articles": len(self.stage.articles), "generated": self.stage.generated,
@@ -40,7 +41,8 @@ class BuildReport:
                 "pages_checked_while_building": self.pages_read_early,
                 "seconds": {"check": round(self.check_seconds, 3), "stage": round(self.stage.seconds, 3),
                             "engine": round(self.engine_seconds, 3), "verify": round(self.verify_seconds, 3),
-                            "engine_cpu": round(self.engine_cpu_seconds, 3)},
+                            "engine_cpu": round(self.engine_cpu_seconds, 3),
+                            "engine_waiting": round(self.engine_waiting_seconds, 3)},
                 "warnings": [p.to_json() for p in self.problems] + [{"message": w} for w in self.stage.warnings]}
 
 
@@ -78,7 +80,7 @@ def build(root: Path, config: Any, *, now: datetime, out: Path | None = None,
         shutil.rmtree(out_dir, ignore_errors=True)
         raise
     return BuildReport(out_dir, st, check_seconds, engine.seconds, [p for p in problems if not p.blocking], log,
-                       time.perf_counter() - t2, engine_cpu, len(watch.read))
+                       time.perf_counter() - t2, engine_cpu, len(watch.read), engine.idle)
 
 
 def _children_cpu() -> float:

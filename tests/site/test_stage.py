@@ -98,3 +98,26 @@ def test_staging_replaces_symlinks_in_the_docs_folder_instead_of_writing_through
             assert not path.is_symlink(), path
             assert path.resolve().is_relative_to(real_root), path
     assert (docs / "account" / "reset-your-password.md").is_file()
+
+
+def test_many_files_are_synced_exactly_by_several_writers(tmp_path):
+    """From PARALLEL_WRITES_FROM files on, threads write them: the folder still ends up exactly as planned."""
+    from supportctl.site.stage import PARALLEL_WRITES_FROM, sync_folder
+
+    folder = tmp_path / "docs"
+    files: dict[str, str | bytes] = {f"c{i % 7}/sub{i % 3}/page-{i}.md": f"# Page {i}\n" * (i % 50 + 1)
+                                     for i in range(3 * PARALLEL_WRITES_FROM)}
+    files["img/logo.png"] = bytes(range(256)) * 40
+    assert sync_folder(folder, files) == (len(files), 0)
+    on_disk = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert on_disk == {k: v.encode() if isinstance(v, str) else v for k, v in files.items()}
+    mtime = (folder / "c1/sub1/page-1.md").stat().st_mtime_ns
+    assert sync_folder(folder, files) == (0, 0)                      # nothing rewritten
+    assert (folder / "c1/sub1/page-1.md").stat().st_mtime_ns == mtime
+    changed = {k: (v + "more\n" if isinstance(v, str) and k.startswith("c2/") else v)
+               for k, v in files.items() if not k.startswith("c3/")}
+    written, removed = sync_folder(folder, changed)
+    assert written == sum(1 for k in files if k.startswith("c2/"))
+    assert removed == sum(1 for k in files if k.startswith("c3/")) and not (folder / "c3").exists()
+    assert sorted(p.name for p in folder.rglob(".*.tmp")) == []
+    assert (folder / "c2/sub2/page-2.md").read_text().endswith("more\n")
