@@ -447,6 +447,36 @@ def in_workers(work: Callable[[list], dict], items: list, *, parallel_from: int)
             pipe.close()
 
 
+def aside(work: Callable[[], Any]) -> Callable[[], Any]:
+    """Start `work()` (returning plain data) in a forked child while this process goes on; the function
+    returned waits for its result. Where there is no fork or one core, or the child fails, that function
+    does the work itself, so its errors are raised here as they always were. Fork before starting threads."""
+    if (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+        return work
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        _child(lambda _: work(), [], read_end, write_end)
+    os.close(write_end)
+
+    def result() -> Any:
+        try:
+            with open(read_end, "rb") as pipe:
+                data = pipe.read()
+            _, status = os.waitpid(pid, 0)
+            try:
+                return marshal.loads(data) if status == 0 else work()
+            except (EOFError, ValueError, TypeError):
+                return work()
+        except BaseException:
+            with contextlib.suppress(OSError):     # interrupted: no child left behind
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            raise
+
+    return result
+
+
 def _child(work: Callable[[list], dict], chunk: list, read_end: int, write_end: int) -> None:
     """A forked worker: its part, marshalled into the pipe; exit 1 on any failure. Never returns."""
     code = 1

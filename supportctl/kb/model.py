@@ -53,6 +53,11 @@ class KbProblem(SupportctlError):
         return {"code": self.code, "path": self.path, "line": self.line, "message": self.message,
                 "hint": self.hint, "blocking": self.blocking, "slug": self.slug}
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> KbProblem:
+        return cls(data["code"], data["message"], data["hint"], path=data["path"], line=data["line"],
+                   blocking=data["blocking"], slug=data["slug"])
+
 
 # ------------------------------------------------------------------ model
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
+from supportctl.desk.store import aside
 from supportctl.errors import SupportctlError
 from supportctl.kb.checks import check_articles
 from supportctl.kb.load import load_kb
@@ -59,18 +60,25 @@ def build(root: Path, config: Any, *, now: datetime, out: Path | None = None,
     engine = EngineRun(root, config, mk, out_dir)       # starts now; builds nothing before go()
     try:
         kb = load_kb(root, config)
-        problems = check_articles(kb, config, now)
-        blocking = [p for p in problems if p.blocking]
+        # The checks run on the other core while this one stages; the engine builds only once they pass.
+        checks = aside(lambda: [p.to_json() for p in check_articles(kb, config, now)])
         check_seconds = time.perf_counter() - t0
-        if blocking:
-            raise SiteCheckFailed(blocking)
-        st = stage(root, config, kb, mk=mk, tickets=tickets() if callable(tickets) else tickets)
+        try:
+            st = stage(root, config, kb, mk=mk, tickets=tickets() if callable(tickets) else tickets)
+        except Exception:
+            _raise_blocking([KbProblem.from_json(p) for p in checks()])  # a KB that cannot be staged: why
+            raise
+        t1, c2 = time.perf_counter(), _children_cpu()
+        problems = [KbProblem.from_json(p) for p in checks()]
+        check_seconds += time.perf_counter() - t1
+        checks_cpu = _children_cpu() - c2             # the checks' child, not the engine's
+        _raise_blocking(problems)
         watch = PageWatch(out_dir, config)
         engine.go()
         log = engine.wait(during=watch.poll)
     finally:
         engine.close()
-    engine_cpu = _children_cpu() - c1
+    engine_cpu = _children_cpu() - c1 - checks_cpu
     t2 = time.perf_counter()
     try:
         verify_no_leaks(out_dir, kb)
@@ -81,6 +89,12 @@ def build(root: Path, config: Any, *, now: datetime, out: Path | None = None,
         raise
     return BuildReport(out_dir, st, check_seconds, engine.seconds, [p for p in problems if not p.blocking], log,
                        time.perf_counter() - t2, engine_cpu, len(watch.read), engine.idle)
+
+
+def _raise_blocking(problems: list[KbProblem]) -> None:
+    blocking = [p for p in problems if p.blocking]
+    if blocking:
+        raise SiteCheckFailed(blocking)
 
 
 def _children_cpu() -> float:

@@ -81,3 +81,40 @@ def _children() -> set[int]:
         if int(fields[1]) == os.getpid():
             found.add(int(stat.parent.name))
     return found
+
+
+def test_work_aside_runs_in_a_child_while_this_process_goes_on():
+    from supportctl.desk.store import aside
+
+    before = _children()
+    result = aside(lambda: {"pid": os.getpid(), "items": [1, 2, 3]})
+    out = result()
+    assert out["items"] == [1, 2, 3]
+    if (os.cpu_count() or 1) >= 2:
+        assert out["pid"] != PARENT
+    assert _children() == before                 # reaped
+
+
+@pytest.mark.parametrize("how", ["crash", "raise", "unmarshallable"])
+def test_work_aside_that_fails_in_its_child_is_done_here_and_raises_here(how):
+    from supportctl.desk.store import aside
+
+    def work():
+        if os.getpid() != PARENT:
+            if how == "crash":
+                os._exit(3)
+            if how == "raise":
+                raise RuntimeError("in the child")
+            return object()
+        if how == "raise":
+            raise RuntimeError("here too")
+        return os.getpid()
+
+    before = _children()
+    result = aside(work)
+    if how == "raise":
+        with pytest.raises(RuntimeError, match="here too"):
+            result()
+    else:
+        assert result() == PARENT
+    assert _children() == before

@@ -159,6 +159,24 @@ def test_kb_problems_stop_the_build_before_mkdocs_runs(tmp_path):
     with pytest.raises(SiteCheckFailed) as info:
         build(root, cfg, now=NOW, out=tmp_path / "out")
     assert sorted(p.code for p in info.value.problems) == ["leak", "personal-data"]
+    assert info.value.problems[0].path == "kb/banking/connect-a-bank-feed.md"    # as found in the checks' child
+    assert not (tmp_path / "out").exists()      # the engine, started early, never built
+
+
+def test_a_kb_that_cannot_be_staged_is_reported_by_its_problems(tmp_path, monkeypatch):
+    from supportctl.site import build as site_build
+
+    root, cfg = make_desk(tmp_path / "desk")
+    article = root / "kb/banking/connect-a-bank-feed.md"
+    article.write_text(article.read_text() + "\nCall Jane on +353 1 555 0199.\n")
+
+    def stage_fails(*args, **kwargs):
+        raise KeyError("what the checks would have explained")
+
+    monkeypatch.setattr(site_build, "stage", stage_fails)
+    with pytest.raises(SiteCheckFailed) as info:
+        build(root, cfg, now=NOW, out=tmp_path / "out")
+    assert [p.code for p in info.value.problems] == ["personal-data"]
     assert not (tmp_path / "out").exists()
 
 
