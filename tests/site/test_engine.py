@@ -74,7 +74,7 @@ def test_a_build_given_up_before_go_builds_nothing(staged, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_an_engine_outlives_no_supportctl_that_died_before_go(staged, tmp_path):
+def test_an_engine_whose_supportctl_died_before_go_exits_without_building(staged, tmp_path):
     """supportctl killed between start and go: the pipe closes, and the engine exits without building."""
     root, cfg = staged
     script = textwrap.dedent(f"""
