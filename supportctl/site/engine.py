@@ -93,9 +93,10 @@ class EngineRun:
         engine = config.site.engine if config is not None else "mkdocs"
         # Run --strict WITHOUT -q or -v: with either, mkdocs 1.6 exits 0 despite
         # warnings (mkdocs#4126, #3991), so a broken link would pass unnoticed.
-        self.cmd = engine_command(engine, "build") + ["--strict", "--clean", "-f", str(mk.path), "-d", str(out)]
+        args = ["--strict", "--clean", "-f", str(mk.path), "-d", str(out)]
         if engine == "zensical":
-            self.cmd = engine_command(engine, "build") + ["-f", str(mk.path)]
+            args = ["-f", str(mk.path)]
+        self.cmd, self.args = engine_command(engine, "build") + args, ["build"] + args
         self.engine, self.root, self.env = engine, root, engine_env(config)
         # The log goes to a file, not a pipe: nobody reads a pipe while the checks work, and a full one would stall.
         self.log_file = tempfile.TemporaryFile()
@@ -112,7 +113,10 @@ class EngineRun:
         self.ready_r, ready_w = os.pipe()
         try:
             self.proc = self._popen([sys.executable, "-c", _PROLOGUE, str(go_r), str(ready_w), self.engine,
-                                     json.dumps(warm)] + self.cmd[3:], pass_fds=(go_r, ready_w))
+                                     json.dumps(warm)] + self.args, pass_fds=(go_r, ready_w))
+        except BaseException:
+            self.close()
+            raise
         finally:
             os.close(go_r)
             os.close(ready_w)
