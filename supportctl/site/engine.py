@@ -180,18 +180,5 @@ class EngineRun:
         self.go_w = self.ready_r = -1
 
 
-def run_engine(root: Path, config: Any, mk: MkdocsInfo, out: Path,
-               during: Callable[[], None] | None = None) -> tuple[float, str]:
-    """Run `<engine> build --strict` on the staged folder into `out`, calling `during` every POLL_SECONDS
-    while it runs; (seconds, log). Raise with the warnings if it fails."""
-    run = EngineRun(root, config, mk, out)
-    try:
-        run.go()
-        log = run.wait(during)
-    finally:
-        run.close()
-    return run.seconds, log
-
-
 def _clean(line: str) -> str:
     return " ".join(line.replace("WARNING -", "").replace("ERROR -", "").split())

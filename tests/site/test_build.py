@@ -17,7 +17,7 @@ from supportctl.errors import SupportctlError
 from supportctl.kb.load import load_kb
 from supportctl.kb.model import GENERATED_MARK
 from supportctl.site.build import SiteCheckFailed, build
-from supportctl.site.engine import run_engine
+from supportctl.site.engine import EngineRun
 from supportctl.site.mkdocs import read_mkdocs
 from supportctl.site.stage import stage
 from supportctl.starter.scaffold import starter_files
@@ -44,6 +44,16 @@ def built(tmp_path_factory):
     report = build(root, cfg, now=NOW, out=root / "out")
     assert hashlib.sha256((root / "mkdocs.yml").read_bytes()).hexdigest() == before   # never rewritten
     return root, cfg, report
+
+
+def run_engine(root: Path, cfg, mk, out: Path, during=None) -> str:
+    """The engine alone on an already staged folder, as `build` runs it; its log."""
+    run = EngineRun(root, cfg, mk, out)
+    try:
+        run.go()
+        return run.wait(during)
+    finally:
+        run.close()
 
 
 def all_output_text(out: Path) -> dict[str, str]:

@@ -6,10 +6,9 @@ import pytest
 
 from supportctl.errors import SupportctlError
 from supportctl.site.build import build
-from supportctl.site.engine import run_engine
 from supportctl.site.mkdocs import read_mkdocs
 from supportctl.site.stage import stage
-from tests.site.test_build import NOW, make_desk
+from tests.site.test_build import NOW, make_desk, run_engine
 
 
 def test_script_handlers_javascript_links_and_cdn_diagrams_in_pages_fail_the_build(tmp_path):

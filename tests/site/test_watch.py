@@ -13,9 +13,8 @@ import pytest
 from supportctl.errors import SupportctlError
 from supportctl.site import engine, verify, watch
 from supportctl.site import build as site_build
-from supportctl.site.engine import run_engine
 from supportctl.site.mkdocs import read_mkdocs
-from tests.site.test_build import NOW, make_desk
+from tests.site.test_build import NOW, make_desk, run_engine
 from tests.site.test_verify import NAV, _page
 
 BAD_NAV = NAV.replace("\n</ul>", '\n  <li class="md-nav__item"><a href="x/" onclick="steal()">X</a></li>\n</ul>')
