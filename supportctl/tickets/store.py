@@ -25,6 +25,12 @@ class LoadResult:
     problems: list[SupportctlError]
 
 
+def _unforeseen(exc: Exception, rel_path: str) -> TicketFormatError:
+    # A shape the parser did not foresee is still this file's problem, not a traceback.
+    return TicketFormatError(f"the file cannot be parsed ({type(exc).__name__}: {exc})", path=rel_path,
+                             hint="run `supportctl check` and fix what it reports")
+
+
 class TicketStore:
     """The tickets of one desk: lookup by id or prefix, reading, listing, saving."""
 
@@ -68,9 +74,32 @@ class TicketStore:
         try:
             return read_ticket(self.desk.root / rel_path, rel_path)
         except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
-            # A shape the parser did not foresee is still this file's problem, not a traceback.
-            raise TicketFormatError(f"the file cannot be parsed ({type(exc).__name__}: {exc})", path=rel_path,
-                                    hint="run `supportctl check` and fix what it reports") from None
+            raise _unforeseen(exc, rel_path) from None
+
+    def read_indexed(self, rel_path: str) -> Ticket:
+        """`read`, with the fields as the index keeps them when the index holds this very file.
+
+        Then the YAML parser is not even imported: a read command that names
+        one ticket (`sla status ID`, `kb suggest ID`) starts 25-50 ms sooner.
+        The fields are those listings and `sla check` see (JSON-ready values,
+        aware datetimes restored); the records, message text included, come
+        from the file. Never for a command that writes the ticket back.
+        """
+        from supportctl.tickets.format import decode_file, parse_ticket
+        from supportctl.tickets.index import indexed_fields
+
+        try:
+            with open(self.desk.root / rel_path, "rb") as fh:
+                st, data = os.fstat(fh.fileno()), fh.read()   # the stat of the bytes read
+        except OSError:
+            return self.read(rel_path)   # which reports it
+        meta = indexed_fields(self.desk, rel_path, st)
+        if meta is None:
+            return self.read(rel_path)
+        try:
+            return parse_ticket(decode_file(data, rel_path), rel_path, load=lambda fm_text, path: meta)
+        except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
+            raise _unforeseen(exc, rel_path) from None
 
     def get(self, ref: str) -> Ticket:
         return self.read(self.resolve(ref))

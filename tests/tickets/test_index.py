@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import pytest
+
 from supportctl.desk.store import Desk
+from supportctl.errors import TicketFormatError
 from supportctl.tickets import index
 from supportctl.tickets.store import TicketStore
 from tests.conftest import new_ticket
@@ -195,3 +202,64 @@ def test_a_saved_index_of_another_layout_is_rebuilt(desk, cli):
         saved.write_bytes(marshal.dumps((index.CACHE_VERSION, value)))
         entries, problems = TicketStore(Desk(desk)).load_index(recent=True)
         assert [e.id for e in entries] == [tid] and not problems
+
+
+def _settled(desk: Path, rel: str) -> None:
+    """Age a ticket file past the racy window, then build the index (which then holds it for good)."""
+    import os
+
+    old = time.time() - 60
+    os.utime(desk / rel, (old, old))
+    time.sleep(0.01)
+    TicketStore(Desk(desk)).load_index()
+
+
+def test_a_named_ticket_takes_its_fields_from_the_index_that_holds_the_file(desk, cli):
+    """`read_indexed`: the index's fields and the file's records, with no YAML parser imported."""
+    tid = new_ticket(cli, "--tag", "billing", message="The invoice PDF is blank.")
+    cli("ticket", "reply", tid, "-m", "Looking into it.", "--at", "2026-03-02T10:00:00+01:00")
+    rel = f"tickets/{tid}.md"
+    _settled(desk, rel)
+    parsed = TicketStore(Desk(desk)).read(rel)
+    code = ("import json, sys\nfrom pathlib import Path\nfrom supportctl.desk.store import Desk\n"
+            "from supportctl.tickets.store import TicketStore\n"
+            "t = TicketStore(Desk(Path.cwd())).read_indexed(sys.argv[1])\n"
+            "print(json.dumps({'yaml': 'yaml' in sys.modules, 'meta': {k: str(v) for k, v in t.meta.items()},"
+            " 'records': [(r.kind, r.id, r.at.isoformat(), r.body) for r in t.records]}))")
+    out = json.loads(subprocess.run([sys.executable, "-c", code, rel], cwd=desk, capture_output=True, text=True,
+                                    check=True).stdout)
+    assert out["yaml"] is False
+    assert out["meta"] == {k: str(v) for k, v in parsed.meta.items()}
+    assert [tuple(r) for r in out["records"]] == [(r.kind, r.id, r.at.isoformat(), r.body) for r in parsed.records]
+    assert "The invoice PDF is blank." in [r[3] for r in out["records"]]
+
+
+def test_a_named_ticket_edited_by_hand_or_broken_is_parsed_as_it_now_is(desk, cli, monkeypatch):
+    tid = new_ticket(cli, title="Old title")
+    rel = f"tickets/{tid}.md"
+    _settled(desk, rel)
+    store = TicketStore(Desk(desk))
+    path = desk / rel
+    path.write_text(path.read_text().replace("title: Old title", "title: New title"))
+    assert store.read_indexed(rel).title == "New title"           # the index is stale for it: parsed
+    _settled(desk, rel)
+    monkeypatch.setattr(index, "FIELDS_FOR_ONE_UP_TO", 0)          # an index too big to read for one ticket
+    assert store.read_indexed(rel).meta == store.read(rel).meta
+    monkeypatch.undo()
+    path.write_text(path.read_text().replace("title: New title", "title: [unclosed"))
+    with pytest.raises(TicketFormatError) as got:
+        store.read_indexed(rel)
+    with pytest.raises(TicketFormatError) as parsed:
+        store.read(rel)
+    assert (got.value.path, got.value.line, got.value.message) == (parsed.value.path, parsed.value.line,
+                                                                   parsed.value.message)
+
+
+def test_sla_status_of_a_named_ticket_is_the_same_with_and_without_the_index(desk, cli):
+    tid = new_ticket(cli, "--priority", "high")
+    cli("ticket", "reply", tid, "-m", "On it.", "--at", "2026-03-02T11:00:00+01:00")
+    _settled(desk, f"tickets/{tid}.md")
+    from_index = cli("sla", "status", tid, "--now", "2026-03-03T12:00:00+01:00", "--json").stdout
+    shutil.rmtree(desk / ".supportctl" / "cache")
+    parsed = cli("sla", "status", tid, "--now", "2026-03-03T12:00:00+01:00", "--json").stdout
+    assert from_index == parsed and json.loads(from_index)
