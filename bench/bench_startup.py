@@ -24,6 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The sample desk that ships in the repository: its files, not the package.
+# `python -c "import typer"` on the machine where issue 16 set kb suggest's 150 ms goal.
+REFERENCE_TYPER = 0.070
 DESK_FILES = ["supportctl.yml", "tickets", "kb", "customers", "templates", "mail", "mkdocs.yml", "overrides",
               ".gitattributes"]
 
@@ -125,7 +127,11 @@ def main() -> None:
         note = "" if name in dict(floors) else (f"{ratio:5.2f}x {cpu_ratio:5.2f}x"
                                                  + ("" if max(ratio, cpu_ratio) <= 1.5 else "  over"))
         if name == "kb suggest ID":
-            note += f"   goal <= 150 ms: {'met' if med[name] <= 0.150 else 'missed'}"
+            # The issue set 150 ms on a machine where `import typer` took 70 ms; on a slower
+            # day the same goal, scaled by the floor, is printed beside it.
+            scaled = 0.150 * floor / REFERENCE_TYPER
+            note += (f"   goal <= 150 ms: {'met' if med[name] <= 0.150 else 'missed'}; scaled to this machine "
+                     f"<= {scaled * 1000:.0f} ms: {'met' if med[name] <= scaled else 'missed'}")
         print(f"  {name:<28} {med[name] * 1000:6.0f} ms {min(times[name]) * 1000:5.0f} ms "
               f"{cpu[name] * 1000:5.0f} ms   {note}")
     if tmp:

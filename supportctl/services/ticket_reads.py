@@ -64,8 +64,9 @@ def _full_text(session: Session, rel: str) -> str:
 
 
 def get(session: Session, ref: str) -> Ticket:
-    """One ticket, fully parsed, by id or unique prefix."""
-    return session.tickets.get(ref)
+    """One ticket by id or unique prefix, to show: every record, the fields as the index keeps them."""
+    store = session.tickets
+    return store.read_indexed(store.resolve(ref))
 
 
 @dataclass

@@ -255,11 +255,21 @@ def test_a_named_ticket_edited_by_hand_or_broken_is_parsed_as_it_now_is(desk, cl
                                                                    parsed.value.message)
 
 
-def test_sla_status_of_a_named_ticket_is_the_same_with_and_without_the_index(desk, cli):
-    tid = new_ticket(cli, "--priority", "high")
+def test_commands_naming_a_ticket_say_the_same_with_and_without_the_index(desk, cli):
+    """ticket show, sla status, sla explain and kb suggest: fields from the index or from the file alike."""
+    tid = new_ticket(cli, "--priority", "high", "--tag", "export", message="How do I export invoices to CSV?")
+    path = desk / "tickets" / f"{tid}.md"
+    path.write_text(path.read_text().replace("\n---\n", "\nplan: pro\nseats: 12\n---\n", 1))
     cli("ticket", "reply", tid, "-m", "On it.", "--at", "2026-03-02T11:00:00+01:00")
     _settled(desk, f"tickets/{tid}.md")
-    from_index = cli("sla", "status", tid, "--now", "2026-03-03T12:00:00+01:00", "--json").stdout
+    now = ("--now", "2026-03-03T12:00:00+01:00")
+    commands = [("ticket", "show", tid), ("ticket", "show", tid, "--json"), ("sla", "status", tid, *now, "--json"),
+                ("sla", "explain", tid, *now), ("kb", "suggest", tid)]
+    with pytest.MonkeyPatch.context() as mp:   # not one of them parses the file's front matter
+        mp.setattr(TicketStore, "read", lambda self, rel: pytest.fail(f"{rel} parsed"))
+        from_index = [cli(*c, ok=None) for c in commands]
     shutil.rmtree(desk / ".supportctl" / "cache")
-    parsed = cli("sla", "status", tid, "--now", "2026-03-03T12:00:00+01:00", "--json").stdout
-    assert from_index == parsed and json.loads(from_index)
+    parsed = [cli(*c, ok=None) for c in commands]
+    for command, a, b in zip(commands, from_index, parsed):
+        assert (a.exit_code, a.stdout) == (b.exit_code, b.stdout), command
+    assert "plan: pro" in from_index[0].stdout and json.loads(from_index[1].stdout)["seats"] == 12
