@@ -60,7 +60,7 @@ def root(
 # for cli/ticket.py and one command, not for sixteen modules and ~130 commands
 # (most of a read command's own start-up before).
 COMMANDS = {
-    "init": "desk", "paths": "desk", "check": "desk", "merge-driver": "desk", "queue": "sla",
+    "init": "desk", "paths": "desk", "check": "desk", "shard": "desk", "merge-driver": "desk", "queue": "sla",
     "ticket": "ticket", "kb": "kb", "site": "site", "sla": "sla", "mail": "mail", "git": "git",
     "report": "report", "customer": "customer", "org": "org", "import": "imports", "automate": "automate",
     "templates": "templates",

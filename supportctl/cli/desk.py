@@ -1,4 +1,4 @@
-"""Desk-wide commands: `init`, `paths`, `check`."""
+"""Desk-wide commands: `init`, `paths`, `check`, `shard`, `merge-driver`."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Optional
 
 import typer
 
-from supportctl.cli.common import JSON_OPTION, session
-from supportctl.cli.render import echo, emit_json, info, plural, report_error, style, warn_problem
+from supportctl.cli.common import AS_OPTION, JSON_OPTION, NO_COMMIT_OPTION, session
+from supportctl.cli.render import echo, emit_json, info, plural, report_error, run_outcome, style, warn_problem
 from supportctl.errors import UsageError
 
 # Root commands; supportctl/cli/__init__.py loads each from here when it is asked for.
@@ -104,11 +104,38 @@ def check(
         for p in warnings:
             warn_problem(p)
         summary = plural(len(problems), "problem") if problems else "no problems"
-        if warnings:
-            summary += f", {plural(len(warnings), 'rewritten record')} allowed"
+        rewrites = sum(1 for p in warnings if type(p).__name__ == "Rewrite")
+        if rewrites:
+            summary += f", {plural(rewrites, 'rewritten record')} allowed"
+        if len(warnings) > rewrites:
+            summary += f", {plural(len(warnings) - rewrites, 'warning')}"
         info(style(summary, fg="red" if problems else "green"))
     if problems:
         raise typer.Exit(1)
+
+
+@app.command("shard")
+def shard(
+    flat: bool = typer.Option(False, "--flat", help="Move every ticket back into tickets/ itself."),
+    as_: Optional[str] = AS_OPTION,
+    no_commit: bool = NO_COMMIT_OPTION,
+    json_: bool = JSON_OPTION,
+) -> None:
+    """Move tickets into folders by the first two characters of their id (for desks past ~200,000 tickets)."""
+    from supportctl.services import layout
+
+    done = layout.shard(session(as_), flat=flat, commit=not no_commit)
+    if json_:
+        emit_json({"sharded": done.sharded, "moved": [{"from": a, "to": b} for a, b in done.moved],
+                   "config_changed": done.config_changed, "commit": done.sha})
+        return
+    shape = "sharded (tickets/7Q/7QH2KD.md)" if done.sharded else "flat (tickets/7QH2KD.md)"
+    if not done.moved and not done.config_changed:
+        info(f"tickets are already {shape}; nothing moved")
+        return
+    info(run_outcome(f"tickets {shape}: {plural(len(done.moved), 'file')} moved"
+                     + (", desk.tickets_sharded set in supportctl.yml" if done.config_changed else ""),
+                     dry_run=False, sha=done.sha))
 
 
 @app.command("merge-driver")

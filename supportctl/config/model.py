@@ -34,6 +34,8 @@ class DeskConfig(Strict, views.DeskConfig):
     repo_url: str | None = None        # where "improve this article" and contact links point
     support_email: str | None = None
     language: str = "en"
+    # New tickets go to tickets/<first two characters of the id>/ (`supportctl shard`).
+    tickets_sharded: bool = False
 
     @field_validator("timezone")
     @classmethod

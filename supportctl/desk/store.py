@@ -214,6 +214,35 @@ class Desk:
         previous = self.write_files(files)
         return self._commit(list(files), message, author, previous)
 
+    def move_files(self, moves: dict[str, str], files: dict[str, str | bytes], message: str, *,
+                   author: tuple[str, str], commit: bool = True) -> str | None:
+        """Rename files (old path -> new), write `files`, and commit it all; on failure put every file back."""
+        paths = [*moves, *moves.values(), *files]
+        if commit:
+            self._intend(paths, message, author)
+        done: list[tuple[Path, Path]] = []
+        try:
+            for old, new in moves.items():
+                src, dst = self.root / old, self.root / new
+                if os.path.lexists(dst):   # rename would replace it silently
+                    raise SupportctlError(f"{new} exists already; {old} was not moved onto it",
+                                          hint="`supportctl check` reports duplicate ids; give one ticket a new id")
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                os.rename(src, dst)   # the same file under its new name: no copy, nothing to sync
+                done.append((src, dst))
+            previous = self.write_files(files)
+        except BaseException:
+            _move_back(done)
+            self._intent_path.unlink(missing_ok=True)
+            raise
+        if not commit:
+            return None
+        try:
+            return self._commit(paths, message, author, previous)
+        except BaseException:
+            _move_back(done)
+            raise
+
     def _commit(self, paths: list[str], message: str, author: tuple[str, str],
                 previous: dict[str, bytes | None]) -> str:
         from supportctl.desk import git as gitops
@@ -328,6 +357,13 @@ class Batch:
             return self.desk._commit(list(self.previous), message, author, self.previous)
         finally:
             self._forget()
+
+
+def _move_back(done: list[tuple[Path, Path]]) -> None:
+    for src, dst in reversed(done):
+        os.rename(dst, src)
+        with contextlib.suppress(OSError):
+            dst.parent.rmdir()   # a folder the move made, now empty
 
 
 def markdown_files(folder: Path, base: Path, *, stat: bool = True, skip: tuple[str, ...] = (".",),

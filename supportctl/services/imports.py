@@ -81,7 +81,7 @@ def _apply(session: Session, convs: list, what: str, *, dry_run: bool, commit: b
     from supportctl.imports.apply import apply, new_ticket_fields
     from supportctl.services.customers import Linker
     from supportctl.tickets import actions
-    from supportctl.tickets.model import new_ticket_id
+    from supportctl.tickets.model import new_ticket_id, ticket_path
     from supportctl.tickets.people import parse_requester
 
     run = ImportRun(dry_run=dry_run)
@@ -107,8 +107,9 @@ def _apply(session: Session, convs: list, what: str, *, dry_run: bool, commit: b
                 ticket_id = new_ticket_id(ids)
                 ids.add(ticket_id)
                 links = linker.link(parse_requester(conv.requester))
-                ticket = actions.create_ticket(config, ticket_id=ticket_id, path=f"tickets/{ticket_id}.md",
-                                               title=conv.title, requester=conv.requester, actor=SYSTEM,
+                path = ticket_path(ticket_id, config.desk.tickets_sharded)
+                ticket = actions.create_ticket(config, ticket_id=ticket_id, path=path, title=conv.title,
+                                               requester=conv.requester, actor=SYSTEM,
                                                at=conv.created, channel=conv.channel, links=links,
                                                tags=conv.tags, extra=new_ticket_fields(config, conv))
                 by_source[conv.source] = ticket.path

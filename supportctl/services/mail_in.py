@@ -285,7 +285,7 @@ def _carrier(run: _Run, ticket_id: str) -> str:
     chain = actions.merged_chain(ticket_id, run.merged.get)
     if len(chain) > 1 and chain[-1] not in run.ids:
         raise SupportctlError(f"ticket {chain[-2]} is merged into {chain[-1]}, which does not exist",
-                              hint=f"fix merged_into in tickets/{chain[-2]}.md, then import the mail again")
+                              hint=f"fix merged_into in ticket {chain[-2]}'s file, then import the mail again")
     return chain[-1]
 
 
@@ -383,7 +383,7 @@ def _create(run: _Run, result: Intake, msg, raw: bytes, key: str, sender: str, r
     from supportctl.kb.usage import FEEDBACK_TAG
     from supportctl.mail.threads import find_kb_feedback, title_from_subject
     from supportctl.tickets import actions
-    from supportctl.tickets.model import new_ticket_id
+    from supportctl.tickets.model import new_ticket_id, ticket_path
 
     new_id = new_ticket_id(run.ids | set(run.tickets))
     title = title_from_subject(msg.subject, run.cfg.subject_tag) or "(no subject)"
@@ -400,8 +400,9 @@ def _create(run: _Run, result: Intake, msg, raw: bytes, key: str, sender: str, r
     links = run.linker.link(actions.parse_requester(sender))
     for rel in set(run.linker.files) - known:       # a customer created for this sender goes in with the ticket
         run.files[rel] = run.linker.files[rel].encode("utf-8")
-    ticket = actions.create_ticket(run.session.config, ticket_id=new_id, path=f"tickets/{new_id}.md", title=title,
-                                   requester=sender, actor=SYSTEM, at=run.now, body=_text(msg), channel="email",
+    config = run.session.config
+    ticket = actions.create_ticket(config, ticket_id=new_id, path=ticket_path(new_id, config.desk.tickets_sharded),
+                                   title=title, requester=sender, actor=SYSTEM, at=run.now, body=_text(msg), channel="email",
                                    tags=["automated"] if reason else [FEEDBACK_TAG] if slug else [], links=links)
     if slug:
         actions.link(ticket, kind="kb", target=slug, actor=SYSTEM, at=run.now, role="system")

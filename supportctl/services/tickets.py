@@ -10,7 +10,7 @@ from supportctl.errors import SupportctlError, UsageError
 from supportctl.services import automation
 from supportctl.services.session import SYSTEM, SYSTEM_EMAIL, Session
 from supportctl.tickets import actions
-from supportctl.tickets.model import Ticket, new_ticket_id
+from supportctl.tickets.model import Ticket, new_ticket_id, ticket_path
 
 
 @dataclass
@@ -52,8 +52,9 @@ def create(session: Session, *, title: str, requester: str, body: str | None = N
     with session.desk.lock():
         ticket_id = new_ticket_id(set(session.tickets.ids()))
         links, new_customers = links_for(session, requester)
-        ticket = actions.create_ticket(session.config, ticket_id=ticket_id, path=f"tickets/{ticket_id}.md",
-                                       title=title, requester=requester, actor=actor, at=session.now(), body=body,
+        path = ticket_path(ticket_id, session.config.desk.tickets_sharded)
+        ticket = actions.create_ticket(session.config, ticket_id=ticket_id, path=path, title=title,
+                                       requester=requester, actor=actor, at=session.now(), body=body,
                                        priority=priority, channel=channel, type_=type_, group=group,
                                        assignee=assignee, tags=tags or [], fields=fields or {}, links=links)
         summary = f"ticket {ticket_id}: new ({channel}) {ticket.title}"

@@ -16,7 +16,7 @@ from supportctl.config.views import Config
 from supportctl.errors import SupportctlError, UsageError
 from supportctl.tickets.frontmatter import new_front_matter_meta
 from supportctl.tickets.model import (CHANNELS, PRIORITIES, Change, Record, Ticket, copied_record_id, message_body,
-                                     new_record_id)
+                                     new_record_id, ticket_path)
 from supportctl.tickets.people import format_person, parse_requester  # noqa: F401 (re-exported)
 
 SYSTEM = "supportctl"
@@ -231,8 +231,8 @@ def open_follow_up(closed: Ticket, config: Config, *, ticket_id: str, at: dateti
     group and tags; both histories record the link as a system event.
     """
     requester = sender or format_person(closed.meta.get("requester"))
-    follow = create_ticket(config, ticket_id=ticket_id, path=f"tickets/{ticket_id}.md", title=closed.title,
-                           requester=requester, actor=SYSTEM, at=at, body=text,
+    follow = create_ticket(config, ticket_id=ticket_id, path=ticket_path(ticket_id, config.desk.tickets_sharded),
+                           title=closed.title, requester=requester, actor=SYSTEM, at=at, body=text,
                            priority=str(closed.meta.get("priority") or "normal"),
                            channel=str(closed.meta.get("channel") or "email"), type_=closed.meta.get("type"),
                            group=closed.meta.get("group"), tags=list(closed.meta.get("tags") or []))
@@ -543,7 +543,7 @@ def merged_chain(ticket_id: str, merged_into: Callable[[str], str | None]) -> li
         if into in chain:
             raise SupportctlError(f"tickets {' -> '.join([*chain, into])} are merged into each other in a cycle",
                                   hint=f"remove merged_into from the one that should carry the conversation "
-                                       f"(tickets/{into}.md?)")
+                                       f"(ticket {into}?)")
         chain.append(into)
 
 

@@ -23,6 +23,7 @@ from supportctl.errors import SupportctlError, TicketFormatError
 from supportctl.tickets.checks import FrontMatterLines, Problem, link_problems, ticket_problems
 from supportctl.tickets.fastmeta import parse_ticket_lines
 from supportctl.tickets.format import decode_file, split_front_matter
+from supportctl.tickets.model import ticket_path
 from supportctl.tickets.store import TicketStore
 
 CACHE_VERSION = 1
@@ -58,6 +59,8 @@ def check_desk(desk) -> list[SupportctlError]:
             problems.append(Problem(f"duplicate id {result[1]}: also in {ids[result[1]]}",
                                     "give one ticket a new id (file name and id field)", path=rel, line=2))
         ids.setdefault(result[1], rel)
+    if config.desk.tickets_sharded:
+        problems.extend(_misplaced(rel for rel, _ in ok))
     known = set(ids)
     for rel, (_, _, before, links, after) in ok:
         problems.extend(Problem(message, hint, path=rel, line=line) for message, hint, line in before)
@@ -66,6 +69,20 @@ def check_desk(desk) -> list[SupportctlError]:
             problems.extend(link_problems(rel, links, known, where))
         problems.extend(Problem(message, hint, path=rel, line=line) for message, hint, line in after)
     return problems
+
+
+def _misplaced(rels) -> list[Problem]:
+    """On a sharded desk, a warning for each ticket outside its folder (made before the desk was sharded,
+    say, and merged since): it still works, but `supportctl shard` puts it in place."""
+    out = []
+    for rel in rels:
+        want = ticket_path(rel[rel.rfind("/") + 1:-3], sharded=True)
+        if rel != want:
+            problem = Problem(f"the desk is sharded, but this ticket is not in its folder ({want})",
+                              "run `supportctl shard` to move it there", path=rel)
+            problem.severity = "warning"
+            out.append(problem)
+    return out
 
 
 def file_results(desk, config, files: dict[str, os.stat_result]) -> dict[str, tuple]:

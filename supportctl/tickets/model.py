@@ -43,6 +43,16 @@ TICKET_ID_LENGTH = 6
 RECORD_ID_LENGTH = 8
 
 
+# On a sharded desk (`desk.tickets_sharded`) a ticket lives in the folder named by the
+# first two characters of its id: 1,024 folders for random ids, each a small tree for git.
+SHARD_LENGTH = 2
+
+
+def ticket_path(ticket_id: str, sharded: bool = False) -> str:
+    """Where a ticket's file goes: `tickets/7QH2KD.md`, or sharded `tickets/7Q/7QH2KD.md`."""
+    return f"tickets/{ticket_id[:SHARD_LENGTH]}/{ticket_id}.md" if sharded else f"tickets/{ticket_id}.md"
+
+
 def new_ticket_id(taken: set[str] | frozenset[str] = frozenset()) -> str:
     """A random id; random, not sequential, so two branches never pick the same one."""
     import secrets   # here, as below: only writes need it, and with hashlib it costs a read ~3 ms

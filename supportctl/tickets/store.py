@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, TypeVar
 
 from supportctl.desk.filekeys import file_keys_while
-from supportctl.desk.store import Desk, gc_paused, markdown_files
+from supportctl.desk.store import Desk, gc_paused, markdown_files, regular_file
 from supportctl.errors import NotFound, SupportctlError, TicketFormatError, UsageError
-from supportctl.tickets.model import Ticket
+from supportctl.tickets.model import Ticket, ticket_path
 
 if TYPE_CHECKING:
     from supportctl.tickets.index import IndexEntry
@@ -51,9 +51,9 @@ class TicketStore:
         typed = ref.strip().upper().lstrip("#")
         if not typed or not re.fullmatch(r"[0-9A-Z_-]+", typed):
             raise UsageError(f"{ref!r} is not a ticket id", hint="ticket ids look like 7QH2KD; a prefix is enough")
-        whole = self.desk.tickets_dir / f"{typed}.md"
-        if whole.is_file() and not whole.is_symlink():  # a whole id needs no scan
-            return f"tickets/{typed}.md"
+        for rel in (ticket_path(typed), ticket_path(typed, sharded=True)):   # a whole id needs no scan
+            if regular_file(self.desk.root, rel):
+                return rel
         ids = self.ids()
         # As typed first; then read O as 0 and I/L as 1 (Crockford), as people
         # copy ids from a phone call or a handwritten note.

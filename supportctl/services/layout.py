@@ -1,0 +1,74 @@
+"""Where ticket files live: flat in tickets/, or sharded into folders by the first characters of the id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from supportctl.errors import SupportctlError
+from supportctl.services.session import Session
+from supportctl.tickets.model import SHARD_LENGTH, ticket_path
+
+
+@dataclass
+class Layout:
+    """What `shard` did: the layout now, each file moved (old path, new path), the commit."""
+
+    sharded: bool
+    moved: list[tuple[str, str]]
+    config_changed: bool
+    sha: str | None = None
+
+
+def shard(session: Session, *, flat: bool = False, commit: bool = True) -> Layout:
+    """Move every ticket where the layout puts it and set `desk.tickets_sharded`, in one commit.
+
+    Sharded, `tickets/7QH2KD.md` moves to `tickets/7Q/7QH2KD.md`; with
+    `flat` every ticket moves back to `tickets/`. Run again after a merge
+    brings tickets made in the other layout: it moves only those.
+    """
+    from supportctl.config.edit import with_desk_setting
+
+    desk, sharded = session.desk, not flat
+    with desk.lock():
+        config_text = desk.config_path.read_text(encoding="utf-8")
+        new_text = config_text
+        if session.config.desk.tickets_sharded != sharded:
+            new_text = with_desk_setting(config_text, "tickets_sharded", "true" if sharded else "false")
+        files = session.tickets.files(stat=False)
+        moves: dict[str, str] = {}
+        claimed: dict[str, str] = {}
+        for rel in sorted(files):
+            ticket_id = rel[rel.rfind("/") + 1:-3]
+            want = ticket_path(ticket_id, sharded)
+            if want == rel:
+                continue
+            other = want if want in files else claimed.get(want)
+            if other is not None:
+                raise SupportctlError(f"two files for ticket {ticket_id}: {other} and {rel}", path=rel,
+                                      hint="`supportctl check` reports duplicate ids; give one ticket a new id, "
+                                           "then run this again")
+            claimed[want] = rel
+            moves[rel] = want
+        changed = new_text != config_text
+        layout = Layout(sharded, sorted(moves.items()), changed)
+        if not moves and not changed:
+            return layout
+        where = (f"into folders by the first {SHARD_LENGTH} characters of the id" if sharded
+                 else "back into tickets/")
+        message = f"supportctl: tickets {where} ({len(moves)} moved)"
+        layout.sha = desk.move_files(moves, {"supportctl.yml": new_text} if changed else {}, message,
+                                     author=session.author(), commit=commit)
+        if flat:
+            _drop_empty_folders(session)
+    return layout
+
+
+def _drop_empty_folders(session: Session) -> None:
+    """Shard folders left empty by moving back (git keeps no folders; the work tree should not either)."""
+    folder = session.desk.tickets_dir
+    for sub in folder.iterdir():
+        if sub.is_dir() and not sub.is_symlink() and len(sub.name) == SHARD_LENGTH:
+            try:
+                sub.rmdir()
+            except OSError:
+                pass   # not empty: someone's own files

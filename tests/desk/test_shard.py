@@ -1,0 +1,120 @@
+"""`supportctl shard`: tickets into folders by the first two characters of their id, and back, in one commit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from supportctl.config.edit import with_desk_setting
+from supportctl.errors import ConfigError
+from tests.conftest import git, new_ticket
+
+
+def _tickets(desk) -> list[str]:
+    return sorted(p.relative_to(desk).as_posix() for p in (desk / "tickets").rglob("*.md") if p.name != "README.md")
+
+
+def test_shard_moves_every_ticket_in_one_commit_and_new_tickets_follow(desk, cli):
+    ids = [new_ticket(cli, title=f"Ticket {n}") for n in range(3)]
+    (desk / "notes.txt").write_text("someone's own change, not for this commit\n")
+    config_before = (desk / "supportctl.yml").read_text()
+    head = git(desk, "rev-parse", "HEAD").strip()
+
+    out = json.loads(cli("shard", "--json").stdout)
+    assert out["sharded"] and out["config_changed"] and out["commit"]
+    assert sorted((m["from"], m["to"]) for m in out["moved"]) == sorted(
+        (f"tickets/{i}.md", f"tickets/{i[:2]}/{i}.md") for i in ids)
+    assert _tickets(desk) == sorted(f"tickets/{i[:2]}/{i}.md" for i in ids)
+    # One commit: renames (git sees the same blobs) and one added line in supportctl.yml.
+    assert git(desk, "rev-list", "--count", f"{head}..HEAD").strip() == "1"
+    renames = git(desk, "show", "--format=", "--name-status", "-M100%", "HEAD").splitlines()
+    assert sorted(r.split("\t")[0] for r in renames) == ["M"] + ["R100"] * 3
+    after = (desk / "supportctl.yml").read_text().split("\n")
+    after.remove("  tickets_sharded: true")
+    assert after == config_before.split("\n")
+    assert git(desk, "status", "--porcelain") == "?? notes.txt\n"
+
+    # Every command finds the moved tickets, by whole id or prefix; new ones go to their folder.
+    assert json.loads(cli("ticket", "show", ids[0], "--json").stdout)["path"] == f"tickets/{ids[0][:2]}/{ids[0]}.md"
+    assert json.loads(cli("ticket", "show", ids[1][:5], "--json").stdout)["id"] == ids[1]
+    cli("ticket", "reply", ids[2], "-m", "Still here.")
+    fresh = new_ticket(cli, title="After sharding")
+    assert (desk / "tickets" / fresh[:2] / f"{fresh}.md").is_file()
+    assert len(json.loads(cli("ticket", "list", "--json", "--all").stdout)) == 4
+    assert cli("check").exit_code == 0
+    # The merge driver's attribute reaches the shard folders.
+    assert "merge: supportctl" in git(desk, "check-attr", "merge", "--", f"tickets/{fresh[:2]}/{fresh}.md")
+
+    assert "already sharded" in cli("shard").stderr   # nothing to do: no commit
+    assert git(desk, "rev-list", "--count", f"{head}..HEAD").strip() == "3"   # shard, reply, new
+
+
+def test_flat_moves_them_back_and_removes_the_empty_folders(desk, cli):
+    ids = [new_ticket(cli, title=f"Ticket {n}") for n in range(2)]
+    cli("shard")
+    result = cli("shard", "--flat")
+    assert "2 files moved" in result.stderr and "tickets_sharded set" in result.stderr
+    assert _tickets(desk) == sorted(f"tickets/{i}.md" for i in ids)
+    assert not [p for p in (desk / "tickets").iterdir() if p.is_dir()]
+    assert "tickets_sharded: false" in (desk / "supportctl.yml").read_text()
+    assert git(desk, "status", "--porcelain") == ""
+    fresh = new_ticket(cli, title="Flat again")
+    assert (desk / "tickets" / f"{fresh}.md").is_file()
+
+
+def test_a_ticket_made_flat_on_another_branch_is_a_warning_until_shard_runs_again(desk, cli):
+    new_ticket(cli, title="Before")
+    git(desk, "checkout", "-qb", "old-layout")
+    straggler = new_ticket(cli, title="Made on a branch that was not sharded")
+    git(desk, "checkout", "-q", "-")
+    cli("shard")
+    git(desk, "merge", "-q", "--no-edit", "old-layout")
+    assert (desk / "tickets" / f"{straggler}.md").is_file()
+    result = cli("check", "--json", ok=None)
+    assert result.exit_code == 0
+    found = json.loads(result.stdout)
+    assert [(p["path"], p["severity"]) for p in found] == [(f"tickets/{straggler}.md", "warning")]
+    assert f"tickets/{straggler[:2]}/{straggler}.md" in found[0]["message"]
+    assert "1 warning" in cli("check").stderr
+    moved = json.loads(cli("shard", "--json").stdout)
+    assert moved["moved"] == [{"from": f"tickets/{straggler}.md", "to": f"tickets/{straggler[:2]}/{straggler}.md"}]
+    assert not moved["config_changed"]
+    assert json.loads(cli("check", "--json").stdout) == []
+
+
+def test_two_files_for_one_id_stop_the_shard_before_anything_moves(desk, cli):
+    tid = new_ticket(cli, title="Twice")
+    other = new_ticket(cli, title="Other")
+    (desk / "tickets" / tid[:2]).mkdir(exist_ok=True)
+    (desk / "tickets" / tid[:2] / f"{tid}.md").write_text((desk / "tickets" / f"{tid}.md").read_text())
+    before = {p: (desk / p).read_bytes() for p in _tickets(desk) + ["supportctl.yml"]}
+    head = git(desk, "rev-parse", "HEAD")
+    result = cli("shard", ok=False)
+    assert result.exit_code == 1 and f"two files for ticket {tid}" in result.stderr
+    assert {p: (desk / p).read_bytes() for p in _tickets(desk) + ["supportctl.yml"]} == before
+    assert git(desk, "rev-parse", "HEAD") == head and (desk / "tickets" / f"{other}.md").is_file()
+
+
+def test_a_failed_commit_puts_every_file_back(desk, cli, monkeypatch):
+    ids = [new_ticket(cli, title=f"Ticket {n}") for n in range(2)]
+    before = {p: (desk / p).read_bytes() for p in _tickets(desk) + ["supportctl.yml"]}
+    (desk / ".git" / "index.lock").write_text("")     # another git process holds the index
+    result = cli("shard", ok=False)
+    assert result.exit_code != 0
+    (desk / ".git" / "index.lock").unlink()
+    assert {p: (desk / p).read_bytes() for p in _tickets(desk) + ["supportctl.yml"]} == before
+    assert not [p for p in (desk / "tickets").iterdir() if p.is_dir()]
+    assert git(desk, "status", "--porcelain") == ""
+    assert all((desk / "tickets" / f"{i}.md").is_file() for i in ids)
+
+
+def test_one_desk_setting_is_set_on_its_own_line_and_nothing_else_moves():
+    text = ("# the desk\ndesk:\n  name: Acme   # shown on the site\n  timezone: Europe/Berlin\n\n"
+            "agents:\n  alice:  {name: Alice}\n")
+    added = with_desk_setting(text, "tickets_sharded", "true")
+    assert added == text.replace("Europe/Berlin\n", "Europe/Berlin\n  tickets_sharded: true\n")
+    assert with_desk_setting(added, "tickets_sharded", "false") == added.replace(": true", ": false")
+    with pytest.raises(ConfigError) as flow:
+        with_desk_setting("desk: {name: Acme}\n", "tickets_sharded", "true")
+    assert "by hand" in flow.value.hint
