@@ -97,28 +97,36 @@ def git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, env=ENV, check=True, capture_output=True)
 
 
+def ticket_files(root: Path) -> dict[str, Path]:
+    """Ticket id -> its file, flat or in shard folders."""
+    return {name[:-3]: Path(folder) / name for folder, _, names in os.walk(root / "tickets")
+            for name in names if name.endswith(".md") and name != "README.md"}
+
+
 def writes(root: Path, count: int, rng: random.Random) -> dict[str, list[float]]:
     """`ticket new` and `ticket reply` against a plain add-and-commit of the same change, alternately."""
     out: dict[str, list[float]] = {"new": [], "new floor": [], "reply": [], "reply floor": []}
-    ids = sorted(p.stem for p in (root / "tickets").iterdir())
+    files = ticket_files(root)
+    ids = sorted(files)
     for n in range(count):
-        before = set(os.listdir(root / "tickets"))
         out["new"].append(run([EXE, "ticket", "new", "--title", f"Bench {n}", "--from", "b@example.com",
                                "-m", "The export stops at 1,000 rows."], root)[0])
-        made = (set(os.listdir(root / "tickets")) - before).pop()
-        twin = root / "tickets" / f"Z{n:05d}{made}"
-        twin.write_bytes((root / "tickets" / made).read_bytes())
+        now = ticket_files(root)
+        made = now[(now.keys() - files.keys()).pop()]
+        files = now
+        twin = made.parent / f"Z{n:05d}{made.name}"   # beside it: the same folder, flat or sharded
+        twin.write_bytes(made.read_bytes())
         start = time.perf_counter()
         git(root, "add", str(twin.relative_to(root)))
         git(root, "commit", "-q", "-m", "floor")
         out["new floor"].append(time.perf_counter() - start)
 
         tid = rng.choice(ids)
-        path = root / "tickets" / f"{tid}.md"
+        path = files[tid]
         size = path.stat().st_size
         out["reply"].append(run([EXE, "ticket", "reply", tid, "-m", "Thanks, this is fixed now."], root)[0])
         added = path.read_bytes()[size:]
-        other = root / "tickets" / f"{rng.choice(ids)}.md"
+        other = files[rng.choice(ids)]
         with open(other, "ab") as fh:   # the same bytes appended to another ticket: the same size of change
             fh.write(added)
         start = time.perf_counter()
@@ -135,6 +143,9 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=20)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--skip", nargs="*", default=[], choices=["writes", "reads", "cold"])
+    parser.add_argument("--sharded", action="store_true",
+                        help="run `supportctl shard` on each desk first (timed), then measure writes and reads "
+                             "(the cold floor reads a flat folder: give --skip cold)")
     args = parser.parse_args()
     args.desks.mkdir(parents=True, exist_ok=True)
     # An installed package has its bytecode compiled at install time; an editable
@@ -146,6 +157,10 @@ def main() -> None:
         built = desk_of(size, args.desks)
         work = copy_desk(built, Path(tempfile.mkdtemp(prefix=f"bench-scale-{size}-")) / "desk")
         try:
+            if args.sharded:
+                took, mem = run([EXE, "shard"], work)
+                print(f"[shard] {size:>7}  supportctl shard {took:6.2f} s, {mem:4.0f} MiB "
+                      f"(every ticket moved in one commit)", flush=True)
             if "reads" not in args.skip:
                 run([EXE, "ticket", "list", "--all"], work)          # build the index
                 run([EXE, "sla", "check", "--fail-on", "never"], work)   # and the timelines

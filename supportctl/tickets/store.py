@@ -90,10 +90,12 @@ class TicketStore:
 
         try:
             with open(self.desk.root / rel_path, "rb") as fh:
-                st, data = os.fstat(fh.fileno()), fh.read()   # the stat of the bytes read
+                st, data, after = os.fstat(fh.fileno()), fh.read(), os.fstat(fh.fileno())
         except OSError:
             return self.read(rel_path)   # which reports it
-        meta = indexed_fields(self.desk, rel_path, st)
+        # Edited in place while read: the bytes may not be those the stat (and the index) describe.
+        same = (st.st_mtime_ns, st.st_ctime_ns, st.st_size) == (after.st_mtime_ns, after.st_ctime_ns, after.st_size)
+        meta = indexed_fields(self.desk, rel_path, st) if same else None
         if meta is None:
             return self.read(rel_path)
         try:
