@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from supportctl.config.edit import with_desk_setting
 from supportctl.errors import ConfigError
@@ -115,6 +117,28 @@ def test_one_desk_setting_is_set_on_its_own_line_and_nothing_else_moves():
     added = with_desk_setting(text, "tickets_sharded", "true")
     assert added == text.replace("Europe/Berlin\n", "Europe/Berlin\n  tickets_sharded: true\n")
     assert with_desk_setting(added, "tickets_sharded", "false") == added.replace(": true", ": false")
-    with pytest.raises(ConfigError) as flow:
-        with_desk_setting("desk: {name: Acme}\n", "tickets_sharded", "true")
-    assert "by hand" in flow.value.hint
+    assert with_desk_setting("desk: {name: Acme}  # ours\n", "tickets_sharded", "true") == \
+        "desk: {name: Acme, tickets_sharded: true}  # ours\n"
+    assert with_desk_setting("desk: {name: Acme,\n  url: x}\n", "tickets_sharded", "true") == \
+        "desk: {name: Acme,\n  url: x, tickets_sharded: true}\n"
+    for odd in ("desk: {name: Acme, }\n", "desk:\n  name: Acme\n  tickets_sharded:\n    false\n", "agents: [a]\n"):
+        with pytest.raises(ConfigError) as refused:
+            with_desk_setting(odd, "tickets_sharded", "true")
+        assert "by hand" in refused.value.hint
+
+
+@settings(max_examples=200, deadline=None)
+@given(desk=st.dictionaries(st.text(min_size=1, max_size=8), st.one_of(st.text(max_size=12), st.integers(),
+                                                                       st.booleans(), st.none()), max_size=4),
+       flow=st.booleans(), width=st.integers(min_value=8, max_value=80), value=st.sampled_from(["true", "false"]))
+def test_setting_a_desk_key_keeps_every_other_setting_or_refuses(desk, flow, width, value):
+    import yaml
+
+    text = yaml.safe_dump({"desk": desk, "agents": ["alice"]}, default_flow_style=flow, width=width,
+                          allow_unicode=True)
+    try:
+        out = with_desk_setting(text, "tickets_sharded", value)
+    except ConfigError as exc:
+        assert "by hand" in exc.hint
+        return
+    assert yaml.safe_load(out) == {"desk": {**desk, "tickets_sharded": value == "true"}, "agents": ["alice"]}
