@@ -36,6 +36,7 @@ def test_shard_moves_every_ticket_in_one_commit_and_new_tickets_follow(desk, cli
     after.remove("  tickets_sharded: true")
     assert after == config_before.split("\n")
     assert git(desk, "status", "--porcelain") == "?? notes.txt\n"
+    assert json.loads(cli("check", "--since", head, "--json").stdout) == []   # moved, not rewritten
 
     # Every command finds the moved tickets, by whole id or prefix; new ones go to their folder.
     assert json.loads(cli("ticket", "show", ids[0], "--json").stdout)["path"] == f"tickets/{ids[0][:2]}/{ids[0]}.md"
