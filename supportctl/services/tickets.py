@@ -50,7 +50,7 @@ def create(session: Session, *, title: str, requester: str, body: str | None = N
 
     actor, author = session.agent(), session.author()
     with session.desk.lock():
-        ticket_id = new_ticket_id(set(session.tickets.ids()))
+        ticket_id = new_ticket_id(session.tickets.taken())
         links, new_customers = links_for(session, requester)
         path = ticket_path(ticket_id, session.config.desk.tickets_sharded)
         ticket = actions.create_ticket(session.config, ticket_id=ticket_id, path=path, title=title,
@@ -87,7 +87,7 @@ def customer_message(session: Session, ref: str, *, text: str, sender: str | Non
         # metadata could not be erased later by editing a file.
         author = session.author() if session.actor else (SYSTEM, SYSTEM_EMAIL)
         if actions.closed_follow_up(ticket, session.config, when):
-            outcome = actions.open_follow_up(ticket, session.config, ticket_id=new_ticket_id(set(session.tickets.ids())),
+            outcome = actions.open_follow_up(ticket, session.config, ticket_id=new_ticket_id(session.tickets.taken()),
                                              at=when, text=text, sender=sender_text)
             follow = outcome.created[0]
             sha = session.tickets.save([follow, ticket], outcome.summary, author=author, commit=commit)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Container
 
 from supportctl.base.timeutil import format_timestamp
 
@@ -53,7 +53,7 @@ def ticket_path(ticket_id: str, sharded: bool = False) -> str:
     return f"tickets/{ticket_id[:SHARD_LENGTH]}/{ticket_id}.md" if sharded else f"tickets/{ticket_id}.md"
 
 
-def new_ticket_id(taken: set[str] | frozenset[str] = frozenset()) -> str:
+def new_ticket_id(taken: Container[str] = frozenset()) -> str:
     """A random id; random, not sequential, so two branches never pick the same one."""
     import secrets   # here, as below: only writes need it, and with hashlib it costs a read ~3 ms
 
