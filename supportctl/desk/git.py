@@ -109,8 +109,12 @@ def merge_file(ours: Path, base: Path, theirs: Path) -> bool:
     return proc.returncode == 0
 
 
-def commit(root: Path, paths: list[str], message: str, *, author_name: str, author_email: str) -> str:
+def commit(root: Path, paths: list[str], message: str, *, author_name: str, author_email: str,
+           moved: dict[str, str] | None = None) -> str:
     """Commit exactly `paths` (other staged or unstaged changes stay as they are); return the hash.
+
+    `moved` (old path -> new, both also in `paths`): files renamed as HEAD has
+    them, whose contents git holds already (not packed again).
 
     The commit is built in a temporary index that starts from HEAD, so whatever
     else the user has staged stays out of it. `git commit -- PATHS` would do the
@@ -135,8 +139,12 @@ def commit(root: Path, paths: list[str], message: str, *, author_name: str, auth
     os.close(fd)
     os.unlink(index)   # git wants to create it: an empty file is not an index
     temp = {**env, "GIT_INDEX_FILE": index}
-    if len(paths) >= PACK_FROM:
-        pack_blobs(root, paths)
+    # Moved files are blobs git has: `update-index --index-info` would spare reading them again,
+    # but it inserts entries one at a time (100,000 moves took 124 s against 20 s this way).
+    known = {*moved, *moved.values()} if moved else set()
+    fresh = [p for p in paths if p not in known]
+    if len(fresh) >= PACK_FROM:
+        pack_blobs(root, fresh)
     try:
         _commit_step(root, ("read-tree", "HEAD" if head else "--empty"), temp)
         _commit_step(root, ("update-index", "--add", "--remove", "-z", "--stdin"), temp, stdin=listed)
@@ -252,6 +260,12 @@ def changed(root: Path, paths: list[str]) -> list[str]:
         if len(item) > 3:
             out.append(item[3:])
     return [p for p in out if p in set(paths)]
+
+
+def dirty(root: Path, folder: str) -> list[str]:
+    """Files below `folder` whose state differs from HEAD: edited, staged, new or deleted."""
+    proc = _run(root, "status", "--porcelain", "-z", "--untracked-files=all", "--no-renames", "--", folder)
+    return sorted(item[3:] for item in proc.stdout.split("\0") if len(item) > 3)
 
 
 def unstage(root: Path, paths: list[str]) -> None:

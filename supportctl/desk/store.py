@@ -216,7 +216,10 @@ class Desk:
 
     def move_files(self, moves: dict[str, str], files: dict[str, str | bytes], message: str, *,
                    author: tuple[str, str], commit: bool = True) -> str | None:
-        """Rename files (old path -> new), write `files`, and commit it all; on failure put every file back."""
+        """Rename files (old path -> new), write `files`, and commit it all; on failure put every file back.
+
+        The moved files must be as HEAD has them: they are committed by blob id, not read again.
+        """
         paths = [*moves, *moves.values(), *files]
         if commit:
             self._intend(paths, message, author)
@@ -238,17 +241,18 @@ class Desk:
         if not commit:
             return None
         try:
-            return self._commit(paths, message, author, previous)
+            return self._commit(paths, message, author, previous, moved=moves)
         except BaseException:
             _move_back(done)
             raise
 
     def _commit(self, paths: list[str], message: str, author: tuple[str, str],
-                previous: dict[str, bytes | None]) -> str:
+                previous: dict[str, bytes | None], moved: dict[str, str] | None = None) -> str:
         from supportctl.desk import git as gitops
 
         try:
-            sha = gitops.commit(self.root, paths, message, author_name=author[0], author_email=author[1])
+            sha = gitops.commit(self.root, paths, message, author_name=author[0], author_email=author[1],
+                                moved=moved)
         except BaseException:
             self.undo(previous)
             raise

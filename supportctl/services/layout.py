@@ -27,9 +27,16 @@ def shard(session: Session, *, flat: bool = False, commit: bool = True) -> Layou
     brings tickets made in the other layout: it moves only those.
     """
     from supportctl.config.edit import with_desk_setting
+    from supportctl.desk import git as gitops
 
     desk, sharded = session.desk, not flat
     with desk.lock():
+        # The commit moves files as committed: an edit in progress would go in under the move's name.
+        pending = gitops.dirty(desk.root, "tickets") if commit else []
+        if pending:
+            shown = ", ".join(pending[:3]) + (", ..." if len(pending) > 3 else "")
+            raise SupportctlError(f"{len(pending)} ticket file(s) have changes that are not committed: {shown}",
+                                  hint="commit or stash them first (`git status tickets`), then run this again")
         config_text = desk.config_path.read_text(encoding="utf-8")
         new_text = config_text
         if session.config.desk.tickets_sharded != sharded:

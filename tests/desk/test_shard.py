@@ -91,12 +91,26 @@ def test_two_files_for_one_id_stop_the_shard_before_anything_moves(desk, cli):
     other = new_ticket(cli, title="Other")
     (desk / "tickets" / tid[:2]).mkdir(exist_ok=True)
     (desk / "tickets" / tid[:2] / f"{tid}.md").write_text((desk / "tickets" / f"{tid}.md").read_text())
+    git(desk, "add", "tickets")
+    git(desk, "commit", "-qm", "a copy, committed")
     before = {p: (desk / p).read_bytes() for p in _tickets(desk) + ["supportctl.yml"]}
     head = git(desk, "rev-parse", "HEAD")
     result = cli("shard", ok=False)
     assert result.exit_code == 1 and f"two files for ticket {tid}" in result.stderr
     assert {p: (desk / p).read_bytes() for p in _tickets(desk) + ["supportctl.yml"]} == before
     assert git(desk, "rev-parse", "HEAD") == head and (desk / "tickets" / f"{other}.md").is_file()
+
+
+def test_tickets_with_changes_not_committed_stop_the_shard(desk, cli):
+    tid = new_ticket(cli, title="Edited")
+    path = desk / "tickets" / f"{tid}.md"
+    path.write_text(path.read_text() + "\nAn edit in progress.\n")
+    result = cli("shard", ok=False)
+    assert result.exit_code == 1 and f"tickets/{tid}.md" in result.stderr and "commit or stash" in result.stderr
+    assert path.is_file() and "tickets_sharded" not in (desk / "supportctl.yml").read_text()
+    git(desk, "commit", "-qam", "the edit")
+    cli("shard")
+    assert (desk / "tickets" / tid[:2] / f"{tid}.md").is_file()
 
 
 def test_a_failed_commit_puts_every_file_back(desk, cli, monkeypatch):
