@@ -84,3 +84,24 @@ def test_a_commit_whose_packing_fails_still_commits_every_file(desk, monkeypatch
     files = {f"tickets/Q{n:05d}.md": f"body {n}\n" for n in range(gitops.PACK_FROM)}
     assert Desk(desk).commit_files(files, "many", author=("supportctl", "supportctl@example.com"))
     assert git(desk, "show", "HEAD:tickets/Q00007.md") == "body 7\n"
+
+
+def test_a_commit_uses_the_real_index_unless_something_else_is_staged(desk, cli, monkeypatch):
+    """Nothing else staged: the index's own tree (git's cache of trees); else one built from HEAD."""
+    from supportctl.desk import git as gitops
+    from tests.conftest import git
+
+    built = []
+    real = gitops._tree_from_head
+    monkeypatch.setattr(gitops, "_tree_from_head", lambda *a, **k: built.append(1) or real(*a, **k))
+    tid = new_ticket(cli, title="Plain")
+    assert built == []
+    (desk / "notes.txt").write_text("staged by someone\n")
+    git(desk, "add", "notes.txt")
+    cli("ticket", "note", tid, "-m", "with something else staged")
+    assert built == [1]
+    assert git(desk, "show", "--name-only", "--format=", "HEAD").split() == [f"tickets/{tid}.md"]
+    assert git(desk, "status", "--porcelain") == "A  notes.txt\n"
+    git(desk, "commit", "-qm", "notes")
+    cli("ticket", "note", tid, "-m", "nothing else staged again")
+    assert built == [1] and git(desk, "status", "--porcelain") == ""
