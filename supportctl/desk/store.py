@@ -218,19 +218,22 @@ class Desk:
                    author: tuple[str, str], commit: bool = True) -> str | None:
         """Rename files (old path -> new), write `files`, and commit it all; on failure put every file back.
 
-        The moved files must be as HEAD has them: they are committed by blob id, not read again.
+        The moved files should be as HEAD has them: git holds their contents, which are not packed again.
         """
         paths = [*moves, *moves.values(), *files]
         if commit:
             self._intend(paths, message, author)
         done: list[tuple[Path, Path]] = []
+        made: set[Path] = set()
         try:
             for old, new in moves.items():
                 src, dst = self.root / old, self.root / new
                 if os.path.lexists(dst):   # rename would replace it silently
                     raise SupportctlError(f"{new} exists already; {old} was not moved onto it",
                                           hint="`supportctl check` reports duplicate ids; give one ticket a new id")
-                dst.parent.mkdir(parents=True, exist_ok=True)
+                if dst.parent not in made:
+                    dst.parent.mkdir(parents=True, exist_ok=True)
+                    made.add(dst.parent)
                 os.rename(src, dst)   # the same file under its new name: no copy, nothing to sync
                 done.append((src, dst))
             previous = self.write_files(files)
