@@ -41,22 +41,32 @@ def _left(clock) -> str:
     return f"{duration(remaining or 0)} left" + earlier
 
 
+class _Texts:
+    """Deadlines and time left as text, each made once: a big desk lists 85,000 clocks, and
+    deadlines repeat (closing times), so do overdue times (31,515 distinct texts at 100,000 tickets)."""
+
+    def __init__(self, zone) -> None:
+        self.zone, self.dues, self.lefts = zone, {}, {}
+
+    def due(self, ts: int | None) -> str:
+        text = self.dues.get(ts)
+        if text is None:
+            text = self.dues[ts] = when(ts, self.zone)
+        return text
+
+    def left(self, clock) -> str:
+        key = (clock.state, clock.target, clock.elapsed, clock.breached_cycles)
+        text = self.lefts.get(key)
+        if text is None:
+            text = self.lefts[key] = _left(clock)
+        return text
+
+
 def _check_rows(items, zone) -> list[list[str]]:
-    """`sla check`'s rows. A big desk has 85,000 of them, and deadlines repeat (closing times),
-    so each deadline's and each overdue time's text is made once."""
-    dues: dict = {}
-    lefts: dict = {}
-    rows = []
-    for r, c in items:
-        due = dues.get(c.due)
-        if due is None:
-            due = dues[c.due] = when(c.due, zone)
-        key = (c.state, c.target, c.elapsed, c.breached_cycles)
-        left = lefts.get(key)
-        if left is None:
-            left = lefts[key] = _left(c)
-        rows.append([r.id, c.name, c.state, due, left, r.assignee or "-", r.policy or "-", clip(r.title, 50)])
-    return rows
+    """`sla check`'s rows."""
+    texts = _Texts(zone)
+    return [[r.id, c.name, c.state, texts.due(c.due), texts.left(c), r.assignee or "-", r.policy or "-",
+             clip(r.title, 50)] for r, c in items]
 
 
 def _warn_skipped(evaluated) -> None:
@@ -305,13 +315,14 @@ def queue(
         return
     rows, styles, worst = [], [], []
     colour = colour_enabled()
+    texts = _Texts(zone)
     for r in results:
         clock = r.next_clock()
         state = r.worst()
         worst.append(state)
         if clock is not None:
-            due = f"{when(clock.due, zone)} {clock.name}"
-            left = _left(clock)
+            due = f"{texts.due(clock.due)} {clock.name}"
+            left = texts.left(clock)
         else:
             due, left = ("paused" if state == "paused" else "-"), "-"
         age = wall_duration(now_ts - r.created) if r.created else "-"
