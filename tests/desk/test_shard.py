@@ -158,3 +158,18 @@ def test_setting_a_desk_key_keeps_every_other_setting_or_refuses(desk, flow, wid
         return
     before = yaml.safe_load(text)   # as PyYAML reads it back (it folds some line breaks, e.g. U+0085)
     assert yaml.safe_load(out) == {**before, "desk": {**before["desk"], "tickets_sharded": value == "true"}}
+
+
+def test_an_id_is_taken_wherever_a_ticket_file_with_it_lies(desk):
+    from supportctl.desk.store import Desk
+    from supportctl.tickets.store import TicketStore
+
+    tickets = desk / "tickets"
+    for rel in ("AAAAAA.md", "BB/BBBBBB.md", "2025/03/CCCCCC.md", "CC/DDDDDD.md"):
+        (tickets / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tickets / rel).write_text("x")
+    taken = TicketStore(Desk(desk)).taken()
+    assert "AAAAAA" in taken and "BBBBBB" in taken and "CCCCCC" in taken   # flat, sharded, any other folder
+    assert "EEEEEE" not in taken
+    # A file in another id's shard folder is found by the scan any listing does, not by this lookup.
+    assert "DDDDDD" not in taken
