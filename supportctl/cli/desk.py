@@ -89,6 +89,7 @@ def check(
 ) -> None:
     """Validate the config, every ticket and the KB; exit 1 if anything is wrong."""
     from supportctl.services import desk
+    from supportctl.tickets.history import Rewrite
 
     if allow_rewrite and since is None:
         raise UsageError("--allow-rewrite needs --since REV", hint="e.g. supportctl check --since origin/main")
@@ -104,7 +105,7 @@ def check(
         for p in warnings:
             warn_problem(p)
         summary = plural(len(problems), "problem") if problems else "no problems"
-        rewrites = sum(1 for p in warnings if type(p).__name__ == "Rewrite")
+        rewrites = sum(1 for p in warnings if isinstance(p, Rewrite))
         if rewrites:
             summary += f", {plural(rewrites, 'rewritten record')} allowed"
         if len(warnings) > rewrites:

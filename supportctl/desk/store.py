@@ -218,6 +218,8 @@ class Desk:
                    author: tuple[str, str], commit: bool = True) -> str | None:
         """Rename files (old path -> new), write `files`, and commit it all; on failure put every file back.
 
+        A folder the moves leave empty is removed (git keeps no folders; the work tree should not either).
+
         The moved files should be as HEAD has them: git holds their contents, which are not packed again.
         """
         paths = [*moves, *moves.values(), *files]
@@ -241,13 +243,15 @@ class Desk:
             _move_back(done)
             self._intent_path.unlink(missing_ok=True)
             raise
-        if not commit:
-            return None
-        try:
-            return self._commit(paths, message, author, previous, moved=moves)
-        except BaseException:
-            _move_back(done)
-            raise
+        sha = None
+        if commit:
+            try:
+                sha = self._commit(paths, message, author, previous, moved=moves)
+            except BaseException:
+                _move_back(done)
+                raise
+        _remove_if_empty({src.parent for src, _ in done})
+        return sha
 
     def _commit(self, paths: list[str], message: str, author: tuple[str, str],
                 previous: dict[str, bytes | None], moved: dict[str, str] | None = None) -> str:
@@ -369,8 +373,13 @@ class Batch:
 def _move_back(done: list[tuple[Path, Path]]) -> None:
     for src, dst in reversed(done):
         os.rename(dst, src)
-        with contextlib.suppress(OSError):
-            dst.parent.rmdir()   # a folder the move made, now empty
+    _remove_if_empty({dst.parent for _, dst in done})   # the folders the moves made
+
+
+def _remove_if_empty(folders: set[Path]) -> None:
+    for folder in folders:
+        with contextlib.suppress(OSError):   # not empty: it holds other files
+            folder.rmdir()
 
 
 def markdown_files(folder: Path, base: Path, *, stat: bool = True, skip: tuple[str, ...] = (".",),

@@ -114,6 +114,7 @@ def _rewrites(session: Session, base, allow: bool) -> list[SupportctlError]:
     from supportctl.desk import revisions
     from supportctl.tickets.format import decode_file, parse_ticket
     from supportctl.tickets.history import rewrites
+    from supportctl.tickets.model import ticket_id_of
 
     desk, store = session.desk, session.tickets
     folder = desk.tickets_dir.relative_to(desk.root).as_posix()
@@ -127,7 +128,7 @@ def _rewrites(session: Session, base, allow: bool) -> list[SupportctlError]:
         except (SupportctlError, ValueError, TypeError, RecursionError):
             continue   # broken then: nothing to compare with
         # A ticket moved to a sub-folder is still there, under its id.
-        now_path = path if (desk.root / path).is_file() else ids.get(path.rsplit("/", 1)[-1][:-3])
+        now_path = path if (desk.root / path).is_file() else ids.get(ticket_id_of(path))
         new = None
         if now_path is not None:
             try:

@@ -201,6 +201,6 @@ def suggest(session: Session, *, ref: str | None = None, text: str | None = None
 
     title, query = "", text
     if ref is not None:
-        title, query = ticket_text(session.tickets.read_indexed(session.tickets.resolve(ref)))
+        title, query = ticket_text(session.tickets.get_indexed(ref))
     return run(session.desk.root, query or "", title=title, limit=limit, include_drafts=drafts,
                cache_dir=session.desk.cache_dir, mark=mark)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from supportctl.errors import SupportctlError
 from supportctl.services.session import Session
-from supportctl.tickets.model import SHARD_LENGTH, ticket_path
+from supportctl.tickets.model import SHARD_LENGTH, ticket_id_of, ticket_path
 
 
 @dataclass
@@ -45,7 +45,7 @@ def shard(session: Session, *, flat: bool = False, commit: bool = True) -> Layou
         moves: dict[str, str] = {}
         claimed: dict[str, str] = {}
         for rel in sorted(files):
-            ticket_id = rel[rel.rfind("/") + 1:-3]
+            ticket_id = ticket_id_of(rel)
             want = ticket_path(ticket_id, sharded)
             if want == rel:
                 continue
@@ -65,17 +65,4 @@ def shard(session: Session, *, flat: bool = False, commit: bool = True) -> Layou
         message = f"supportctl: tickets {where} ({len(moves)} moved)"
         layout.sha = desk.move_files(moves, {"supportctl.yml": new_text} if changed else {}, message,
                                      author=session.author(), commit=commit)
-        if flat:
-            _drop_empty_folders(session)
     return layout
-
-
-def _drop_empty_folders(session: Session) -> None:
-    """Shard folders left empty by moving back (git keeps no folders; the work tree should not either)."""
-    folder = session.desk.tickets_dir
-    for sub in folder.iterdir():
-        if sub.is_dir() and not sub.is_symlink() and len(sub.name) == SHARD_LENGTH:
-            try:
-                sub.rmdir()
-            except OSError:
-                pass   # not empty: someone's own files

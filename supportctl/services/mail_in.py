@@ -402,8 +402,8 @@ def _create(run: _Run, result: Intake, msg, raw: bytes, key: str, sender: str, r
         run.files[rel] = run.linker.files[rel].encode("utf-8")
     config = run.session.config
     ticket = actions.create_ticket(config, ticket_id=new_id, path=ticket_path(new_id, config.desk.tickets_sharded),
-                                   title=title, requester=sender, actor=SYSTEM, at=run.now, body=_text(msg), channel="email",
-                                   tags=["automated"] if reason else [FEEDBACK_TAG] if slug else [], links=links)
+                                   title=title, requester=sender, actor=SYSTEM, at=run.now, body=_text(msg),
+                                   channel="email", tags=["automated"] if reason else [FEEDBACK_TAG] if slug else [], links=links)
     if slug:
         actions.link(ticket, kind="kb", target=slug, actor=SYSTEM, at=run.now, role="system")
     run.tickets[new_id] = ticket

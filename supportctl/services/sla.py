@@ -185,7 +185,7 @@ def status(session: Session, refs: list[str] | None = None, *, every: bool = Fal
     if not refs:
         return _desk(session, engine(session), at, _keeps(every=every))
     store = session.tickets
-    tickets = [_named(session, store.read_indexed(store.resolve(ref)), at) for ref in refs]
+    tickets = [_named(session, store.get_indexed(ref), at) for ref in refs]
     return _evaluate(engine(session), tickets, at, [])
 
 
@@ -304,7 +304,7 @@ def explain(session: Session, ref: str):
     from supportctl.sla.explain import explain as run
 
     at = now_ts(session)
-    ticket = _named(session, session.tickets.read_indexed(session.tickets.resolve(ref)), at)
+    ticket = _named(session, session.tickets.get_indexed(ref), at)
     return ticket, run(engine(session), ticket, at), at
 
 

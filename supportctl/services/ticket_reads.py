@@ -65,8 +65,7 @@ def _full_text(session: Session, rel: str) -> str:
 
 def get(session: Session, ref: str) -> Ticket:
     """One ticket by id or unique prefix, to show: every record, the fields as the index keeps them."""
-    store = session.tickets
-    return store.read_indexed(store.resolve(ref))
+    return session.tickets.get_indexed(ref)
 
 
 @dataclass

@@ -23,7 +23,7 @@ from supportctl.errors import SupportctlError, TicketFormatError
 from supportctl.tickets.checks import FrontMatterLines, Problem, link_problems, ticket_problems
 from supportctl.tickets.fastmeta import parse_ticket_lines
 from supportctl.tickets.format import decode_file, split_front_matter
-from supportctl.tickets.model import ticket_path
+from supportctl.tickets.model import ticket_id_of, ticket_path
 from supportctl.tickets.store import TicketStore
 
 CACHE_VERSION = 1
@@ -76,7 +76,7 @@ def _misplaced(rels) -> list[Problem]:
     say, and merged since): it still works, but `supportctl shard` puts it in place."""
     out = []
     for rel in rels:
-        want = ticket_path(rel[rel.rfind("/") + 1:-3], sharded=True)
+        want = ticket_path(ticket_id_of(rel), sharded=True)
         if rel != want:
             problem = Problem(f"the desk is sharded, but this ticket is not in its folder ({want})",
                               "run `supportctl shard` to move it there", path=rel)

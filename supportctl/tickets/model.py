@@ -53,6 +53,12 @@ def ticket_path(ticket_id: str, sharded: bool = False) -> str:
     return f"tickets/{ticket_id[:SHARD_LENGTH]}/{ticket_id}.md" if sharded else f"tickets/{ticket_id}.md"
 
 
+def ticket_id_of(path: str) -> str:
+    """The id a ticket file is named for: `tickets/7Q/7QH2KD.md` -> `7QH2KD`."""
+    # String slicing, not Path(p).stem: pathlib cost 0.1 s on 10,000 files.
+    return path[path.rfind("/") + 1:-3]
+
+
 def new_ticket_id(taken: Container[str] = frozenset()) -> str:
     """A random id; random, not sequential, so two branches never pick the same one."""
     import secrets   # here, as below: only writes need it, and with hashlib it costs a read ~3 ms
