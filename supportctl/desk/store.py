@@ -234,6 +234,7 @@ class Desk:
                     raise SupportctlError(f"{new} exists already; {old} was not moved onto it",
                                           hint="`supportctl check` reports duplicate ids; give one ticket a new id")
                 if dst.parent not in made:
+                    _no_link_on_the_way(self.root, new)
                     dst.parent.mkdir(parents=True, exist_ok=True)
                     made.add(dst.parent)
                 os.rename(src, dst)   # the same file under its new name: no copy, nothing to sync
@@ -374,6 +375,16 @@ def _move_back(done: list[tuple[Path, Path]]) -> None:
     for src, dst in reversed(done):
         os.rename(dst, src)
     _remove_if_empty({dst.parent for _, dst in done})   # the folders the moves made
+
+
+def _no_link_on_the_way(root: Path, rel: str) -> None:
+    """Refuse a path whose folders include a symbolic link: what it points at is outside the desk's business."""
+    path = root
+    for part in rel.split("/")[:-1]:
+        path = path / part
+        if path.is_symlink():
+            raise SupportctlError(f"{path.relative_to(root).as_posix()} is a symbolic link; nothing is moved into it",
+                                  hint="replace it with a folder, or delete it")
 
 
 def _remove_if_empty(folders: set[Path]) -> None:

@@ -173,3 +173,17 @@ def test_an_id_is_taken_wherever_a_ticket_file_with_it_lies(desk):
     assert "EEEEEE" not in taken
     # A file in another id's shard folder is found by the scan any listing does, not by this lookup.
     assert "DDDDDD" not in taken
+
+
+def test_a_shard_folder_that_is_a_link_is_refused_and_nothing_leaves_the_desk(desk, cli, tmp_path):
+    tid = new_ticket(cli, title="Stay here")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (desk / "tickets" / tid[:2]).symlink_to(outside)
+    git(desk, "add", "tickets")
+    git(desk, "commit", "-qm", "a link where a shard folder goes")
+    for args in ((), ("--no-commit",)):   # git would refuse the commit; without one, only this stops it
+        result = cli("shard", *args, ok=False)
+        assert result.exit_code == 1 and "symbolic link" in result.stderr
+        assert (desk / "tickets" / f"{tid}.md").is_file() and not any(outside.iterdir())
+        assert "tickets_sharded" not in (desk / "supportctl.yml").read_text()
