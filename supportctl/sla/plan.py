@@ -15,7 +15,7 @@ tests/sla/test_plan.py checks `result_at(plan_of(evaluate(t, t0)), now)` equals
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from supportctl.sla.results import CLOCKS, Clock, TicketSla
 
@@ -47,31 +47,39 @@ def usable(made: int, history_from: int | None, now: int, horizon: int) -> bool:
     return now >= made and (history_from is None or history_from >= now - horizon)
 
 
-def result_at(plan: tuple, now: int, engine: Any, nows: dict | None = None) -> TicketSla:
-    """The ticket's SLA at `now` (>= the plan's own instant), as `engine.evaluate` would give it.
+def result_at(plan: tuple, now: int, engine: Any) -> TicketSla:
+    """The ticket's SLA at `now` (>= the plan's own instant), as `engine.evaluate` would give it."""
+    return results_at([plan], now, engine)[0]
 
-    `nows` keeps each calendar's working time at `now` across calls (one
-    lookup per calendar for a whole desk rather than one per clock).
-    """
-    calendar = plan[4]
-    worked = engine.calendar(calendar).worked if calendar is not None else None
-    clocks = {}
-    i = _HEAD
-    # Unrolled by hand (this runs for every open ticket of a large desk): `run_clock`'s arithmetic
-    # carried from the plan's instant to `now`.
-    for name in CLOCKS:
-        state, target, elapsed, due, warn, started, stopped, why, cycles, since, before = plan[i:i + _CLOCK]
-        i += _CLOCK
-        if stopped is None and state != "none" and target is not None:
-            if since is not None:   # accruing: the working time since the open span began is added
-                if nows is None:
-                    at_now = worked(now)
-                elif (at_now := nows.get(calendar)) is None:
-                    at_now = nows[calendar] = worked(now)
-                elapsed = before + at_now - worked(since)
-            if elapsed >= target:   # the deadline (known) is reached
-                state = "breached" if now > due else "warning"
-            elif since is not None:
-                state = "warning" if target - elapsed <= warn else "running"
-        clocks[name] = Clock(name, state, target, elapsed, due, warn, started, stopped, why, cycles, since, before)
-    return TicketSla(plan[0], plan[1], plan[2], plan[3], calendar, now, clocks, *plan[6:_HEAD])
+
+def results_at(plans: Iterable[tuple], now: int, engine: Any) -> list[TicketSla]:
+    """`result_at` of each plan: one loop for a whole desk, each calendar's working time at `now` asked once."""
+    out: list[TicketSla] = []
+    append = out.append
+    calendars: dict[str, list] = {}   # name -> [its `worked`, worked(now) or None until a clock asks]
+    for plan in plans:
+        calendar = plan[4]
+        known = None if calendar is None else calendars.get(calendar)
+        if known is None and calendar is not None:
+            known = calendars[calendar] = [engine.calendar(calendar).worked, None]
+        clocks = {}
+        i = _HEAD
+        # `run_clock`'s arithmetic carried from the plan's instant to `now`, inlined: this runs for
+        # every open ticket of a large desk.
+        for name in CLOCKS:
+            state, target, elapsed, due, warn, started, stopped, why, cycles, since, before = plan[i:i + _CLOCK]
+            i += _CLOCK
+            if stopped is None and state != "none" and target is not None:
+                if since is not None:   # accruing: the working time since the open span began is added
+                    worked, at_now = known
+                    if at_now is None:
+                        at_now = known[1] = worked(now)
+                    elapsed = before + at_now - worked(since)
+                if elapsed >= target:   # the deadline (known) is reached
+                    state = "breached" if now > due else "warning"
+                elif since is not None:
+                    state = "warning" if target - elapsed <= warn else "running"
+            clocks[name] = Clock(name, state, target, elapsed, due, warn, started, stopped, why, cycles, since,
+                                 before)
+        append(TicketSla(plan[0], plan[1], plan[2], plan[3], calendar, now, clocks, *plan[6:_HEAD]))
+    return out

@@ -99,7 +99,9 @@ class TicketSla:
         """The live clock with the earliest deadline (the one the agent must beat next)."""
         best = None
         for clock in self.clocks.values():
-            if clock.live and clock.due is not None and (best is None or clock.due < best.due):
+            # `clock.live`, inlined: a queue asks this of every ticket, twice.
+            if clock.stopped is None and clock.due is not None and clock.state != "none" and (
+                    best is None or clock.due < best.due):
                 best = clock
         return best
 

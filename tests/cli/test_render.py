@@ -6,7 +6,11 @@ import fcntl
 import io
 import os
 
-from supportctl.cli.render import widen_pipe
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from supportctl.cli.render import wall_duration, widen_pipe
+from supportctl.cli.sla import _Texts
 
 F_GETPIPE_SZ = getattr(fcntl, "F_GETPIPE_SZ", 1032)
 
@@ -21,3 +25,19 @@ def test_a_pipe_on_stdout_gets_room_for_a_long_listing_and_anything_else_is_left
     with open(tmp_path / "out.json", "w") as stream:
         widen_pipe(stream)   # a file: nothing to widen, no error
     widen_pipe(io.StringIO())   # captured output (no file descriptor): no error
+
+
+@settings(max_examples=2000)
+@given(st.lists(st.integers(-10**6, 10**9), max_size=30))
+def test_memoised_ages_read_as_the_ages_themselves(ages):
+    # `queue` memoises an age cut to its second unit; any age, in any order, reads as before.
+    texts = _Texts(None)
+    for seconds in [*ages, *ages]:
+        assert texts.age(seconds) == wall_duration(seconds)
+
+
+def test_memoised_ages_around_unit_boundaries():
+    texts = _Texts(None)
+    for base in (0, 60, 3600, 86400, 2 * 86400, 30 * 86400):
+        for seconds in range(base - 3700, base + 3700):
+            assert texts.age(seconds) == wall_duration(seconds)

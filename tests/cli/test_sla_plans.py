@@ -29,9 +29,9 @@ def settle(desk: Path) -> None:
 
 
 def plans(desk: Path) -> dict:
-    """The saved plans: path -> (stat key, category, made at, history from, plan or None, fired)."""
+    """The saved plans: path -> (file key, category, made at, history from, plan or None, fired)."""
     data = (desk / ".supportctl" / "cache" / PLANS_FILE).read_bytes()
-    return marshal.loads(data)[1]
+    return marshal.loads(data)[1][2]
 
 
 def status(cli, *args: str) -> list[dict]:
@@ -78,6 +78,48 @@ def test_carried_results_are_what_a_fresh_evaluation_says(desk, cli, keys_by):
     shutil.rmtree(desk / ".supportctl" / "cache")
     assert cli("queue", "--json", "--now", at(3, "09:00")).stdout == queue
     assert cli("sla", "check", "--json", "--fail-on", "never", "--now", at(3, "09:00")).stdout == check
+
+
+def test_plans_saved_under_gits_word_are_carried_whole_until_a_file_or_a_category_asks_otherwise(
+        desk, cli, monkeypatch):
+    """On a big desk git vouches for every file: equal tokens of the file keys and bounds that hold
+    let a run carry every plan without looking at them one by one, and nothing else changes."""
+    from supportctl.sla import plan
+
+    monkeypatch.setattr("supportctl.desk.filekeys.GIT_FROM", 0)
+    asked = []
+    usable = plan.usable
+    monkeypatch.setattr(plan, "usable", lambda *a: asked.append(a) or usable(*a))
+    tids = a_desk_in_every_state(desk, cli)
+    settle(desk)
+    git(desk, "update-index", "-q", "--refresh")       # git's stat cache as after a checkout: it vouches
+    cli("sla", "check", "--fail-on", "never", "--now", at(2, "12:00"))   # the solved ticket gets no plan
+    assert marshal.loads((desk / ".supportctl" / "cache" / PLANS_FILE).read_bytes())[1][0] is not None
+    solved = f"tickets/{tids[3]}.md"
+    assert plans(desk)[solved][4] is None
+    check = cli("sla", "check", "--json", "--fail-on", "never", "--now", at(3, "09:00")).stdout
+    asked.clear()
+    assert cli("sla", "check", "--json", "--fail-on", "never", "--now", at(3, "09:00")).stdout == check
+    assert len(asked) == 1                               # carried whole
+    # `status --all` looks at the solved ticket too: it has no plan, so every entry is looked at.
+    assert status(cli, "--now", at(3, "09:00")) == fresh(desk, cli, at(3, "09:00"))
+    assert plans(desk)[solved][4] is not None
+    for now in LATER[3:]:
+        asked.clear()
+        assert status(cli, "--now", now) == fresh(desk, cli, now), now
+    assert len(asked) == 1
+    # A reply, committed: its key changes, and so does the token.
+    cli("ticket", "reply", tids[0], "-m", "On it", "--at", at(3, "09:30"))
+    settle(desk)
+    git(desk, "update-index", "-q", "--refresh")
+    replied = {t["id"]: t for t in status(cli, "--now", at(3, "10:00"))}[tids[0]]
+    assert replied["clocks"]["first_response"]["state"] in ("met", "breached")
+    assert replied["clocks"]["first_response"]["stopped"] is not None
+    assert status(cli, "--now", at(3, "10:00")) == fresh(desk, cli, at(3, "10:00"))
+    # Before the plans were made: every entry looked at, and the past evaluated, not carried backwards.
+    asked.clear()
+    assert status(cli, "--now", at(2, "12:30")) == fresh(desk, cli, at(2, "12:30"))
+    assert len(asked) > 1
 
 
 def test_a_hand_edit_a_config_change_and_an_earlier_now_are_seen(desk, cli, keys_by):
