@@ -127,6 +127,45 @@ def when(ts: int | None, zone) -> str:
     return datetime.fromtimestamp(ts, zone).strftime("%a %Y-%m-%d %H:%M %Z")
 
 
+class Instants:
+    """`when` for the many instants of a long listing in one zone (`sla check` lists 30,000 distinct deadlines).
+
+    Instants within one hour (or, where the offset is not whole hours, one
+    quarter hour) share their date, hour and zone name, so those are worked
+    out once per block, and only the minute per instant. A block that a
+    change of offset or zone name cuts, or whose local minutes would pass
+    the hour (a zone's odd historical offsets), is left to `when`.
+    """
+
+    def __init__(self, zone) -> None:
+        self.zone = zone
+        self.blocks: tuple[tuple[int, dict], ...] = ((3600, {}), (900, {}))   # size -> start -> block or None
+
+    def __call__(self, ts: int | None) -> str:
+        if ts is None:
+            return "-"
+        for size, blocks in self.blocks:
+            start = ts - ts % size
+            block = blocks.get(start, False)
+            if block is False:
+                block = blocks[start] = self._block(start, size)
+            if block is not None:
+                prefix, minute, name = block
+                return f"{prefix}{minute + (ts - start) // 60:02d} {name}"
+        return when(ts, self.zone)
+
+    def _block(self, start: int, size: int) -> tuple[str, int, str] | None:
+        """(date and hour, first minute, zone name) of the instants from `start` for `size` seconds, if shared."""
+        first, last = datetime.fromtimestamp(start, self.zone), datetime.fromtimestamp(start + size - 1, self.zone)
+        if first.second or first.minute + (size - 1) // 60 > 59:
+            if size == 3600 and not first.second and not first.minute % 15:
+                self.blocks = self.blocks[1:]   # an offset of whole quarter hours (India's): quarters from now on
+            return None
+        if first.utcoffset() != last.utcoffset() or first.tzname() != last.tzname():
+            return None
+        return first.strftime("%a %Y-%m-%d %H:"), first.minute, first.strftime("%Z")
+
+
 def span(start: int, end: int, zone) -> str:
     """`Mon 2026-03-02 09:00 → 12:45 CET`, the end's date only when it differs."""
     a, b = datetime.fromtimestamp(start, zone), datetime.fromtimestamp(end, zone)

@@ -7,7 +7,7 @@ from typing import Any, Optional
 import typer
 
 from supportctl.cli.common import AS_OPTION, JSON_OPTION, NO_COMMIT_OPTION, REPLAY_OPTION, actor_handle, session
-from supportctl.cli.render import (clip, colour_enabled, column_table, duration, echo, emit_json, info, plural,
+from supportctl.cli.render import (Instants, clip, colour_enabled, column_table, duration, echo, emit_json, info, plural,
                                    report_error, span, style, table, wall_duration, warn_problem, when)
 from supportctl.errors import UsageError
 
@@ -46,12 +46,12 @@ class _Texts:
     deadlines repeat (closing times), so do overdue times (31,515 distinct texts at 100,000 tickets)."""
 
     def __init__(self, zone) -> None:
-        self.zone, self.dues, self.lefts, self.ages = zone, {}, {}, {}
+        self.instants, self.dues, self.lefts, self.ages = Instants(zone), {}, {}, {}
 
     def due(self, ts: int | None) -> str:
         text = self.dues.get(ts)
         if text is None:
-            text = self.dues[ts] = when(ts, self.zone)
+            text = self.dues[ts] = self.instants(ts)
         return text
 
     def age(self, seconds: int) -> str:

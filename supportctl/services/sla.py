@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -207,6 +208,9 @@ def status(session: Session, refs: list[str] | None = None, *, every: bool = Fal
     return _evaluate(engine(session), tickets, at, [])
 
 
+_AT_RISK = frozenset(("breached", "warning"))
+
+
 def at_risk(results) -> list[tuple[Any, Any]]:
     """(ticket result, clock) for every live clock in warning or breach, most urgent first."""
     from supportctl.desk.store import gc_paused
@@ -216,12 +220,9 @@ def at_risk(results) -> list[tuple[Any, Any]]:
 
 
 def _at_risk(results) -> list[tuple[Any, Any]]:
-    items = []
-    for r in results:
-        for clock in r.clocks.values():   # in CLOCKS order
-            # `clock.live`, inlined: this runs for every clock of a large desk.
-            if clock.stopped is None and clock.state in ("breached", "warning"):
-                items.append((r, clock))
+    # `clock.live`, inlined: this runs for every clock of a large desk. Clocks in CLOCKS order.
+    items = [(r, clock) for r in results for clock in r.clocks.values()
+             if clock.stopped is None and clock.state in _AT_RISK]
     items.sort(key=lambda rc: (rc[1].state != "breached", rc[1].due or 0, rc[0].id))
     return items
 
@@ -231,14 +232,15 @@ class Checked:
     """What `sla check` found: evaluated tickets, clocks at risk, escalations applied and their commit."""
 
     evaluated: Evaluated
-    items: list
+    items: list                   # (result, clock) as `at_risk` orders them: breached first
     escalations: list[dict] = field(default_factory=list)
     sha: str | None = None
     escalation_failures: list[SupportctlError] = field(default_factory=list)
 
     @property
     def breached(self) -> int:
-        return sum(1 for _, c in self.items if c.state == "breached")
+        # The items come breached first (`at_risk`'s order): 85,000 of them at 100,000 tickets.
+        return bisect_left(self.items, True, key=lambda rc: rc[1].state != "breached")
 
     def failed(self, fail_on: str) -> bool:
         """Whether CI should go red: SLA findings as `fail_on` says, and always a ticket that could not be

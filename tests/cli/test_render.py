@@ -9,7 +9,7 @@ import os
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supportctl.cli.render import wall_duration, widen_pipe
+from supportctl.cli.render import Instants, wall_duration, when, widen_pipe
 from supportctl.cli.sla import _Texts
 
 F_GETPIPE_SZ = getattr(fcntl, "F_GETPIPE_SZ", 1032)
@@ -41,3 +41,31 @@ def test_memoised_ages_around_unit_boundaries():
     for base in (0, 60, 3600, 86400, 2 * 86400, 30 * 86400):
         for seconds in range(base - 3700, base + 3700):
             assert texts.age(seconds) == wall_duration(seconds)
+
+
+ZONES = ["UTC", "Europe/Dublin", "Europe/Paris", "Asia/Kathmandu", "Asia/Kolkata", "Australia/Lord_Howe",
+         "America/St_Johns", "Pacific/Chatham", "Africa/Monrovia", "America/Sao_Paulo", "Europe/Amsterdam"]
+
+
+@settings(max_examples=3000)
+@given(st.sampled_from(ZONES), st.integers(-2_500_000_000, 4_000_000_000), st.lists(st.integers(-1800, 1800),
+                                                                                      max_size=8))
+def test_instants_of_a_long_listing_read_as_when_says(zone, ts, nearby):
+    # Quarter hours worked out once: across offsets of 45 and 30 minutes, DST changes and the
+    # odd offsets of a zone's history (Amsterdam's +00:19:32, Monrovia's -00:44:30), the same text.
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    instants = Instants(tz)
+    for t in [ts, *[ts + d for d in nearby], None]:
+        assert instants(t) == when(t, tz)
+
+
+def test_instants_across_a_change_of_offset():
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Europe/Dublin")
+    instants = Instants(tz)
+    change = 1774746000   # 2026-03-29 01:00 UTC: Irish Standard Time begins
+    for t in range(change - 3600, change + 3600, 7):
+        assert instants(t) == when(t, tz)
