@@ -26,6 +26,8 @@ def as_list(value: Any) -> list[str]:
 
 @dataclass
 class Customer:
+    """A customer's file (customers/<slug>.yml): who they are, how to reach them, their organisation."""
+
     slug: str
     name: str = ""
     email: list[str] = field(default_factory=list)
@@ -64,6 +66,8 @@ class Customer:
 
 @dataclass
 class Organization:
+    """An organisation's file (customers/orgs/<slug>.yml): its name, mail domains and plan."""
+
     slug: str
     name: str = ""
     domains: list[str] = field(default_factory=list)

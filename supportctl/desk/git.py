@@ -300,6 +300,8 @@ def unstage(root: Path, paths: list[str]) -> None:
 
 @dataclass
 class LogEntry:
+    """One commit of a file's history, with the lines it added."""
+
     commit: str
     author: str
     email: str

@@ -28,6 +28,8 @@ _ISSUE_URL = re.compile(r"/repos/([^/]+/[^/]+)/issues/(\d+)$")
 
 @dataclass
 class Issue:
+    """A GitHub issue as read from an export, with its comments by id."""
+
     repo: str
     number: int
     data: dict[str, Any]

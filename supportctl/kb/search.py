@@ -51,6 +51,8 @@ _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 
 @dataclass
 class Hit:
+    """One article a search found, best first, with a snippet around the words."""
+
     slug: str
     title: str
     category: str

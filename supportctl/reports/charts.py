@@ -19,6 +19,8 @@ COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#0
 
 @dataclass
 class Chart:
+    """One dashboard chart: its SVG, its numbers as a table and the words that describe it."""
+
     title: str
     alt: str                                  # what the chart shows, in words (the img alt text)
     headers: list[str]                        # the table of its numbers

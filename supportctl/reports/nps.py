@@ -25,6 +25,8 @@ CUSTOMERS_DIR = "customers"
 
 @dataclass(frozen=True)
 class NpsAnswer:
+    """One customer's answer to the NPS question (0-10), when they gave it."""
+
     email: str
     score: int
     at: int                       # POSIX seconds

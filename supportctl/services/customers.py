@@ -180,6 +180,8 @@ def show_org(session: Session, ref: str) -> Profile:
 
 @dataclass
 class Saved:
+    """A customer or organisation file written: what changed, its commit and the tickets it touched."""
+
     slug: str
     path: str
     summary: str

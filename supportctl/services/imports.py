@@ -25,6 +25,8 @@ class Imported:
 
 @dataclass
 class ImportRun:
+    """What an import did to each item, and its commit."""
+
     results: list[Imported] = field(default_factory=list)
     sha: str | None = None
     dry_run: bool = False

@@ -271,6 +271,8 @@ def summary(session: Session, *, since: str | None = None, until: str | None = N
 
 @dataclass
 class Built:
+    """The dashboard written: its folder, the files in it and the report it shows."""
+
     out: Path
     files: list[str]
     report: Report
@@ -322,6 +324,8 @@ def rate_ticket(session: Session, ref: str, rating: str, *, comment: str | None 
 
 @dataclass
 class Rated:
+    """A customer's NPS answer recorded: their file and its commit."""
+
     email: str
     path: str
     score: int

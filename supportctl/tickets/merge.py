@@ -26,6 +26,8 @@ LIST_FIELDS = ("tags", "kb", "related", "cc")
 
 @dataclass
 class MergeResult:
+    """A ticket merged from two versions: its text and what could not be merged."""
+
     text: str
     conflicts: list[str] = field(default_factory=list)
 

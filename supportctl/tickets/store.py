@@ -22,6 +22,8 @@ _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 @dataclass
 class LoadResult:
+    """Tickets read from their files, and the files that could not be read."""
+
     tickets: list[Ticket]
     problems: list[SupportctlError]
 
