@@ -161,11 +161,13 @@ class TicketStore:
         """Every ticket file -> (a number that changes with the file, its mtime in ns): what caches key on."""
         return self.stat_keys_while(lambda: None)[0]
 
-    def stat_keys_while(self, work: Callable[[], T]) -> tuple[dict[str, tuple[int, int]], T]:
-        """`stat_keys`, and what `work()` returns, run while git looks at the work tree (desk/filekeys.py)."""
+    def stat_keys_while(self, work: Callable[[], T], *, one_core: bool = False
+                        ) -> tuple[dict[str, tuple[int, int]], T]:
+        """`stat_keys`, and what `work()` returns, run while git looks at the work tree (desk/filekeys.py;
+        `one_core` for long work)."""
         # Keys, not stat results: 100,000 of those held 45 MB. On a big desk git vouches
         # for unchanged files rather than 100,000 stats.
-        return file_keys_while(self.desk.root, self.desk.tickets_dir, self.desk.cache_dir, work)
+        return file_keys_while(self.desk.root, self.desk.tickets_dir, self.desk.cache_dir, work, one_core=one_core)
 
     def load_index(self, keys: dict[str, tuple[int, int]] | None = None, *, recent: bool = False
                    ) -> tuple[list[IndexEntry], list[SupportctlError]]:
@@ -178,7 +180,7 @@ class TicketStore:
         with gc_paused():
             if keys is not None:
                 return load_index(self.desk, keys, recent=recent)
-            keys, saved = self.stat_keys_while(lambda: read_index(self.desk))
+            keys, saved = self.stat_keys_while(lambda: read_index(self.desk), one_core=True)
             return load_index(self.desk, keys, saved, recent=recent)
 
     def load_all(self, *, with_bodies: bool = False) -> LoadResult:

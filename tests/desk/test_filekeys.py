@@ -50,6 +50,9 @@ def test_files_as_committed_are_keyed_on_their_blob_and_the_rest_on_their_stat(d
     keys = _keys(desk)
     assert keys[a] == _stat(desk, a) and keys["tickets/NEW001.md"] == _stat(desk, "tickets/NEW001.md")
     assert keys[b] == (_blob(desk, b), VOUCHED) and c not in keys and keys[d] == _stat(desk, d)
+    # git on one thread (beside long work) finds the same.
+    alone = filekeys.file_keys_while(desk, desk / "tickets", desk / ".supportctl" / "cache", lambda: 1, one_core=True)
+    assert alone == (keys, 1)
     git(desk, "update-index", "--no-assume-unchanged", d)
     git(desk, "update-index", "--skip-worktree", d)
     assert _keys(desk)[d] == _stat(desk, d)
