@@ -7,8 +7,8 @@ from typing import Any, Optional
 import typer
 
 from supportctl.cli.common import AS_OPTION, JSON_OPTION, NO_COMMIT_OPTION, REPLAY_OPTION, actor_handle, session
-from supportctl.cli.render import (Instants, clip, colour_enabled, column_table, duration, echo, emit_json, info, plural,
-                                   report_error, span, style, table, wall_duration, warn_problem, when)
+from supportctl.cli.render import (Instants, clip, colour_enabled, column_table, duration, echo, emit_json, info,
+                                   plural, report_error, span, style, table, wall_duration, warn_problem, when)
 from supportctl.errors import UsageError
 
 app = typer.Typer(no_args_is_help=True, help="SLA clocks: status, check (CI), explain.")

@@ -94,20 +94,25 @@ def _carried(session: Session, eng, at: int, keep, with_tickets: bool) -> Evalua
     store = session.tickets
     path = session.desk.cache_dir / PLANS_FILE
     fingerprint = engine_fingerprint(session, f"sla plans {PLAN_VERSION}", PLANS_CODE)
-    # (token of the file keys, bounds, entries): see _plans_saved. Read while git looks at the work tree.
+    # (token of the file keys, bounds, paths, entries' columns): see _plans_saved. Read while git
+    # looks at the work tree.
     keys, kept = store.stat_keys_while(lambda: read_cache(path, fingerprint) if fingerprint else None)
-    token, bounds, cached = kept or (None, None, {})
-    racy_before = time.time_ns() - RACY_NS
-    if token is not None and token == getattr(keys, "token", None) and len(cached) == len(keys) and (
+    token, bounds, rels, columns = kept if type(kept) is tuple and len(kept) == 4 else (None, None, [], ())
+    if token is not None and token == getattr(keys, "token", None) and len(rels) == len(keys) and (
             bounds is None or (usable(bounds[0], bounds[1], at, HORIZON) and not any(map(keep, bounds[2])))):
         # Every key as when the plans were saved (desk/filekeys.py), and every plan usable at `at`:
-        # nothing to look at one by one (0.12 s at 100,000 tickets).
-        misses: set[str] = set()
-    else:
-        get = cached.get
-        misses = {rel for rel, (key, _) in keys.items()
-                  if (hit := get(rel)) is None or hit[0] != key or not usable(hit[2], hit[3], at, HORIZON)
-                  or (hit[4] is None and keep(hit[1]))}
+        # no entry to look at one by one, no map by path to build (0.2 s at 100,000 tickets).
+        _, kinds, _, _, plans, fired = columns
+        order = [i for i, kind in enumerate(kinds) if keep(kind)]
+        results = results_at(map(marshal.loads, [plans[i] for i in order]), at, eng)
+        return Evaluated(at, results, [Known(rels[i], r.id, fired[i]) for i, r in zip(order, results)]
+                         if with_tickets else [])
+    cached = dict(zip(rels, zip(*columns)))   # rel -> (key, category, made at, history from, plan, fired)
+    racy_before = time.time_ns() - RACY_NS
+    get = cached.get
+    misses = {rel for rel, (key, _) in keys.items()
+              if (hit := get(rel)) is None or hit[0] != key or not usable(hit[2], hit[3], at, HORIZON)
+              or (hit[4] is None and keep(hit[1]))}
     fresh: dict[str, tuple] = {}      # rel -> (ticket, result) of the files evaluated now
     problems: list = []
     # What the next run may carry; on an unchanged desk, what this run found.
@@ -144,7 +149,7 @@ def _carried(session: Session, eng, at: int, keep, with_tickets: bool) -> Evalua
     if fingerprint and (misses or len(saved) != len(cached) or token != now_token):
         write_cache(path, fingerprint, _plans_saved(now_token, saved))
     if saved is cached:
-        # Nothing changed (the usual case on a big desk): every plan, already in path order.
+        # Nothing changed (the usual case): every plan, already in path order.
         order = [rel for rel, hit in cached.items() if keep(hit[1])]
     else:
         order = [rel for rel in sorted(keys) if rel in fresh or (rel not in misses and keep(cached[rel][1]))]
@@ -161,22 +166,24 @@ def _carried(session: Session, eng, at: int, keep, with_tickets: bool) -> Evalua
 
 
 def _plans_saved(token, saved: dict[str, tuple]) -> tuple:
-    """What is kept in PLANS_FILE: (token, bounds, entries).
+    """What is kept in PLANS_FILE: (token, bounds, paths, columns).
 
-    Entries, in path order (as the results): rel -> (file key, category,
-    made at, history from, the plan marshalled or None, escalations fired). A
-    ticket in a category the command that saved it leaves out has no plan.
-    The token is that of the file keys the entries were saved under; bounds
-    are what decides whether every plan is usable at once: (the latest made
-    at, the earliest history from, the categories of entries without a plan),
-    None with no entries.
+    The paths in order (as the results), and a column of each entry's (file
+    key, category, made at, history from, the plan marshalled or None,
+    escalations fired): columns of plain values load in half the time of a
+    tuple per ticket. A ticket in a category the command that saved it leaves
+    out has no plan. The token is that of the file keys the entries were saved
+    under; bounds are what decides whether every plan is usable at once: (the
+    latest made at, the earliest history from, the categories of entries
+    without a plan), None with no entries.
     """
-    entries = dict(sorted(saved.items()))
-    if not entries:
-        return token, None, entries
-    froms = [hit[3] for hit in entries.values() if hit[3] is not None]
-    unplanned = list({hit[1] for hit in entries.values() if hit[4] is None})   # a category or None
-    return token, (max(hit[2] for hit in entries.values()), min(froms, default=None), unplanned), entries
+    rels = sorted(saved)
+    if not rels:
+        return token, None, rels, ([], [], [], [], [], [])
+    columns = tuple(map(list, zip(*[saved[rel] for rel in rels])))
+    _, kinds, made, froms, plans, _ = columns
+    unplanned = list({kind for kind, plan in zip(kinds, plans) if plan is None})   # a category or None
+    return token, (max(made), min((f for f in froms if f is not None), default=None), unplanned), rels, columns
 
 
 def _named(session: Session, ticket, at: int):

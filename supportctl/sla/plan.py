@@ -20,7 +20,7 @@ from typing import Any, Iterable
 from supportctl.sla.results import CLOCKS, Clock, TicketSla
 
 # Bump when the shape of a plan or the engine's arithmetic changes (the cache keys on it).
-PLAN_VERSION = 1
+PLAN_VERSION = 2
 # The fields of a plan before its clocks, and of each clock (in CLOCKS order, one flat
 # tuple: every open ticket's plan is decoded on every run, and fewer objects decode faster).
 _HEAD = 12

@@ -9,7 +9,7 @@ import os
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supportctl.cli.render import Instants, wall_duration, when, widen_pipe
+from supportctl.cli.render import Instants, column_table, table, wall_duration, when, widen_pipe
 from supportctl.cli.sla import _Texts
 
 F_GETPIPE_SZ = getattr(fcntl, "F_GETPIPE_SZ", 1032)
@@ -69,3 +69,24 @@ def test_instants_across_a_change_of_offset():
     change = 1774746000   # 2026-03-29 01:00 UTC: Irish Standard Time begins
     for t in range(change - 3600, change + 3600, 7):
         assert instants(t) == when(t, tz)
+
+
+def _aligned(columns, headers) -> str:
+    """A table the plain way: each row's cells padded to their column, trailing blanks cut."""
+    widths = [max([len(h), *map(len, column)]) for h, column in zip(headers, columns)]
+    rows = [headers, *zip(*columns)]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
+_CELLS = st.text(alphabet=" ab\t…é-", max_size=6)
+
+
+@settings(max_examples=1000)
+@given(st.integers(1, 4).flatmap(lambda n: st.tuples(
+    st.lists(st.text(alphabet="AB ", max_size=4), min_size=n, max_size=n),
+    st.integers(0, 5).flatmap(lambda r: st.lists(st.lists(_CELLS, min_size=r, max_size=r), min_size=n,
+                                                 max_size=n)))))
+def test_a_table_of_columns_is_the_table_of_its_rows(table_of):
+    headers, columns = table_of
+    assert column_table(columns, headers) == _aligned(columns, headers)
+    assert table([list(row) for row in zip(*columns)], headers) == _aligned(columns, headers)

@@ -31,7 +31,8 @@ def settle(desk: Path) -> None:
 def plans(desk: Path) -> dict:
     """The saved plans: path -> (file key, category, made at, history from, plan or None, fired)."""
     data = (desk / ".supportctl" / "cache" / PLANS_FILE).read_bytes()
-    return marshal.loads(data)[1][2]
+    _, _, rels, columns = marshal.loads(data)[1]
+    return dict(zip(rels, zip(*columns)))
 
 
 def status(cli, *args: str) -> list[dict]:
