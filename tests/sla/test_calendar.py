@@ -219,6 +219,30 @@ def test_dst_days_have_their_real_length(zone, day, hours):
     assert datetime.fromtimestamp(start, tz).date() == day
 
 
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "America/Sao_Paulo", "America/Santiago", "America/Havana",
+                                  "Australia/Lord_Howe", "Asia/Tehran", "Europe/Dublin", "Africa/Casablanca",
+                                  "Pacific/Apia", "Europe/Amsterdam"])
+def test_a_day_built_from_its_first_instant_is_built_from_each_wall_time(zone):
+    """Working spans are the day's first instant plus their seconds wherever that reads as their wall
+    time: across changes of clocks at midnight, by half an hour, by a whole day, and odd old offsets."""
+    cal = make(zone, hours={"mon": ["00:00-00:30", "01:00-03:30", "09:00-24:00"], "tue": ["00:30-02:30"],
+                            "wed": ["02:00-03:00", "23:00-24:00"], "thu": ["00:00-24:00"], "fri": ["08:00-17:00"],
+                            "sat": ["00:00-01:00"], "sun": ["01:30-02:30"]})
+    years = [1930, 1940, 1977, 2011, 2016, 2022, 2026]
+    for year in years:
+        first = date(year, 1, 1).toordinal()
+        for ordinal in range(first, first + 366):
+            day = date.fromordinal(ordinal)
+            start = cal._instant(day, 0)
+            want = []
+            for open_s, close_s in cal.week[day.weekday()]:
+                a, b = cal._instant(day, open_s), cal._instant(day, close_s)
+                if b > a:
+                    want.append((a, b)) if not want or a > want[-1][1] else want.__setitem__(
+                        -1, (want[-1][0], max(b, want[-1][1])))
+            assert cal._build_day(ordinal, start) == (start, () if cal.is_holiday(day) else tuple(want)), day
+
+
 def test_interval_through_the_skipped_hour():
     cal = make(hours={"sun": ["01:00-04:00"]})
     # 2026-03-29, Berlin: 02:00 -> 03:00 does not exist, 01:00-04:00 holds 2 real hours.
