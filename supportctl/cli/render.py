@@ -113,14 +113,10 @@ def column_table(columns: list[list[str]], headers: list[str]) -> str:
     """`table` given its columns, uncoloured: the quick way to a listing of 85,000 rows (`sla check`)."""
     widths = [max(len(h), max(map(len, column), default=0)) for h, column in zip(headers, columns)]
     head = "  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()
-    # Padded column by column, joined row by row; the last column needs no padding, as every
-    # line loses its trailing blanks (none to lose when each last cell ends in a visible character).
-    last = columns[-1] if columns else []
-    padded = [[cell.ljust(w) for cell in column] for column, w in zip(columns[:-1], widths)] + [last]
-    lines = map("  ".join, zip(*padded))
-    if not all(cell and not cell[-1].isspace() for cell in last):
-        lines = (line.rstrip() for line in lines)
-    return "\n".join([head, *lines])
+    # One format string for every row, fed column by column (no row is built); the last cell
+    # needs no padding, as every line loses its trailing blanks.
+    line = "  ".join([f"{{:<{w}}}" for w in widths[:-1]] + ["{}"])
+    return "\n".join([head, *[text.rstrip() for text in map(line.format, *columns)]])
 
 
 @functools.lru_cache(maxsize=4096)
