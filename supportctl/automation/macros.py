@@ -14,13 +14,13 @@ and the line); the body is rendered in the sandbox by templating.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError, field_validator
 
 from supportctl import templating
+from supportctl.base.datatypes import datatype
 from supportctl.config.automation import FieldChanges, check_changes
 from supportctl.config.fields import one_line
 from supportctl.config.strict import Strict
@@ -34,7 +34,7 @@ class Header(Strict):
     _desc = field_validator("description")(lambda cls, v: one_line(v))
 
 
-@dataclass
+@datatype
 class Macro:
     """A reply template: its name, file, description and the changes it makes."""
 

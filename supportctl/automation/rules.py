@@ -9,7 +9,7 @@ the config, and a time rule fires once per episode (timing.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from supportctl.automation.changes import field_changes, record_changes
 from supportctl.automation.conditions import matches
 from supportctl.automation.timing import anchor, due, fired_since
 from supportctl.automation.view import View
+from supportctl.base.datatypes import datatype
 from supportctl.config.views import Assign, Rule, TimeTrigger
 from supportctl.errors import SupportctlError
 from supportctl.tickets.actions import SYSTEM
@@ -27,7 +28,7 @@ from supportctl.tickets.model import Change, Record, Ticket, message_body, new_r
 Render = Callable[[str, Ticket, Rule], str]
 
 
-@dataclass
+@datatype
 class Fired:
     """One rule acting on one ticket: what it did (or would do), or why it could not."""
 

@@ -9,7 +9,7 @@ each ticket, and saves what changed in one commit.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
@@ -17,10 +17,11 @@ from supportctl.automation.conditions import failing
 from supportctl.automation.rules import Fired, Render, apply_rule, due_at
 from supportctl.automation.timing import anchor
 from supportctl.automation.view import View, from_ticket
+from supportctl.base.datatypes import datatype
 from supportctl.config.views import Rule, TimeTrigger
 
 
-@dataclass
+@datatype
 class Plan:
     """What a run needs beyond the ticket: rules, the lifecycle's timed states, the instant, helpers."""
 

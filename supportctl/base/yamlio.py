@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from supportctl.base.datatypes import datatype
 
 if TYPE_CHECKING:
     import yaml
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 # which a command that parses no YAML (a warm `ticket list`, `sla check`) skips.
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Ambiguous:
     """A plain scalar that YAML 1.1 (PyYAML, MkDocs) and YAML 1.2 read differently."""
 

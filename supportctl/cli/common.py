@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from datetime import datetime
 
 import typer
 
+from supportctl.base.datatypes import datatype
 from supportctl.errors import SupportctlError, UsageError
 
 
-@dataclass
+@datatype
 class Edge:
     """What the root command was told (`-C PATH`), kept on the Click context of this invocation."""
 

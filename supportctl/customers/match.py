@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from supportctl.base.datatypes import datatype
 from supportctl.customers.model import Customer, Organization
 from supportctl.tickets.people import HANDLES
 
 
-@dataclass
+@datatype
 class Directory:
     """Every customer and organisation, indexed by handle and email domain."""
 

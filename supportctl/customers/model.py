@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from supportctl.base.datatypes import datatype
 
 CUSTOMERS_DIR = "customers"
 ORGS_DIR = "customers/orgs"
@@ -24,7 +26,7 @@ def as_list(value: Any) -> list[str]:
     return [str(v) for v in (value if isinstance(value, list) else [value]) if v is not None and str(v) != ""]
 
 
-@dataclass
+@datatype
 class Customer:
     """A customer's file (customers/<slug>.yml): who they are, how to reach them, their organisation."""
 
@@ -64,7 +66,7 @@ class Customer:
                 "plan": self.plan, "notes": self.notes, "fields": self.fields, "path": self.path}
 
 
-@dataclass
+@datatype
 class Organization:
     """An organisation's file (customers/orgs/<slug>.yml): its name, mail domains and plan."""
 

@@ -14,9 +14,9 @@ import shlex
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
+from supportctl.base.datatypes import datatype
 from supportctl.errors import SupportctlError
 
 
@@ -63,7 +63,7 @@ def merge_driver_command(python: str | None = None) -> str:
     return f"{shlex.quote(python or sys.executable)} -P -m supportctl merge-driver %O %A %B %P"
 
 
-@dataclass
+@datatype
 class ConfigChange:
     """One git setting set for this clone: its key, the value before (None: unset) and after."""
 
@@ -298,7 +298,7 @@ def unstage(root: Path, paths: list[str]) -> None:
              stdin="\0".join(paths))
 
 
-@dataclass
+@datatype
 class LogEntry:
     """One commit of a file's history, with the lines it added."""
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
+from supportctl.base.datatypes import datatype
 from supportctl.desk.git import _run
 from supportctl.errors import SupportctlError, UsageError
 
@@ -13,7 +13,7 @@ _FETCH_HINT = ("name a commit, branch or tag this clone has; in CI fetch it firs
                "or actions/checkout with fetch-depth: 0)")
 
 
-@dataclass
+@datatype
 class Base:
     """The commit a comparison starts from, and how to name it to people."""
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from supportctl.base.datatypes import datatype
 from supportctl.base.timeutil import parse_timestamp
 from supportctl.errors import SupportctlError, UsageError
 from supportctl.imports.model import Conversation, Line
@@ -26,7 +27,7 @@ from supportctl.imports.model import Conversation, Line
 _ISSUE_URL = re.compile(r"/repos/([^/]+/[^/]+)/issues/(\d+)$")
 
 
-@dataclass
+@datatype
 class Issue:
     """A GitHub issue as read from an export, with its comments by id."""
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 
+from supportctl.base.datatypes import datatype
 from supportctl.tickets.model import CROCKFORD
 
 
@@ -15,7 +16,7 @@ def source_record_id(source: str, key: str) -> str:
     return "".join(CROCKFORD[(number >> shift) & 31] for shift in range(35, -1, -5)).lower()
 
 
-@dataclass
+@datatype
 class Line:
     """One message of a conversation: who said what, when."""
 
@@ -28,7 +29,7 @@ class Line:
     where: str = ""          # file:line, for errors
 
 
-@dataclass
+@datatype
 class Conversation:
     """One ticket's worth: a chat, a call or an issue, with the source's id for it."""
 

@@ -7,9 +7,9 @@ import html
 import posixpath
 import re
 import unicodedata
-from dataclasses import dataclass
 from urllib.parse import unquote
 
+from supportctl.base.datatypes import datatype
 from supportctl.kb.model import Article
 
 _FENCE_RE = re.compile(r"^( {0,3})(`{3,}|~{3,})")
@@ -54,7 +54,7 @@ def strip_code(body: str) -> str:
     return "\n".join(out)
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Link:
     """A link or image target in an article body."""
 

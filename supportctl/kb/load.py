@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from supportctl.base.datatypes import datatype
 from supportctl.base.yamlio import load_fast
 from supportctl.desk.store import regular_file
 from supportctl.errors import NotFound, SupportctlError, UsageError
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 TEMPLATE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 
 
-@dataclass
+@datatype
 class KbFiles:
     """What is in kb/: article files with their stat, other regular files, and symbolic links."""
 

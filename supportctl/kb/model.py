@@ -10,12 +10,13 @@ the title, order and description shown on the help site. Only `published` +
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from supportctl.base.datatypes import datatype
 from supportctl.base.yamlio import load_fast, load_with_lines, yaml_error_line
 from supportctl.base.yamlio import split_front_matter as split
 from supportctl.errors import NotFound, SupportctlError, UsageError
@@ -62,7 +63,7 @@ class KbProblem(SupportctlError):
 # ------------------------------------------------------------------ model
 
 
-@dataclass
+@datatype
 class Category:
     """A folder of kb/ and how the help site shows it."""
 
@@ -75,7 +76,7 @@ class Category:
     lines: dict[str, int] = field(default_factory=dict)   # key -> line in _category.yml
 
 
-@dataclass
+@datatype
 class Article:
     """One article file: its front matter (`meta`, as read) and its Markdown body."""
 
@@ -179,7 +180,7 @@ def str_list(value: Any) -> list[str]:
     return [str(value)]
 
 
-@dataclass
+@datatype
 class Kb:
     """Every article and category of a desk, plus files that could not be read."""
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
+from supportctl.base.datatypes import datatype
 from supportctl.errors import SupportctlError
 from supportctl.kb.edits import record_ticket
 from supportctl.kb.model import Article, Kb, public_url
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from supportctl.config.model import Config
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class KbReply:
     """What linking articles into a reply changes."""
 

@@ -14,10 +14,10 @@ import os
 import re
 import sqlite3
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+from supportctl.base.datatypes import datatype
 from supportctl.kb.load import article_files
 from supportctl.kb.model import Article, KbProblem, parse_article
 
@@ -49,7 +49,7 @@ wednesday thursday friday saturday sunday noticed happened happens happening rea
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 
 
-@dataclass
+@datatype
 class Hit:
     """One article a search found, best first, with a snippet around the words."""
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from email.message import Message
 from typing import TYPE_CHECKING
 
+from supportctl.base.datatypes import datatype
 from supportctl.mail.charsets import decode_bytes
 from supportctl.mail.headers import parse_msgids, raw_text, unfold
 
@@ -28,7 +28,7 @@ _ROBOTS = ("mailer-daemon", "postmaster")
 _RECIPIENT_LINE = re.compile(r"^<([^<>\s@]+@[^<>\s]+)>:", re.MULTILINE)
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class FailedRecipient:
     """One recipient a report is about."""
 
@@ -38,7 +38,7 @@ class FailedRecipient:
     diagnostic: str | None = None  # the remote server's words, e.g. "550 5.1.1 User unknown"
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Bounce:
     """A delivery report about mail the desk sent."""
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.header import decode_header
 from email.utils import getaddresses, parsedate_to_datetime
 
+from supportctl.base.datatypes import datatype
 from supportctl.mail.charsets import decode_bytes
 
 _FOLD = re.compile(r"\r?\n[ \t]*")
@@ -16,7 +16,7 @@ _MSGID = re.compile(r"<([^<>\s]+)>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Address:
     """One mailbox: a decoded display name (may be '') and the address (as written, not lower-cased)."""
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import email
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from email import policy
 from email.parser import BytesParser
 from email.message import EmailMessage, Message
 
+from supportctl.base.datatypes import datatype
 from supportctl.mail.charsets import decode_bytes
 from supportctl.mail.errors import MailParseError
 from supportctl.mail.filenames import safe_filename, unique_names
@@ -26,7 +27,7 @@ _MAX_MULTIPARTS = 100
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Attachment:
     """A file carried by the message (inline images and attached messages too)."""
 
@@ -37,7 +38,7 @@ class Attachment:
     content_id: str | None = None  # "<id>" the HTML body refers to as cid:id
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class ParsedMessage:
     """What a message says, decoded; `raw` keeps it byte for byte."""
 
@@ -143,7 +144,7 @@ def _parse(raw: bytes) -> ParsedMessage:
     )
 
 
-@dataclass
+@datatype
 class _Body:
     """What the MIME walk collects: body texts in order, attachments, whether HTML was converted."""
 

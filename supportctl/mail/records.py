@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from supportctl.base.datatypes import datatype
 from supportctl.tickets.events import decode_value, encode_value
 
 RECEIVED, SENT, FAILED = "received", "sent", "delivery failed"
@@ -28,7 +29,7 @@ _MSGID = re.compile(r"^<[^<>\s]+>$")
 _FIELD = re.compile(r"^([a-z_]+): (.*)$")
 
 
-@dataclass
+@datatype
 class MailEvent:
     """One mail event read back from a ticket (or about to be written)."""
 

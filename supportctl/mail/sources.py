@@ -5,12 +5,14 @@ from __future__ import annotations
 import mailbox
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import BinaryIO
 
+from supportctl.base.datatypes import datatype
 
-@dataclass(frozen=True)
+
+@datatype(frozen=True)
 class SourceItem:
     """One message read from a source, or why it could not be read (then `data` is None)."""
 

@@ -6,10 +6,10 @@ import contextlib
 import smtplib
 import ssl
 from collections.abc import Iterator
-from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
+from supportctl.base.datatypes import datatype
 from supportctl.errors import SupportctlError
 
 TIMEOUT = 60  # seconds for connecting and each command: a hung server must not hang CI forever
@@ -63,7 +63,7 @@ def _tls_hint(exc: BaseException, section: str, default: str) -> str:
     return default
 
 
-@dataclass
+@datatype
 class Fetched:
     """One message in the IMAP folder: its UID there and its bytes."""
 

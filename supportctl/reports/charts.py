@@ -10,14 +10,16 @@ Each chart comes with its alt text and the table of its numbers (page.py).
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from supportctl.base.datatypes import datatype
 
 # Colour-blind safe (Okabe-Ito), with enough contrast on white.
 COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
 
 
-@dataclass
+@datatype
 class Chart:
     """One dashboard chart: its SVG, its numbers as a table and the words that describe it."""
 

@@ -9,9 +9,10 @@ calendar seconds and business seconds (None without an SLA policy).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from typing import TYPE_CHECKING, Any
 
+from supportctl.base.datatypes import datatype
 from supportctl.sla.results import CLOCKS, utc_text
 from supportctl.tickets.rating import rating_of
 
@@ -27,7 +28,7 @@ DONE = ("solved", "closed")
 TRACKED = ("assignee", "group", "priority", "merged_into")
 
 
-@dataclass(slots=True)
+@datatype(slots=True)
 class Span:
     """A time in calendar seconds and in business seconds of the policy's calendar."""
 
@@ -38,7 +39,7 @@ class Span:
         return {"calendar": self.calendar, "business": self.business}
 
 
-@dataclass
+@datatype
 class TicketMetrics:
     """One ticket's metrics at `now`."""
 

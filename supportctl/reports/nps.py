@@ -14,16 +14,16 @@ in a period counts.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from supportctl.base.datatypes import datatype
 from supportctl.errors import UsageError
 
 CUSTOMERS_DIR = "customers"
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class NpsAnswer:
     """One customer's answer to the NPS question (0-10), when they gave it."""
 

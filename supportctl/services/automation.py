@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
+from supportctl.base.datatypes import datatype
 from supportctl.errors import SupportctlError, UsageError
 from supportctl.services.session import SYSTEM, SYSTEM_EMAIL, Session, agent_author
 
@@ -59,7 +60,7 @@ def with_rules(summary: str, fired: list) -> str:
 # -------------------------------------------------------------- time rules
 
 
-@dataclass
+@datatype
 class Run:
     """What `automate run` did (or, with --dry-run, would do), and its one commit."""
 
@@ -122,7 +123,7 @@ def run(session: Session, *, dry_run: bool = False, commit: bool = True) -> Run:
 # ------------------------------------------------------------------ macros
 
 
-@dataclass
+@datatype
 class Preview:
     """A template rendered for a ticket without writing anything: the text and the changes it would make."""
 
@@ -210,7 +211,7 @@ def apply_set(session: Session, ticket, macro, *, actor: str, at: datetime, stat
     return [c.render() for c in lines]
 
 
-@dataclass
+@datatype
 class Applied:
     """`ticket apply --macro`: each ticket's reply and changes, one commit for all."""
 

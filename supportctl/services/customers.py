@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from supportctl.base.datatypes import datatype
 from supportctl.errors import SupportctlError, UsageError
 from supportctl.services.session import Session
 
@@ -80,7 +81,7 @@ def _find(items: dict[str, Any], ref: str, noun: str, command: str):
     raise SupportctlError(f"no {noun} {ref!r}", hint=f"see supportctl {command} list")
 
 
-@dataclass
+@datatype
 class Profile:
     """A customer or organisation with their tickets (open first), CSAT and NPS."""
 
@@ -178,7 +179,7 @@ def show_org(session: Session, ref: str) -> Profile:
 # ---------------------------------------------------------------- changing
 
 
-@dataclass
+@datatype
 class Saved:
     """A customer or organisation file written: what changed, its commit and the tickets it touched."""
 

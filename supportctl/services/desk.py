@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from supportctl.base.datatypes import datatype
 from supportctl.errors import SupportctlError
 from supportctl.services import automation
 from supportctl.services.session import Session
 
 
-@dataclass
+@datatype
 class Created:
     """A new desk: where, the handle of its first agent, the files written and the commit."""
 
@@ -191,7 +191,7 @@ def paths(session: Session) -> dict[str, str]:
             "kb": str(d.kb_dir), "templates": str(d.templates_dir), "cache": str(d.cache_dir)}
 
 
-@dataclass
+@datatype
 class GitSetup:
     """What `git setup` found and changed in a clone: git settings, and the .gitattributes line if added."""
 
@@ -232,7 +232,7 @@ def git_setup(session: Session) -> GitSetup:
     return GitSetup(root, settings, added)
 
 
-@dataclass
+@datatype
 class DriverOutcome:
     """What git's merge driver did: fields both sides changed by hand, or why it fell back to a line merge."""
 

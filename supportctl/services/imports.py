@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+from supportctl.base.datatypes import datatype
 from supportctl.errors import SupportctlError, UsageError
 from supportctl.services.session import SYSTEM, SYSTEM_EMAIL, Session
 
 
-@dataclass
+@datatype
 class Imported:
     """One conversation's fate: created, updated or unchanged, and on which ticket."""
 
@@ -23,7 +24,7 @@ class Imported:
         return {"source": self.source, "ticket": self.ticket, "action": self.action, "changes": self.changes}
 
 
-@dataclass
+@datatype
 class ImportRun:
     """What an import did to each item, and its commit."""
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from supportctl.base.datatypes import datatype
 from supportctl.errors import SupportctlError
 from supportctl.services.session import Session
 
@@ -16,7 +17,7 @@ def load(session: Session):
     return desk_kb(session.desk)
 
 
-@dataclass
+@datatype
 class Written:
     """An article a command wrote: its path, text and commit, and a category it created on the way."""
 
@@ -69,7 +70,7 @@ class PublishRefused(SupportctlError):
         self.problems = problems
 
 
-@dataclass
+@datatype
 class Edited:
     """An article edit: what it did (the commit message) and the commit."""
 
@@ -110,7 +111,7 @@ def reviewed(session: Session, slug: str, *, commit: bool = True) -> Edited:
     return Edited(message, sha)
 
 
-@dataclass
+@datatype
 class Found:
     """Articles a listing kept, with usage counts when asked for, and problems met while loading."""
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
+from supportctl.base.datatypes import datatype
 from supportctl.errors import SupportctlError
 from supportctl.services.session import Session
 from supportctl.tickets.model import SHARD_LENGTH, ticket_id_of, ticket_path
 
 
-@dataclass
+@datatype
 class Layout:
     """What `shard` did: the layout now, each file moved (old path, new path), the commit."""
 

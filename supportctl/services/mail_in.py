@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from supportctl.base.datatypes import datatype
 from supportctl.errors import SupportctlError, UsageError
 from supportctl.services import automation
 from supportctl.services.session import SYSTEM, SYSTEM_EMAIL, Session
@@ -15,7 +16,7 @@ UNPROCESSED = "mail/unprocessed"   # mail that made no ticket change is still ke
 MESSAGE_LINES = 500                 # a commit message lists this many messages, then counts the rest
 
 
-@dataclass
+@datatype
 class Intake:
     """What became of one message (spec §10: message_id, action, ticket, automated, bounce, reason)."""
 
@@ -34,7 +35,7 @@ class Intake:
                 "kept": self.kept}
 
 
-@dataclass
+@datatype
 class IntakeRun:
     """Every message's fate, and the one commit that recorded them."""
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
+from supportctl.base.datatypes import datatype
 from supportctl.errors import UsageError
 from supportctl.services.mail_in import mail_config, secret
 from supportctl.services.session import SYSTEM, SYSTEM_EMAIL, Session
 
 
-@dataclass
+@datatype
 class Outgoing:
     """One reply waiting to be mailed: which record of which ticket, to whom, and how it threads."""
 
@@ -48,7 +49,7 @@ def _pending(entry, since: float | None) -> bool:
     return False
 
 
-@dataclass
+@datatype
 class Unmailable:
     """A public reply mail cannot deliver: the requester has no email address (a phone, chat or social ticket)."""
 
@@ -133,7 +134,7 @@ def scan_outbox(session: Session) -> tuple[list[Outgoing], list[Unmailable]]:
     return out, skipped
 
 
-@dataclass
+@datatype
 class Sent:
     """What `mail send` did: each message sent (with its commit) and each failure with the reason."""
 

@@ -6,18 +6,19 @@ import contextlib
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from supportctl.base.datatypes import datatype
 from supportctl.desk.store import regular_file
 from supportctl.errors import SupportctlError, UsageError
 from supportctl.services.session import Session
 
 
-@dataclass
+@datatype
 class Report:
     """Tickets' metrics as of `now` over [since, until], and what could not be read."""
 
@@ -269,7 +270,7 @@ def summary(session: Session, *, since: str | None = None, until: str | None = N
     return report, data
 
 
-@dataclass
+@datatype
 class Built:
     """The dashboard written: its folder, the files in it and the report it shows."""
 
@@ -322,7 +323,7 @@ def rate_ticket(session: Session, ref: str, rating: str, *, comment: str | None 
     return Done(ticket, summary, sha)
 
 
-@dataclass
+@datatype
 class Rated:
     """A customer's NPS answer recorded: their file and its commit."""
 

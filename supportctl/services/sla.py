@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
+from supportctl.base.datatypes import datatype
 from supportctl.errors import NotFound, SupportctlError
 from supportctl.services.session import SYSTEM, SYSTEM_EMAIL, Session, agent_author
 
@@ -29,7 +30,7 @@ def now_ts(session: Session) -> int:
     return to_ts(session.now())
 
 
-@dataclass
+@datatype
 class Evaluated:
     """Tickets evaluated at one instant, and the files that could not be read."""
 
@@ -46,7 +47,7 @@ PLANS_FILE = "sla-plans.marshal"
 PLANS_CODE = ("sla", "config", "customers", "tickets", "services/sla.py")
 
 
-@dataclass(slots=True)
+@datatype(slots=True)
 class Known:
     """A ticket as its carried SLA result knows it: enough to decide and apply its escalations."""
 
@@ -234,7 +235,7 @@ def _at_risk(results) -> list[tuple[Any, Any]]:
     return items
 
 
-@dataclass
+@datatype
 class Checked:
     """What `sla check` found: evaluated tickets, clocks at risk, escalations applied and their commit."""
 

@@ -6,14 +6,15 @@ imports neither the actions nor the automation rules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from supportctl.base.datatypes import datatype
 from supportctl.errors import SupportctlError
 from supportctl.services.session import Session
 from supportctl.tickets.model import Ticket
 
 
-@dataclass
+@datatype
 class Listing:
     """Tickets a listing kept (index entries), the files it skipped, and each state's category."""
 
@@ -68,7 +69,7 @@ def get(session: Session, ref: str) -> Ticket:
     return session.tickets.get_indexed(ref)
 
 
-@dataclass
+@datatype
 class LogLine:
     """One commit that touched a ticket, with the records it added (their own `--at` times)."""
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from supportctl.base.datatypes import datatype
 from supportctl.errors import SupportctlError, UsageError
 from supportctl.services import automation
 from supportctl.services.session import SYSTEM, SYSTEM_EMAIL, Session
@@ -13,7 +14,7 @@ from supportctl.tickets import actions
 from supportctl.tickets.model import Ticket, new_ticket_id, ticket_path
 
 
-@dataclass
+@datatype
 class Done:
     """What a change did: the ticket, a one-line summary and the commit (None when not committed)."""
 
@@ -262,7 +263,7 @@ def merge(session: Session, ref: str, into: str, *, force: bool = False, commit:
     return Done(source, outcome.summary, sha)
 
 
-@dataclass
+@datatype
 class Swept:
     """The timed transitions a sweep applied, one commit for all."""
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
+from supportctl.base.datatypes import datatype
 from supportctl.desk.store import aside
 from supportctl.errors import SupportctlError
 from supportctl.kb.checks import check_articles
@@ -21,7 +21,7 @@ from supportctl.site.verify import verify_no_leaks
 from supportctl.site.watch import PageWatch
 
 
-@dataclass
+@datatype
 class BuildReport:
     """What `build()` did and how long each part took."""
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from supportctl.base.datatypes import datatype
 from supportctl.errors import SupportctlError
 
 
@@ -29,7 +29,7 @@ _LenientLoader.add_multi_constructor("!", _tagged)
 _LenientLoader.add_multi_constructor("tag:yaml.org,2002:python/", _tagged)
 
 
-@dataclass
+@datatype
 class MkdocsInfo:
     """The parts of mkdocs.yml that staging and building need."""
 

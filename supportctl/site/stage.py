@@ -6,10 +6,11 @@ import itertools
 import os
 import stat
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+from supportctl.base.datatypes import datatype
 from supportctl.errors import SupportctlError
 from supportctl.kb.links import SCHEME_RE as _SCHEME_RE
 from supportctl.kb.links import links_of
@@ -26,7 +27,7 @@ HOME_TEMPLATE = "home.html"
 PARALLEL_WRITES_FROM = 64    # the theme override that lays out the home page (hero, cards, popular)
 
 
-@dataclass
+@datatype
 class Stage:
     """What `stage()` wrote."""
 

@@ -8,10 +8,11 @@ caller's job (supportctl/services), and so is rendering notes (`render_note`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
+from supportctl.base.datatypes import datatype
 from supportctl.tickets.events import escalation_keys
 from supportctl.config.views import Config, EscalationRule
 from supportctl.errors import SupportctlError, UsageError
@@ -28,7 +29,7 @@ ESCALATION_FIELD = "escalation"
 NoteRenderer = Callable[[str, Ticket, dict[str, Any]], str]
 
 
-@dataclass
+@datatype
 class Escalation:
     """Rules of one policy that fire for one clock reaching one state (once per key)."""
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from supportctl.base.datatypes import datatype
 from supportctl.base.timeutil import format_duration, format_working as working
 from supportctl.config.views import Config
 from supportctl.sla.calendar import BusinessCalendar, to_ts
@@ -17,7 +17,7 @@ from supportctl.tickets.model import Ticket
 from supportctl.tickets.replay import as_of
 
 
-@dataclass(slots=True)
+@datatype(slots=True)
 class Segment:
     """A stretch of a clock's window: counted, paused, closed (outside hours) or still to come."""
 
@@ -32,7 +32,7 @@ class Segment:
                 "working_seconds": self.seconds, "why": self.why}
 
 
-@dataclass
+@datatype
 class ClockExplanation:
     """One clock's story: its segments and the sentences `sla explain` prints."""
 
@@ -45,7 +45,7 @@ class ClockExplanation:
                 "segments": [s.to_json() for s in self.segments], "reasons": self.reasons}
 
 
-@dataclass
+@datatype
 class Explanation:
     """The whole story of one ticket: policy choice, calendar, status history, each clock."""
 

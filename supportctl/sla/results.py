@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
+
+from supportctl.base.datatypes import datatype
 
 CLOCKS = ("first_response", "next_reply", "resolution")
 STATES = ("running", "warning", "paused", "met", "breached", "none")
@@ -18,7 +19,7 @@ def utc_text(ts: int | None) -> str | None:
     return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).isoformat()
 
 
-@dataclass(slots=True)
+@datatype(slots=True)
 class Clock:
     """One clock of one ticket at `now`."""
 
@@ -62,7 +63,7 @@ class Clock:
         }
 
 
-@dataclass(slots=True)
+@datatype(slots=True)
 class TicketSla:
     """The SLA picture of one ticket at `now` (shared/spec.md §8 gives the JSON)."""
 
@@ -123,7 +124,7 @@ def urgency_key(result: TicketSla) -> tuple:
     return (1, 0, result.created or 0, result.id)
 
 
-@dataclass(slots=True)
+@datatype(slots=True)
 class SlaFailure:
     """A ticket the engine could not evaluate: reported with its file and a hint, then skipped."""
 

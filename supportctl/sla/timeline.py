@@ -6,9 +6,10 @@ of policy or calendar re-evaluates every ticket. Times are whole POSIX seconds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Protocol
 
+from supportctl.base.datatypes import datatype
 from supportctl.tickets.events import STATUS_CACHE, status_change  # noqa: F401  (the one event parser)
 from supportctl.config.views import Config
 from supportctl.sla.results import DONE_CATEGORIES
@@ -34,7 +35,7 @@ class SlaTicket(Protocol):
     def history(self) -> list[tuple[str, str, int, str]]: ...
 
 
-@dataclass(slots=True)
+@datatype(slots=True)
 class Timeline:
     """What the clocks need from a ticket's history, as of `now`, in POSIX seconds."""
 

@@ -8,10 +8,11 @@ disk or git; the store does that around these functions.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta
 from typing import Any
 
+from supportctl.base.datatypes import datatype
 from supportctl.config.views import Config
 from supportctl.errors import SupportctlError, UsageError
 from supportctl.tickets.frontmatter import new_front_matter_meta
@@ -22,7 +23,7 @@ from supportctl.tickets.people import format_person, parse_requester  # noqa: F4
 SYSTEM = "supportctl"
 
 
-@dataclass
+@datatype
 class Outcome:
     """What an action did: the commit summary, and tickets it created on the side."""
 

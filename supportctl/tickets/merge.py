@@ -14,17 +14,18 @@ for a person to decide. The result is the same whichever branch is "ours".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
+from supportctl.base.datatypes import datatype
 from supportctl.tickets.format import parse_ticket
 from supportctl.tickets.model import Record, Ticket
 
 LIST_FIELDS = ("tags", "kb", "related", "cc")
 
 
-@dataclass
+@datatype
 class MergeResult:
     """A ticket merged from two versions: its text and what could not be merged."""
 

@@ -26,10 +26,11 @@ tickets/format.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any, Container
 
+from supportctl.base.datatypes import datatype
 from supportctl.base.timeutil import format_timestamp
 
 ROLES = ("customer", "agent", "system")
@@ -88,7 +89,7 @@ def copied_record_id(ticket_id: str, record_id: str) -> str:
     return "".join(CROCKFORD[(number >> shift) & 31] for shift in range(35, -1, -5)).lower()
 
 
-@dataclass(frozen=True)
+@datatype(frozen=True)
 class Change:
     """One line of an event: `field: old -> new`, `field: +item`, or `field: text`."""
 
@@ -105,7 +106,7 @@ class Change:
         return _events().parse_change(line)
 
 
-@dataclass
+@datatype
 class Record:
     """A message, internal note or event in a ticket's history."""
 
@@ -180,7 +181,7 @@ class TicketFields:
         return str(self.meta.get("title", ""))
 
 
-@dataclass
+@datatype
 class Ticket(TicketFields):
     """A parsed ticket file: front matter, preamble text and history records."""
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from supportctl.base.datatypes import datatype
 from supportctl.errors import UsageError
 
 PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
@@ -12,7 +13,7 @@ SORTS = ("created", "updated", "priority", "status", "id", "title")
 UNASSIGNED = ("none", "-")   # what `--assignee` takes to mean "nobody"
 
 
-@dataclass
+@datatype
 class Filter:
     """What a listing keeps; empty fields keep everything (closed tickets only when asked for)."""
 

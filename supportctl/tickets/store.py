@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, TypeVar
 
+from supportctl.base.datatypes import datatype
 from supportctl.desk.filekeys import file_keys_while
 from supportctl.desk.store import Desk, gc_paused, markdown_files, regular_file
 from supportctl.errors import NotFound, SupportctlError, TicketFormatError, UsageError
@@ -20,7 +20,7 @@ T = TypeVar("T")
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
-@dataclass
+@datatype
 class LoadResult:
     """Tickets read from their files, and the files that could not be read."""
 
