@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from datetime import datetime
-from typing import Any
+from typing import Any, Sequence
 
 import typer
 
@@ -94,7 +94,7 @@ def table(rows: list[list[str]], headers: list[str], *, styles: list[dict | None
     """A plain aligned text table (pipes well; use --json for scripts)."""
     colour = bool(styles) and colour_enabled()  # asked once: a queue can have thousands of rows
     if not colour and all(len(row) == len(headers) for row in rows):
-        return column_table([list(column) for column in zip(*rows)] or [[] for _ in headers], headers)
+        return column_table(list(zip(*rows)) or [() for _ in headers], headers)
     widths = [len(h) for h in headers]
     for row in rows:
         for i, cell in enumerate(row):
@@ -109,7 +109,7 @@ def table(rows: list[list[str]], headers: list[str], *, styles: list[dict | None
     return "\n".join(lines)
 
 
-def column_table(columns: list[list[str]], headers: list[str]) -> str:
+def column_table(columns: Sequence[Sequence[str]], headers: list[str]) -> str:
     """`table` given its columns, uncoloured: the quick way to a listing of 85,000 rows (`sla check`)."""
     widths = [max(len(h), max(map(len, column), default=0)) for h, column in zip(headers, columns)]
     head = "  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from supportctl.base.datatypes import datatype
 from supportctl.errors import SupportctlError
 from supportctl.services.session import Session
