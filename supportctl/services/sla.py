@@ -98,7 +98,7 @@ def _carried(session: Session, eng, at: int, keep, with_tickets: bool) -> Evalua
     # (token of the file keys, bounds, paths, entries' columns): see _plans_saved. Read while git
     # looks at the work tree.
     keys, kept = store.stat_keys_while(lambda: read_cache(path, fingerprint) if fingerprint else None)
-    token, bounds, rels, columns = kept if type(kept) is tuple and len(kept) == 4 else (None, None, [], ())
+    token, bounds, rels, columns = kept if _plans_shape(kept) else (None, None, [], ())
     if token is not None and token == getattr(keys, "token", None) and len(rels) == len(keys) and (
             bounds is None or (usable(bounds[0], bounds[1], at, HORIZON) and not any(map(keep, bounds[2])))):
         # Every key as when the plans were saved (desk/filekeys.py), and every plan usable at `at`:
@@ -164,6 +164,13 @@ def _carried(session: Session, eng, at: int, keep, with_tickets: bool) -> Evalua
         if with_tickets:
             tickets.append(ticket or Known(rel, result.id, cached[rel][5]))
     return Evaluated(at, results, tickets, problems)
+
+
+def _plans_shape(kept) -> bool:
+    """Whether what PLANS_FILE held has `_plans_saved`'s shape (anything else is evaluated afresh)."""
+    return (type(kept) is tuple and len(kept) == 4 and type(kept[2]) is list and type(kept[3]) is tuple
+            and len(kept[3]) == 6 and all(type(c) is list and len(c) == len(kept[2]) for c in kept[3])
+            and (kept[1] is None or (type(kept[1]) is tuple and len(kept[1]) == 3)))
 
 
 def _plans_saved(token, saved: dict[str, tuple]) -> tuple:

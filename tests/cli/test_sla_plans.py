@@ -237,3 +237,19 @@ def test_every_module_a_carried_result_or_a_cached_metric_comes_from_is_in_its_f
             if rel.endswith("__init__.py"):
                 continue
             assert any(rel == c or rel.startswith(c + "/") for c in code), (rel, code)
+
+
+def test_saved_plans_of_another_shape_are_evaluated_afresh(desk, cli, keys_by):
+    """A plans file marshal reads but that is not what this version saves (an older layout, a file
+    written by hand under the same key) means evaluating again, never a traceback."""
+    a_desk_in_every_state(desk, cli)
+    settle(desk)
+    git(desk, "update-index", "-q", "--refresh")       # on a big desk, git vouches: plans carried whole
+    want = status(cli, "--now", at(3, "09:00"))
+    path = desk / ".supportctl" / "cache" / PLANS_FILE
+    key, value = marshal.loads(path.read_bytes())
+    token, bounds, rels, columns = value
+    for odd in [{}, (token, bounds, {}), (token, bounds, rels, columns[:5]), (token, bounds, rels + ["x"], columns),
+                (token, (1, 2), rels, columns), (token, bounds, rels, tuple(tuple(c) for c in columns))]:
+        path.write_bytes(marshal.dumps((key, odd)))
+        assert status(cli, "--now", at(3, "09:00")) == want, odd
