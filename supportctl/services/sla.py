@@ -103,11 +103,7 @@ def _carried(session: Session, eng, at: int, keep, with_tickets: bool) -> Evalua
             bounds is None or (usable(bounds[0], bounds[1], at, HORIZON) and not any(map(keep, bounds[2])))):
         # Every key as when the plans were saved (desk/filekeys.py), and every plan usable at `at`:
         # no entry to look at one by one, no map by path to build (0.2 s at 100,000 tickets).
-        _, kinds, _, _, plans, fired = columns
-        order = [i for i, kind in enumerate(kinds) if keep(kind)]
-        results = results_at(map(marshal.loads, [plans[i] for i in order]), at, eng)
-        return Evaluated(at, results, [Known(rels[i], r.id, fired[i]) for i, r in zip(order, results)]
-                         if with_tickets else [])
+        return _carried_whole(rels, columns, at, eng, keep, with_tickets)
     cached = dict(zip(rels, zip(*columns)))   # rel -> (key, category, made at, history from, plan, fired)
     racy_before = time.time_ns() - RACY_NS
     get = cached.get
@@ -149,11 +145,9 @@ def _carried(session: Session, eng, at: int, keep, with_tickets: bool) -> Evalua
     now_token = getattr(keys, "token", None)   # after load_index: a file changed while read has none
     if fingerprint and (misses or len(saved) != len(cached) or token != now_token):
         write_cache(path, fingerprint, _plans_saved(now_token, saved))
-    if saved is cached:
-        # Nothing changed (the usual case): every plan, already in path order.
-        order = [rel for rel, hit in cached.items() if keep(hit[1])]
-    else:
-        order = [rel for rel in sorted(keys) if rel in fresh or (rel not in misses and keep(cached[rel][1]))]
+    if saved is cached:   # nothing changed (the usual case): the plans as read
+        return _carried_whole(rels, columns, at, eng, keep, with_tickets)
+    order = [rel for rel in sorted(keys) if rel in fresh or (rel not in misses and keep(cached[rel][1]))]
     # Each plan is decoded as its turn comes and freed once carried: never a desk's plans all at once.
     carried = iter(results_at(map(marshal.loads, [cached[rel][4] for rel in order if rel not in fresh]), at, eng))
     results, tickets = [], []
@@ -164,6 +158,20 @@ def _carried(session: Session, eng, at: int, keep, with_tickets: bool) -> Evalua
         if with_tickets:
             tickets.append(ticket or Known(rel, result.id, cached[rel][5]))
     return Evaluated(at, results, tickets, problems)
+
+
+def _carried_whole(rels: list[str], columns: tuple, at: int, eng, keep, with_tickets: bool) -> Evaluated:
+    """Every saved plan whose category `keep` accepts, carried to `at` in path order (`_plans_saved`'s columns)."""
+    import marshal
+
+    from supportctl.sla.plan import results_at
+
+    _, kinds, _, _, plans, fired = columns
+    order = [i for i, kind in enumerate(kinds) if keep(kind)]
+    # Each plan is decoded as its turn comes and freed once carried: never a desk's plans all at once.
+    results = results_at(map(marshal.loads, [plans[i] for i in order]), at, eng)
+    return Evaluated(at, results, [Known(rels[i], r.id, fired[i]) for i, r in zip(order, results)]
+                     if with_tickets else [])
 
 
 def _plans_shape(kept) -> bool:
