@@ -335,8 +335,8 @@ def queue(
         return
     texts = _Texts(zone)
     due, left, age = texts.due, texts.left, texts.age
-    clocks = [r.next_clock() for r in results]
-    worst = [r.worst() for r in results]
+    standings = [r.standing() for r in results]
+    worst, clocks = [w for w, _ in standings], [c for _, c in standings]
     columns = [[r.id for r in results], [str(r.priority or "-") for r in results], [r.status for r in results],
                [r.assignee or "-" for r in results], [r.group or "-" for r in results], worst,
                [f"{due(c.due)} {c.name}" if c is not None else "paused" if state == "paused" else "-"

@@ -243,8 +243,9 @@ def at_risk(results) -> list[tuple[Any, Any]]:
 
 
 def _at_risk(results) -> list[tuple[Any, Any]]:
-    # `clock.live`, inlined: this runs for every clock of a large desk. Clocks in CLOCKS order.
-    items = [(r, clock) for r in results for clock in r.clocks.values()
+    # `clock.live`, inlined: this runs for every clock of a large desk. Clocks in CLOCKS order. A ticket
+    # whose worst state is neither has no clock to look at (a paused ticket, a running one).
+    items = [(r, clock) for r in results if r.standing()[0] in _AT_RISK for clock in r.clocks.values()
              if clock.stopped is None and clock.state in _AT_RISK]
     items.sort(key=lambda rc: (rc[1].state != "breached", rc[1].due or 0, rc[0].id))
     return items

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -11,7 +12,7 @@ CLOCKS = ("first_response", "next_reply", "resolution")
 STATES = ("running", "warning", "paused", "met", "breached", "none")
 ACTIVE_CATEGORIES = ("new", "open", "pending")
 DONE_CATEGORIES = ("solved", "closed")
-_SERIOUS = {"breached": 0, "warning": 1, "running": 2, "paused": 3}   # TicketSla.worst
+SERIOUS = {"breached": 0, "warning": 1, "running": 2, "paused": 3}   # rank in TicketSla.worst
 
 
 def utc_text(ts: int | None) -> str | None:
@@ -80,31 +81,28 @@ class TicketSla:
     group: str | None = None
     created: int | None = None
     history_from: int | None = None   # where the clocks' reading of its history starts (None: not read)
+    # `standing()`, given by whoever made the clocks final (sla/plan.py works it out as it makes
+    # them; a queue asks it of every ticket while sorting and again while showing). None: worked
+    # out when asked, as the engine fills its clocks in after making the result.
+    known_standing: tuple[str, Clock | None] | None = field(default=None, repr=False, compare=False)
 
     @property
     def active(self) -> bool:
         """The ticket is still being worked (new, open or pending category)."""
         return self.category in ACTIVE_CATEGORIES
 
+    def standing(self) -> tuple[str, Clock | None]:
+        """(`worst()`, `next_clock()`), worked out together."""
+        known = self.known_standing
+        return known if known is not None else standing_of(self.clocks.values())
+
     def worst(self) -> str:
         """The most serious state among the live clocks: breached > warning > running > paused > none."""
-        worst, rank = "none", 10
-        for clock in self.clocks.values():
-            if clock.state != "none" and clock.stopped is None:   # live (inlined: a queue asks for every ticket)
-                r = _SERIOUS.get(clock.state, 9)
-                if r < rank:
-                    worst, rank = clock.state, r
-        return worst
+        return self.standing()[0]
 
     def next_clock(self) -> Clock | None:
         """The live clock with the earliest deadline (the one the agent must beat next)."""
-        best = None
-        for clock in self.clocks.values():
-            # `clock.live`, inlined: a queue asks this of every ticket, twice.
-            if clock.stopped is None and clock.due is not None and clock.state != "none" and (
-                    best is None or clock.due < best.due):
-                best = clock
-        return best
+        return self.standing()[1]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -114,6 +112,20 @@ class TicketSla:
             "clocks": {name: clock.to_json() for name, clock in self.clocks.items()},
             "calendar": self.calendar,
         }
+
+
+def standing_of(clocks) -> tuple[str, Clock | None]:
+    """The most serious state among live `clocks` (breached > warning > running > paused > none), and
+    the live clock with the earliest deadline (a live clock: not stopped, state not none)."""
+    worst, rank, best = "none", 10, None
+    for clock in clocks:
+        if clock.stopped is None and clock.state != "none":
+            r = SERIOUS.get(clock.state, 9)
+            if r < rank:
+                worst, rank = clock.state, r
+            if clock.due is not None and (best is None or clock.due < best.due):
+                best = clock
+    return worst, best
 
 
 def urgency_key(result: TicketSla) -> tuple:

@@ -18,12 +18,19 @@ LATER = [0, 1, 59, 3600, 4 * 3600, 8 * 3600 + 1, 86400, 3 * 86400, 40 * 86400, 4
 
 
 def carried(engine: SlaEngine, ticket, t0: int, now: int):
-    """(the result at `now` carried from an evaluation at t0 through marshal, the engine's own at `now`)."""
+    """(the result at `now` carried from an evaluation at t0 through marshal, the engine's own at `now`).
+
+    The carried result's standing, worked out as its clocks are made, is checked against the
+    fresh result's, worked out from its clocks when asked.
+    """
     first = engine.evaluate(ticket, t0)
     assert plannable(first, max(ts for _, _, ts, _ in ticket.history()) if ticket.history() else None)
     plan = marshal.loads(marshal.dumps(plan_of(first)))   # as the cache keeps it
     assert usable(first.now, first.history_from, now, HORIZON)
-    return result_at(plan, now, engine), engine.evaluate(ticket, now)
+    got, want = result_at(plan, now, engine), engine.evaluate(ticket, now)
+    assert got.known_standing is not None and want.known_standing is None
+    assert got.standing() == want.standing()
+    return got, want
 
 
 @pytest.mark.parametrize("case", cases_of("sla_deadlines", "sla_elapsed"), ids=lambda c: c["id"])
