@@ -179,6 +179,18 @@ def ticket_metrics(ticket: SlaTicket, engine: SlaEngine, now: int) -> TicketMetr
 
     Raises what `SlaEngine.evaluate` raises for a ticket it cannot evaluate.
     """
+    measured = measure(ticket, engine, now)
+    return None if measured is None else measured[0]
+
+
+def measure(ticket: SlaTicket, engine: SlaEngine, now: int) -> tuple[TicketMetrics, tuple | None] | None:
+    """(`ticket_metrics`, its carry or None): what `metrics_at` needs to give them at any later instant.
+
+    A ticket has a carry when it is still being worked and nothing in it lies
+    at or after `now`: until its file changes, time only lengthens its last
+    status span (a wait) and moves its SLA clocks (sla/plan.py carries those).
+    A solved or closed ticket needs none (`TicketMetrics.settled`).
+    """
     from supportctl.sla.timeline import build_timeline
 
     rows = record_rows(ticket)
@@ -267,7 +279,16 @@ def ticket_metrics(ticket: SlaTicket, engine: SlaEngine, now: int) -> TicketMetr
         times[name] = Span(cal_s, bus_s if cal is not None else None)
 
     values, kb = fields_at(ticket.meta, rows, now)
-    return TicketMetrics(
+    carry = None
+    last_since, last_state = states[-1]
+    if cat_now in ACTIVE and last_since < now and (not rows or rows[-1][3] < now) and created < now:
+        from supportctl.sla.plan import plan_of, plannable
+
+        if plannable(sla, rows[-1][3] if rows else None):
+            bucket = ("requester_wait_time" if cat_now in ("new", "open") else
+                      "agent_wait_time" if lc.pauses.get(last_state) else "on_hold_time")
+            carry = (now, bucket, sla.history_from, plan_of(sla))
+    metrics = TicketMetrics(
         id=ticket.id, title=ticket.title, created=created, status=status, category=cat_now,
         channel=ticket.meta.get("channel"), group=values["group"], assignee=values["assignee"],
         priority=values["priority"], policy=sla.policy, times=times, replies=replies, reopens=reopens,
@@ -277,6 +298,27 @@ def ticket_metrics(ticket: SlaTicket, engine: SlaEngine, now: int) -> TicketMetr
         csat=csat, csat_at=csat_at, csat_comment=csat_comment, kb=kb, active=active,
         merged_into=values["merged_into"], last_record=rows[-1][3] if rows else created,
         handle_time=_handle_time(ticket.meta.get("handle_time")))
+    return metrics, carry
+
+
+def metrics_at(plain: tuple, carry: tuple, now: int, engine: SlaEngine) -> TicketMetrics | None:
+    """The metrics `measure` gave as plain data (`to_plain`) with `carry`, carried to `now`; None when
+    the carry does not answer for `now` (an earlier instant, or beyond the engine's horizon)."""
+    from supportctl.sla.engine import HORIZON
+    from supportctl.sla.plan import result_at, usable
+
+    made, bucket, history_from, plan = carry
+    if not usable(made, history_from, now, HORIZON):
+        return None
+    sla = result_at(plan, now, engine)
+    m = TicketMetrics.from_plain(plain)
+    # The last status span, a wait, runs on from `made` to `now`; nothing else moves (see `measure`).
+    wait = m.times[bucket]
+    cal = engine.calendar(sla.calendar) if sla.calendar else None
+    m.times[bucket] = Span(wait.calendar + now - made,
+                           None if cal is None else wait.business + cal.worked(now) - cal.worked(made))
+    m.sla = {name: (None if sla.clocks[name].state == "none" else sla.clocks[name].state) for name in CLOCKS}
+    return m
 
 
 def _handle_time(value: Any) -> int | None:

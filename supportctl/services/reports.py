@@ -171,7 +171,7 @@ def _load(s: Session, refs: list[str] | None, *, since: str | None, until: str |
                   commit_time=int(when.timestamp()) if when else None)
 
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2   # entries: (key, from, plain metrics, carry or None) since 2
 # The code whose change must invalidate cached metrics (besides the version): the
 # engine, the metrics, the ticket packages they read (ratings, event lines), the customers.
 CACHE_CODE = ("sla", "reports/metrics.py", "tickets", "customers")
@@ -195,15 +195,17 @@ def _entry_key(entry) -> bytes | None:
 
 
 def _with_cache(session: Session, entries: list, eng, at: int) -> tuple[list, list]:
-    """Every entry's metrics at `at`, reusing those of settled tickets (solved or closed, file unchanged).
+    """Every entry's metrics at `at`, reusing those kept for its file as it is.
 
     A solved or closed ticket's metrics are the same at any later time until
-    its file changes, and most of a desk's tickets are settled: only the
-    others are evaluated again (`report summary` stays close to `sla check`,
-    which looks at open tickets only).
+    its file changes; a ticket still being worked has them carried forward
+    from when they were kept (`reports.metrics.measure`): only new and
+    changed tickets are evaluated (and all of them for a period ending
+    before they were kept). Each entry kept: (key, from when it answers,
+    the metrics as plain data, the carry or None).
     """
     from supportctl.desk.store import read_cache, write_cache
-    from supportctl.reports.metrics import TicketMetrics
+    from supportctl.reports.metrics import TicketMetrics, metrics_at
 
     path = session.desk.cache_dir / "report-metrics.marshal"
     fingerprint = _fingerprint(session)
@@ -213,36 +215,47 @@ def _with_cache(session: Session, entries: list, eng, at: int) -> tuple[list, li
     for entry in entries:
         key = keys[entry.path] = _entry_key(entry)
         hit = cached.get(entry.path) if key is not None else None
+        m = None
         if hit is not None and hit[0] == key and at >= hit[1]:
-            reused[entry.path] = TicketMetrics.from_plain(hit[2])
+            try:
+                m = TicketMetrics.from_plain(hit[2]) if hit[3] is None else metrics_at(hit[2], hit[3], at, eng)
+            except (SupportctlError, ArithmeticError):   # evaluated afresh: that reports what is wrong
+                m = None
+        if m is not None:
+            reused[entry.path] = m
         else:
             todo.append(entry)
     computed, failures = _metrics_of(todo, eng, at)
     paths = {e.id: e.path for e in todo}
     fresh = dict(cached) if fingerprint else {}
     changed = False
-    for m in computed:
+    for m, carry in computed:
         rel = paths.get(m.id)
-        if rel is not None and keys.get(rel) is not None and m.settled(at):
-            fresh[rel] = (keys[rel], m.last_record, m.to_plain())
+        if rel is None or keys.get(rel) is None:
+            continue
+        if m.settled(at):
+            fresh[rel] = (keys[rel], m.last_record, m.to_plain(), None)
+            changed = True
+        elif carry is not None:
+            fresh[rel] = (keys[rel], carry[0], m.to_plain(), carry)
             changed = True
     live = {e.path for e in entries}
     if fingerprint and (changed or len(fresh) != len(cached) or any(p not in live for p in fresh)):
         fresh = {p: v for p, v in fresh.items() if p in live}
         write_cache(path, fingerprint, fresh)
-    by_path = {**reused, **{paths[m.id]: m for m in computed if m.id in paths}}
+    by_path = {**reused, **{paths[m.id]: m for m, _ in computed if m.id in paths}}
     return [by_path[e.path] for e in entries if e.path in by_path], failures
 
 
 def _metrics_of(entries: list, eng, at: int) -> tuple[list, list]:
-    """Every entry's metrics at `at`, in the entries' order, and a failure for each one that has none."""
-    from supportctl.reports.metrics import ticket_metrics
+    """(metrics, carry) of every entry at `at`, in the entries' order, and a failure for each one that has none."""
+    from supportctl.reports.metrics import measure
     from supportctl.sla.results import SlaFailure
 
     out, failures = [], []
     for entry in entries:
         try:
-            m = ticket_metrics(entry, eng, at)
+            measured = measure(entry, eng, at)
         except SupportctlError as exc:
             failures.append(SlaFailure(entry.id, entry.path, exc.message, exc.hint))
             continue
@@ -250,8 +263,8 @@ def _metrics_of(entries: list, eng, at: int) -> tuple[list, list]:
             failures.append(SlaFailure(entry.id, entry.path, f"its metrics cannot be computed ({exc})",
                                        "run `supportctl check` to find what is wrong in the file"))
             continue
-        if m is not None:
-            out.append(m)
+        if measured is not None:
+            out.append(measured)
     return out, failures
 
 

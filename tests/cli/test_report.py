@@ -283,6 +283,31 @@ def test_cached_metrics_of_settled_tickets_follow_file_and_config_changes(desk, 
     assert early["solved"] is False            # before its last record a settled ticket is evaluated again
 
 
+def test_kept_metrics_of_open_tickets_are_carried_to_each_later_now(desk, cli):
+    """An open ticket's metrics kept by one run answer later runs as a fresh evaluation would."""
+    waiting = new_ticket(cli, at=MON)                                   # waits for its first reply
+    held = new_ticket(cli, at=MON)
+    cli("ticket", "reply", held, "-m", "Looking.", "--at", "2026-03-02T11:00:00+01:00")
+    cli("ticket", "status", held, "pending", "--at", "2026-03-02T11:00:00+01:00")
+    cache = desk / ".supportctl" / "cache" / "report-metrics.marshal"
+    cli("report", "metrics", "--json", "--now", "2026-03-02T12:00:00+01:00")
+    kept = cache.read_bytes()
+    for now in ("2026-03-02T17:59:00+01:00", "2026-03-04T08:30:00+01:00", "2026-04-20T12:00:00+02:00"):
+        carried = json.loads(cli("report", "metrics", "--json", "--now", now).stdout)
+        assert cache.read_bytes() == kept                                # carried, not evaluated and kept again
+        cache.unlink()
+        fresh = json.loads(cli("report", "metrics", "--json", "--now", now).stdout)
+        assert carried == fresh, now
+        cache.write_bytes(kept)
+    by_id = {m["id"]: m for m in carried}
+    assert by_id[waiting]["sla"]["first_response"] == "breached"
+    assert by_id[held]["agent_wait_time"]["calendar"] > 40 * 86400
+    cli("ticket", "reply", waiting, "-m", "Sorry!", "--at", "2026-04-20T12:00:00+02:00")   # the file changes
+    [m] = [m for m in json.loads(cli("report", "metrics", "--json", "--now", "2026-04-21T12:00:00+02:00").stdout)
+           if m["id"] == waiting]
+    assert m["replies"] == 1
+
+
 def test_at_rev_reads_a_desk_in_a_sub_folder_of_the_repository(tmp_path, cli):
     repo = tmp_path / "project"
     repo.mkdir()
