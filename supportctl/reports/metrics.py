@@ -301,24 +301,34 @@ def measure(ticket: SlaTicket, engine: SlaEngine, now: int) -> tuple[TicketMetri
     return metrics, carry
 
 
-def metrics_at(plain: tuple, carry: tuple, now: int, engine: SlaEngine) -> TicketMetrics | None:
-    """The metrics `measure` gave as plain data (`to_plain`) with `carry`, carried to `now`; None when
-    the carry does not answer for `now` (an earlier instant, or beyond the engine's horizon)."""
+def metrics_at(kept: list[tuple[tuple, tuple]], now: int, engine: SlaEngine) -> list[TicketMetrics | None]:
+    """Each (metrics as plain data, carry) that `measure` gave, carried to `now`: None where the carry does
+    not answer for `now` (an earlier instant, or beyond the engine's horizon). One pass for a whole desk."""
     from supportctl.sla.engine import HORIZON
-    from supportctl.sla.plan import result_at, usable
+    from supportctl.sla.plan import results_at, usable
 
-    made, bucket, history_from, plan = carry
-    if not usable(made, history_from, now, HORIZON):
-        return None
-    sla = result_at(plan, now, engine)
-    m = TicketMetrics.from_plain(plain)
-    # The last status span, a wait, runs on from `made` to `now`; nothing else moves (see `measure`).
-    wait = m.times[bucket]
-    cal = engine.calendar(sla.calendar) if sla.calendar else None
-    m.times[bucket] = Span(wait.calendar + now - made,
-                           None if cal is None else wait.business + cal.worked(now) - cal.worked(made))
-    m.sla = {name: (None if sla.clocks[name].state == "none" else sla.clocks[name].state) for name in CLOCKS}
-    return m
+    answers = [usable(made, history_from, now, HORIZON) for _, (made, _, history_from, _) in kept]
+    results = iter(results_at([carry[3] for (_, carry), ok in zip(kept, answers) if ok], now, engine))
+    worked_now: dict[str, int] = {}   # calendar -> its working time at `now`, asked once
+    out: list[TicketMetrics | None] = []
+    for (plain, (made, bucket, _, _)), ok in zip(kept, answers):
+        if not ok:
+            out.append(None)
+            continue
+        sla = next(results)
+        m = TicketMetrics.from_plain(plain)
+        # The last status span, a wait, runs on from `made` to `now`; nothing else moves (see `measure`).
+        wait, business = m.times[bucket], None
+        if sla.calendar:
+            cal = engine.calendar(sla.calendar)
+            at_now = worked_now.get(sla.calendar)
+            if at_now is None:
+                at_now = worked_now[sla.calendar] = cal.worked(now)
+            business = wait.business + at_now - cal.worked(made)   # `made` is one instant per run: remembered
+        m.times[bucket] = Span(wait.calendar + now - made, business)
+        m.sla = {name: (None if sla.clocks[name].state == "none" else sla.clocks[name].state) for name in CLOCKS}
+        out.append(m)
+    return out
 
 
 def _handle_time(value: Any) -> int | None:

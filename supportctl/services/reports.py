@@ -211,20 +211,23 @@ def _with_cache(session: Session, entries: list, eng, at: int) -> tuple[list, li
     fingerprint = _fingerprint(session)
     cached: dict = (read_cache(path, fingerprint) or {}) if fingerprint else {}
     reused: dict[str, TicketMetrics] = {}
+    carried: dict[str, tuple] = {}   # path -> (plain metrics, carry)
     todo, keys = [], {}
     for entry in entries:
         key = keys[entry.path] = _entry_key(entry)
         hit = cached.get(entry.path) if key is not None else None
-        m = None
-        if hit is not None and hit[0] == key and at >= hit[1]:
-            try:
-                m = TicketMetrics.from_plain(hit[2]) if hit[3] is None else metrics_at(hit[2], hit[3], at, eng)
-            except (SupportctlError, ArithmeticError):   # evaluated afresh: that reports what is wrong
-                m = None
-        if m is not None:
-            reused[entry.path] = m
-        else:
+        if hit is None or hit[0] != key or at < hit[1]:
             todo.append(entry)
+        elif hit[3] is None:
+            reused[entry.path] = TicketMetrics.from_plain(hit[2])
+        else:
+            carried[entry.path] = (hit[2], hit[3])
+    try:
+        reused.update((rel, m) for rel, m in zip(carried, metrics_at(list(carried.values()), at, eng))
+                      if m is not None)
+    except (SupportctlError, ArithmeticError):   # evaluated afresh: that reports what is wrong
+        pass
+    todo = [entry for entry in entries if entry.path not in reused] if carried else todo
     computed, failures = _metrics_of(todo, eng, at)
     paths = {e.id: e.path for e in todo}
     fresh = dict(cached) if fingerprint else {}

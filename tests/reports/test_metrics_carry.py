@@ -38,8 +38,9 @@ def _config() -> Config:
 def carried(engine: SlaEngine, ticket, t0: int, now: int):
     """(the metrics kept at t0 and carried to `now` through marshal, the metrics evaluated at `now`)."""
     m, carry = measure(ticket, engine, t0)
-    plain, carry = marshal.loads(marshal.dumps((m.to_plain(), carry)))   # as the cache keeps them
-    return metrics_at(plain, carry, now, engine), ticket_metrics(ticket, engine, now)
+    kept = marshal.loads(marshal.dumps((m.to_plain(), carry)))   # as the cache keeps them
+    [got] = metrics_at([kept], now, engine)
+    return got, ticket_metrics(ticket, engine, now)
 
 
 @settings(max_examples=300, deadline=None)
@@ -91,6 +92,7 @@ def test_a_carry_does_not_answer_for_an_earlier_instant_or_beyond_the_horizon():
     ticket, engine = t.build(), SlaEngine(_config())
     t0 = to_ts(b(2, 12))
     m, carry = measure(ticket, engine, t0)
-    assert metrics_at(m.to_plain(), carry, t0 - 1, engine) is None
-    assert metrics_at(m.to_plain(), carry, to_ts(b(2, 9)) + HORIZON + 1, engine) is None
-    assert metrics_at(m.to_plain(), carry, t0, engine) == m
+    kept = [(m.to_plain(), carry)]
+    assert metrics_at(kept, t0 - 1, engine) == [None]
+    assert metrics_at(kept, to_ts(b(2, 9)) + HORIZON + 1, engine) == [None]
+    assert metrics_at(kept * 2, t0, engine) == [m, m]
