@@ -98,7 +98,7 @@ def _carried(session: Session, eng, at: int, keep, with_tickets: bool) -> Evalua
     # (token of the file keys, bounds, paths, entries' columns): see _plans_saved. Read while git
     # looks at the work tree.
     keys, kept = store.stat_keys_while(lambda: read_cache(path, fingerprint) if fingerprint else None)
-    token, bounds, rels, columns = kept if _plans_shape(kept) else (None, None, [], ())
+    token, bounds, rels, columns = kept if _plans_shape(kept) else _plans_saved(None, {})
     if token is not None and token == getattr(keys, "token", None) and len(rels) == len(keys) and (
             bounds is None or (usable(bounds[0], bounds[1], at, HORIZON) and not any(map(keep, bounds[2])))):
         # Every key as when the plans were saved (desk/filekeys.py), and every plan usable at `at`:

@@ -253,3 +253,11 @@ def test_saved_plans_of_another_shape_are_evaluated_afresh(desk, cli, keys_by):
                 (token, (1, 2), rels, columns), (token, bounds, rels, tuple(tuple(c) for c in columns))]:
         path.write_bytes(marshal.dumps((key, odd)))
         assert status(cli, "--now", at(3, "09:00")) == want, odd
+
+
+def test_a_desk_with_no_tickets_yet_checks_and_queues_from_its_first_run_on(desk, cli):
+    """No plans file and no ticket: nothing to carry, an empty answer (the first run on a new desk)."""
+    assert not (desk / ".supportctl" / "cache" / PLANS_FILE).exists()
+    assert json.loads(cli("sla", "check", "--json").stdout)["checked"] == 0
+    assert json.loads(cli("queue", "--json").stdout) == []
+    assert status(cli) == []
