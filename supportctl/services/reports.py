@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import field
 from datetime import datetime
@@ -158,23 +159,19 @@ def _load(s: Session, refs: list[str] | None, *, since: str | None, until: str |
     # The report is the desk as it was at the end of the period: later records do not change it.
     at = min(now, end)
     store = s.tickets
-    entries, problems = store.load_index()
-    if refs:
-        wanted = {store.resolve(ref) for ref in refs}
-        entries = [e for e in entries if e.path in wanted]
-    eng = engine(s)
-    out, failures = _with_cache(s, entries, eng, at)
-    problems.extend(failures)
+    wanted = {store.resolve(ref) for ref in refs} if refs else None
+    out, problems = _metrics(s, wanted, engine(s), at)
     answers, more = _customer_answers(s)
     return Report(now=at, since=start, until=end, zone=s.zone, metrics=out, answers=answers,
                   problems=[*problems, *more], revision=sha, desk_name=s.config.desk.name, config=s.config,
                   commit_time=int(when.timestamp()) if when else None)
 
 
-CACHE_VERSION = 2   # entries: (key, from, plain metrics, carry or None) since 2
+CACHE_VERSION = 3   # entries: (file key, from, plain metrics, carry or None) since 3
 # The code whose change must invalidate cached metrics (besides the version): the
 # engine, the metrics, the ticket packages they read (ratings, event lines), the customers.
 CACHE_CODE = ("sla", "reports/metrics.py", "tickets", "customers")
+CACHE_FILE = "report-metrics.marshal"
 
 
 def _fingerprint(session: Session) -> str:
@@ -184,70 +181,64 @@ def _fingerprint(session: Session) -> str:
     return engine_fingerprint(session, str(CACHE_VERSION), CACHE_CODE)
 
 
-def _entry_key(entry) -> bytes | None:
-    """A digest of what the index holds of a ticket (fields and the whole timeline), or None."""
-    from supportctl.services.fingerprint import blake2b
+def _metrics(session: Session, wanted: set[str] | None, eng, at: int) -> tuple[list, list]:
+    """Every ticket's metrics at `at` in path order (those at the `wanted` paths, if given), and the
+    files that could not be read or evaluated.
 
-    if not hasattr(entry, "timeline"):
-        return None
-    timeline, meta = entry.timeline(), entry.meta_json
-    return blake2b(meta.encode() + b"\0" + timeline, digest_size=16).digest()
-
-
-def _with_cache(session: Session, entries: list, eng, at: int) -> tuple[list, list]:
-    """Every entry's metrics at `at`, reusing those kept for its file as it is.
-
-    A solved or closed ticket's metrics are the same at any later time until
-    its file changes; a ticket still being worked has them carried forward
-    from when they were kept (`reports.metrics.measure`): only new and
-    changed tickets are evaluated (and all of them for a period ending
-    before they were kept). Each entry kept: (key, from when it answers,
-    the metrics as plain data, the carry or None).
+    Each ticket's metrics are kept in CACHE_FILE under its file's key
+    (desk/filekeys.py, as the SLA plans are). A solved or closed ticket's
+    are the same at any later time until its file changes; a ticket still
+    being worked has them carried forward from when they were kept
+    (`reports.metrics.measure`). Only new and changed tickets are read from
+    the index and evaluated (and every ticket for a period that ended before
+    its metrics were kept): on a desk where nothing changed, the index is
+    not loaded. Each entry kept: (file key, from when it answers, the
+    metrics as plain data, the carry or None).
     """
-    from supportctl.desk.store import read_cache, write_cache
+    from supportctl.desk.store import RACY_NS, read_cache, write_cache
     from supportctl.reports.metrics import TicketMetrics, metrics_at
 
-    path = session.desk.cache_dir / "report-metrics.marshal"
+    store = session.tickets
+    path = session.desk.cache_dir / CACHE_FILE
     fingerprint = _fingerprint(session)
-    cached: dict = (read_cache(path, fingerprint) or {}) if fingerprint else {}
-    reused: dict[str, TicketMetrics] = {}
+    keys, kept = store.stat_keys_while(lambda: read_cache(path, fingerprint) if fingerprint else None)
+    cached: dict = kept if type(kept) is dict else {}
+    rels = sorted(keys) if wanted is None else sorted(rel for rel in keys if rel in wanted)
+    found: dict[str, TicketMetrics] = {}
     carried: dict[str, tuple] = {}   # path -> (plain metrics, carry)
-    todo, keys = [], {}
-    for entry in entries:
-        key = keys[entry.path] = _entry_key(entry)
-        hit = cached.get(entry.path) if key is not None else None
-        if hit is None or hit[0] != key or at < hit[1]:
-            todo.append(entry)
-        elif hit[3] is None:
-            reused[entry.path] = TicketMetrics.from_plain(hit[2])
-        else:
-            carried[entry.path] = (hit[2], hit[3])
-    try:
-        reused.update((rel, m) for rel, m in zip(carried, metrics_at(list(carried.values()), at, eng))
-                      if m is not None)
-    except (SupportctlError, ArithmeticError):   # evaluated afresh: that reports what is wrong
-        pass
-    todo = [entry for entry in entries if entry.path not in reused] if carried else todo
-    computed, failures = _metrics_of(todo, eng, at)
-    paths = {e.id: e.path for e in todo}
-    fresh = dict(cached) if fingerprint else {}
-    changed = False
-    for m, carry in computed:
-        rel = paths.get(m.id)
-        if rel is None or keys.get(rel) is None:
+    for rel in rels:
+        hit = cached.get(rel)
+        if hit is None or type(hit) is not tuple or len(hit) != 4 or hit[0] != keys[rel][0] or at < hit[1]:
             continue
-        if m.settled(at):
-            fresh[rel] = (keys[rel], m.last_record, m.to_plain(), None)
-            changed = True
-        elif carry is not None:
-            fresh[rel] = (keys[rel], carry[0], m.to_plain(), carry)
-            changed = True
-    live = {e.path for e in entries}
-    if fingerprint and (changed or len(fresh) != len(cached) or any(p not in live for p in fresh)):
-        fresh = {p: v for p, v in fresh.items() if p in live}
-        write_cache(path, fingerprint, fresh)
-    by_path = {**reused, **{paths[m.id]: m for m, _ in computed if m.id in paths}}
-    return [by_path[e.path] for e in entries if e.path in by_path], failures
+        if hit[3] is None:
+            found[rel] = TicketMetrics.from_plain(hit[2])
+        else:
+            carried[rel] = (hit[2], hit[3])
+    try:
+        found.update((rel, m) for rel, m in zip(carried, metrics_at(list(carried.values()), at, eng))
+                     if m is not None)
+    except (SupportctlError, ArithmeticError, ValueError, TypeError, LookupError):
+        pass   # evaluated afresh below: that reports what is wrong
+    problems: list = []
+    fresh, changed = dict(cached), False
+    todo = {rel for rel in rels if rel not in found}
+    if todo:
+        entries, problems = store.load_index(keys)
+        computed, failures = _metrics_of([e for e in entries if e.path in todo], eng, at)
+        problems.extend(failures)
+        paths = {e.id: e.path for e in entries if e.path in todo}
+        # A file written in the last instants may change again within its mtime's tick, unseen by its key.
+        racy_before = time.time_ns() - RACY_NS
+        for m, carry in computed:
+            rel = paths[m.id]
+            found[rel] = m
+            key, mtime = keys[rel]
+            if mtime < racy_before and (m.settled(at) or carry is not None):
+                fresh[rel] = (key, m.last_record if carry is None else carry[0], m.to_plain(), carry)
+                changed = True
+    if fingerprint and (changed or any(rel not in keys for rel in fresh)):
+        write_cache(path, fingerprint, {rel: v for rel, v in fresh.items() if rel in keys})
+    return [found[rel] for rel in rels if rel in found], problems
 
 
 def _metrics_of(entries: list, eng, at: int) -> tuple[list, list]:
