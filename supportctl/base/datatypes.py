@@ -10,6 +10,7 @@ same class field by field (those that compare), unhashable unless frozen.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from typing import Any, TypeVar
 
 T = TypeVar("T", bound=type)
@@ -50,3 +51,9 @@ def _eq(self: Any, other: Any) -> bool:
 def _hash(self: Any) -> int:
     return hash(tuple(getattr(self, n) for n in self._datatype_hash))
 
+
+
+def shared(value: Any) -> Any:
+    """`value`, interned if it is a string: marshal writes an interned string as such, and reading it
+    back gives the one shared string rather than a copy per record (statuses, agents, policies)."""
+    return sys.intern(value) if type(value) is str else value

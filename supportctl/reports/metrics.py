@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import field, fields
 from typing import TYPE_CHECKING, Any
 
-from supportctl.base.datatypes import datatype
+from supportctl.base.datatypes import datatype, shared
 from supportctl.sla.results import CLOCKS, utc_text
 from supportctl.tickets.rating import rating_of
 
@@ -26,6 +26,10 @@ ACTIVE = ("new", "open", "pending")
 DONE = ("solved", "closed")
 # Fields whose value at `now` is rebuilt by undoing the events after `now`.
 TRACKED = ("assignee", "group", "priority", "merged_into")
+
+
+# Fields whose values repeat across a desk: kept `shared` (sla/plan.py does the same for the SLA plans).
+_REPEATED = frozenset(("status", "category", "channel", "group", "assignee", "priority", "policy"))
 
 
 @datatype(slots=True)
@@ -86,6 +90,10 @@ class TicketMetrics:
                 value = {k: None if v is None else (v.calendar, v.business) for k, v in value.items()}
             elif f.name in ("active", "kb"):
                 value = [tuple(x) if isinstance(x, (list, tuple)) else x for x in value]
+            elif f.name == "sla":
+                value = {k: shared(v) for k, v in value.items()}
+            elif f.name in _REPEATED:
+                value = shared(value)
             values.append(value)
         return tuple(values)
 
