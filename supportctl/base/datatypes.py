@@ -52,7 +52,6 @@ def _hash(self: Any) -> int:
     return hash(tuple(getattr(self, n) for n in self._datatype_hash))
 
 
-
 def shared(value: Any) -> Any:
     """`value`, interned if it is a string: marshal writes an interned string as such, and reading it
     back gives the one shared string rather than a copy per record (statuses, agents, policies)."""
