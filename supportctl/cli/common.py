@@ -36,17 +36,22 @@ def desk():
 
 def clock(d):
     """The clock: SUPPORTCTL_NOW when set (demos, tests, replays), else the real time in the desk's zone."""
-    from zoneinfo import ZoneInfo
-
     from supportctl.base.timeutil import now_in, parse_timestamp
 
     fixed = os.environ.get("SUPPORTCTL_NOW")
     if fixed:
         moment = parse_timestamp(fixed, what="SUPPORTCTL_NOW")
         return lambda: moment
+
     # The zone is looked up when the clock is read, so commands that never ask
-    # the time (and `check` on a broken config) do not need a valid config.
-    return lambda: now_in(ZoneInfo(d.config.desk.timezone))
+    # the time (and `check` on a broken config) do not need a valid config,
+    # nor zoneinfo (3-4 ms of start-up).
+    def read() -> datetime:
+        from zoneinfo import ZoneInfo
+
+        return now_in(ZoneInfo(d.config.desk.timezone))
+
+    return read
 
 
 def actor_handle(d, explicit: str | None) -> str | None:

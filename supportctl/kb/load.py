@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from supportctl.base.datatypes import datatype
 from supportctl.base.yamlio import load_fast
 from supportctl.desk.store import regular_file
 from supportctl.errors import NotFound, SupportctlError, UsageError
+from supportctl.kb.files import scan_kb
 from supportctl.kb.model import CATEGORY_FIELDS, CATEGORY_FILE, HOME_FILE, Category, Kb, KbProblem, parse_article
 
 if TYPE_CHECKING:
@@ -26,57 +25,6 @@ if TYPE_CHECKING:
     from supportctl.desk.store import Desk
 
 TEMPLATE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*\Z")
-
-
-@datatype
-class KbFiles:
-    """What is in kb/: article files with their stat, other regular files, and symbolic links."""
-
-    articles: dict[str, os.stat_result] = field(default_factory=dict)
-    assets: set[str] = field(default_factory=set)
-    symlinks: dict[str, str] = field(default_factory=dict)     # path -> where it points
-
-
-def scan_kb(kb_dir: Path) -> KbFiles:
-    """Every file below kb/ (paths relative to the desk root), without following links.
-
-    os.scandir, not pathlib: its d_type tells links, folders and files apart without a stat call.
-    Articles are `.md` files in a category folder or deeper (deeper ones are reported by the loader);
-    names starting with `.` are skipped, and `_` marks category files and partials, not articles.
-    """
-    found = KbFiles()
-    prefix = str(kb_dir.parent) + os.sep
-
-    def scan(path: str, depth: int, articles: bool) -> None:
-        try:
-            entries = list(os.scandir(path))
-        except (FileNotFoundError, NotADirectoryError):
-            return
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            rel = entry.path[len(prefix):].replace(os.sep, "/")
-            if entry.is_symlink():
-                found.symlinks[rel] = os.readlink(entry.path)
-            elif entry.is_dir(follow_symlinks=False):
-                scan(entry.path, depth + 1, articles and not entry.name.startswith("_"))
-            elif entry.is_file(follow_symlinks=False):
-                if (articles and entry.name.endswith(".md") and depth >= 1 and not entry.name.startswith("_")
-                        and entry.name != "README.md"):
-                    found.articles[rel] = entry.stat(follow_symlinks=False)
-                else:
-                    found.assets.add(rel)
-
-    if kb_dir.is_symlink():
-        found.symlinks["kb"] = os.readlink(kb_dir)
-    else:
-        scan(str(kb_dir), 0, True)
-    return found
-
-
-def article_files(kb_dir: Path) -> dict[str, os.stat_result]:
-    """kb/<category>/<slug>.md files (relative to the desk root) -> stat; links left out."""
-    return scan_kb(kb_dir).articles
 
 
 def symlink_problem(rel: str, target: str) -> KbProblem:

@@ -15,11 +15,13 @@ import re
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from supportctl.base.datatypes import datatype
-from supportctl.kb.load import article_files
-from supportctl.kb.model import Article, KbProblem, parse_article
+from supportctl.kb.files import article_files
+
+if TYPE_CHECKING:
+    from supportctl.kb.model import Article
 
 SCHEMA_VERSION = 2
 # Column weights for bm25(), in column order (slug and the unindexed columns first).
@@ -146,6 +148,8 @@ class KbIndex:
             if old is not None and old[1] is not None:
                 cur.execute("DELETE FROM docs WHERE rowid = ?", (old[1],))
             doc = None
+            from supportctl.kb.model import KbProblem, parse_article   # only for a changed file
+
             try:
                 with open(self.root / path, encoding="utf-8") as fh:
                     article = parse_article(fh.read(), path)

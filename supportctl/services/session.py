@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
 from supportctl.desk.store import Desk
 from supportctl.errors import SupportctlError, UsageError
+
+if TYPE_CHECKING:   # imported when a command first asks for the zone: 3-4 ms that `kb suggest` never needs
+    from zoneinfo import ZoneInfo
 
 SYSTEM = "supportctl"
 SYSTEM_EMAIL = f"{SYSTEM}@users.noreply.supportctl"
@@ -31,6 +34,8 @@ class Session:
 
     @cached_property
     def zone(self) -> ZoneInfo:
+        from zoneinfo import ZoneInfo
+
         return ZoneInfo(self.desk.config.desk.timezone)
 
     @property
