@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from supportctl.base.datatypes import shared
-from supportctl.sla.results import CLOCKS, SERIOUS, Clock, TicketSla
+from supportctl.sla.results import CLOCKS, Clock, TicketSla, standing_of
 
 # Bump when the shape of a plan or the engine's arithmetic changes (the cache keys on it).
 PLAN_VERSION = 2
@@ -62,14 +62,12 @@ def results_at(plans: Iterable[tuple], now: int, engine: Any) -> list[TicketSla]
     out: list[TicketSla] = []
     append = out.append
     calendars: dict[str, list] = {}   # name -> [its `worked`, worked(now) or None until a clock asks]
-    serious = SERIOUS
     for plan in plans:
         calendar = plan[4]
         known = None if calendar is None else calendars.get(calendar)
         if known is None and calendar is not None:
             known = calendars[calendar] = [engine.calendar(calendar).worked, None]
         clocks = {}
-        worst, rank, best = "none", 10, None   # the standing (results.standing_of), as the clocks are made
         i = _HEAD
         # `run_clock`'s arithmetic carried from the plan's instant to `now`, inlined: this runs for
         # every open ticket of a large desk.
@@ -86,14 +84,10 @@ def results_at(plans: Iterable[tuple], now: int, engine: Any) -> list[TicketSla]
                     state = "breached" if now > due else "warning"
                 elif since is not None:
                     state = "warning" if target - elapsed <= warn else "running"
-            clock = clocks[name] = Clock(name, state, target, elapsed, due, warn, started, stopped, why, cycles,
-                                         since, before)
-            if stopped is None and state != "none":
-                r = serious.get(state, 9)
-                if r < rank:
-                    worst, rank = state, r
-                if due is not None and (best is None or due < best.due):
-                    best = clock
-        # The plan's head ends where TicketSla's known_standing begins.
-        append(TicketSla(plan[0], plan[1], plan[2], plan[3], calendar, now, clocks, *plan[6:_HEAD], (worst, best)))
+            clocks[name] = Clock(name, state, target, elapsed, due, warn, started, stopped, why, cycles, since,
+                                 before)
+        # The clocks are final: their standing is known now, while they are at hand. The plan's
+        # head ends where TicketSla's known_standing begins.
+        append(TicketSla(plan[0], plan[1], plan[2], plan[3], calendar, now, clocks, *plan[6:_HEAD],
+                         standing_of(clocks.values())))
     return out

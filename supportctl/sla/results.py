@@ -12,7 +12,7 @@ CLOCKS = ("first_response", "next_reply", "resolution")
 STATES = ("running", "warning", "paused", "met", "breached", "none")
 ACTIVE_CATEGORIES = ("new", "open", "pending")
 DONE_CATEGORIES = ("solved", "closed")
-SERIOUS = {"breached": 0, "warning": 1, "running": 2, "paused": 3}   # rank in TicketSla.worst
+_SERIOUS = {"breached": 0, "warning": 1, "running": 2, "paused": 3}   # TicketSla.worst
 
 
 def utc_text(ts: int | None) -> str | None:
@@ -81,9 +81,9 @@ class TicketSla:
     group: str | None = None
     created: int | None = None
     history_from: int | None = None   # where the clocks' reading of its history starts (None: not read)
-    # `standing()`, given by whoever made the clocks final (sla/plan.py works it out as it makes
-    # them; a queue asks it of every ticket while sorting and again while showing). None: worked
-    # out when asked, as the engine fills its clocks in after making the result.
+    # `standing()`, given by whoever made the clocks final (sla/plan.py, once it has made them; a
+    # queue asks it of every ticket while sorting and again while showing). None: worked out when
+    # asked, as the engine fills its clocks in after making the result.
     known_standing: tuple[str, Clock | None] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -120,7 +120,7 @@ def standing_of(clocks) -> tuple[str, Clock | None]:
     worst, rank, best = "none", 10, None
     for clock in clocks:
         if clock.stopped is None and clock.state != "none":
-            r = SERIOUS.get(clock.state, 9)
+            r = _SERIOUS.get(clock.state, 9)
             if r < rank:
                 worst, rank = clock.state, r
             if clock.due is not None and (best is None or clock.due < best.due):
