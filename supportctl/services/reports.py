@@ -208,16 +208,21 @@ def _metrics(session: Session, wanted: set[str] | None, eng, at: int) -> tuple[l
     carried: dict[str, tuple] = {}   # path -> (plain metrics, carry)
     for rel in rels:
         hit = cached.get(rel)
-        if hit is None or type(hit) is not tuple or len(hit) != 4 or hit[0] != keys[rel][0] or at < hit[1]:
+        # An entry of another shape (an older layout, a hand edit under the same key) is evaluated afresh.
+        if not (type(hit) is tuple and len(hit) == 4 and hit[0] == keys[rel][0] and type(hit[1]) is int
+                and at >= hit[1] and type(hit[2]) is tuple and (hit[3] is None or type(hit[3]) is tuple)):
             continue
-        if hit[3] is None:
-            found[rel] = TicketMetrics.from_plain(hit[2])
-        else:
+        if hit[3] is not None:
             carried[rel] = (hit[2], hit[3])
+            continue
+        try:
+            found[rel] = TicketMetrics.from_plain(hit[2])
+        except (ArithmeticError, ValueError, TypeError, LookupError, AttributeError):
+            pass
     try:
         found.update((rel, m) for rel, m in zip(carried, metrics_at(list(carried.values()), at, eng))
                      if m is not None)
-    except (SupportctlError, ArithmeticError, ValueError, TypeError, LookupError):
+    except (SupportctlError, ArithmeticError, ValueError, TypeError, LookupError, AttributeError):
         pass   # evaluated afresh below: that reports what is wrong
     problems: list = []
     fresh, changed = dict(cached), False

@@ -332,6 +332,25 @@ def test_a_report_on_an_unchanged_desk_needs_no_index_and_a_fresh_file_is_not_ke
     assert (cache / "report-metrics.marshal").read_bytes() != kept
 
 
+def test_kept_metrics_of_another_shape_are_evaluated_afresh(desk, cli):
+    """A metrics file marshal reads under the right key but with entries this version did not write
+    (an older layout, a hand edit) means evaluating those tickets again, never a traceback."""
+    import marshal
+
+    solved_ticket(cli)
+    new_ticket(cli, at=MON)
+    settle(desk)
+    want = metrics_json(cli)
+    path = desk / ".supportctl" / "cache" / "report-metrics.marshal"
+    key, kept = marshal.loads(path.read_bytes())
+    odd_entries = [lambda e: "junk", lambda e: e[:3], lambda e: (e[0], "later", e[2], e[3]),
+                   lambda e: (e[0], e[1], ("x",), e[3]), lambda e: (e[0], e[1], e[2][:5], e[3]),
+                   lambda e: (e[0], e[1], e[2], ("x",)), lambda e: (e[0], e[1], e[2], (e[1], "no wait", None, ()))]
+    for odd in odd_entries:
+        path.write_bytes(marshal.dumps((key, {rel: odd(entry) for rel, entry in kept.items()})))
+        assert metrics_json(cli) == want
+
+
 def test_at_rev_reads_a_desk_in_a_sub_folder_of_the_repository(tmp_path, cli):
     repo = tmp_path / "project"
     repo.mkdir()
